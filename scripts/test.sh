@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: installs the contract toolchain if missing,
+# builds the test contracts from source, builds the solution and runs every test project.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash tests/contracts/build.sh
+dotnet build Piecrust.Store.sln -c Release -nologo -v minimal
+dotnet test tests/Tests.csproj -c Release --no-build -nologo
+dotnet test property-tests/PropertyTests.csproj -c Release --no-build -nologo

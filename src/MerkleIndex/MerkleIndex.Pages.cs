@@ -1,0 +1,102 @@
+using Piecrust.Storage;
+
+namespace Piecrust.Merkle;
+
+public sealed partial class MerkleIndex
+{
+    /// <summary>
+    /// Applies <paramref name="changes"/> (ascending, distinct indices below the tree's capacity)
+    /// to the page tree <paramref name="root"/> of height <paramref name="height"/>, staging the new
+    /// nodes, and returns the new root. Pages themselves must be staged by the caller.
+    /// </summary>
+    public Hash UpdatePages(Hash root, int height, ReadOnlySpan<PageChange> changes, StagedObjects staged)
+    {
+        CheckHeight(height);
+        for (int i = 0; i < changes.Length; i++)
+        {
+            if (changes[i].Index >= PageTree.Capacity(height))
+                throw new ArgumentOutOfRangeException(nameof(changes), $"Page {changes[i].Index} is beyond a tree of height {height}.");
+            if (i > 0 && changes[i].Index <= changes[i - 1].Index)
+                throw new ArgumentException("Page changes must be in ascending order of index, without repeats.", nameof(changes));
+        }
+        return Update(root, height, 0, changes, staged);
+    }
+
+    private Hash Update(Hash reference, int level, ulong start, ReadOnlySpan<PageChange> changes, StagedObjects staged)
+    {
+        if (changes.IsEmpty) return reference;
+        if (level == 0) return changes[0].Key;
+
+        var (left, right) = PageChildren(reference, level, staged);
+        ulong middle = start + (1UL << (level - 1));
+        int split = 0;
+        while (split < changes.Length && changes[split].Index < middle) split++;
+        left = Update(left, level - 1, start, changes[..split], staged);
+        right = Update(right, level - 1, middle, changes[split..], staged);
+
+        var empty = PageTree.EmptyChild(level);
+        if (left == empty && right == empty) return PageTree.EmptyRoot(level);
+        var key = Domain.HashPair(Domain.PageInternal, PageTree.ChildValue(level - 1, left), PageTree.ChildValue(level - 1, right));
+        staged.AddNode(key, NodeFormat.EncodeBranch(NodeFormat.PageBranch, level, left, right, empty));
+        return key;
+    }
+
+    /// <summary>The key of page <paramref name="index"/> (the zero page key when it is all zeros).</summary>
+    public Hash PageKey(Hash root, int height, ulong index, StagedObjects? staged = null)
+    {
+        CheckHeight(height);
+        if (index >= PageTree.Capacity(height)) throw new ArgumentOutOfRangeException(nameof(index));
+        var reference = root;
+        for (int level = height; level > 0; level--)
+        {
+            if (reference == PageTree.EmptyRoot(level)) return PageStore.ZeroPageKey;
+            var (left, right) = PageChildren(reference, level, staged);
+            reference = ((index >> (level - 1)) & 1) == 0 ? left : right;
+        }
+        return reference;
+    }
+
+    /// <summary>Every non-zero page of the tree, in ascending index order, as (index, key).</summary>
+    public IEnumerable<PageChange> Pages(Hash root, int height, StagedObjects? staged = null)
+    {
+        CheckHeight(height);
+        var pending = new Stack<(Hash Reference, int Level, ulong Start)>();
+        pending.Push((root, height, 0));
+        while (pending.Count > 0)
+        {
+            var (reference, level, start) = pending.Pop();
+            if (level == 0)
+            {
+                yield return new PageChange(start, reference);
+                continue;
+            }
+            if (reference == PageTree.EmptyRoot(level)) continue;
+            var (left, right) = PageChildren(reference, level, staged);
+            var empty = PageTree.EmptyChild(level);
+            if (right != empty) pending.Push((right, level - 1, start + (1UL << (level - 1))));
+            if (left != empty) pending.Push((left, level - 1, start));
+        }
+    }
+
+    private (Hash Left, Hash Right) PageChildren(Hash reference, int level, StagedObjects? staged)
+    {
+        if (reference == PageTree.EmptyRoot(level))
+        {
+            var empty = PageTree.EmptyChild(level);
+            return (empty, empty);
+        }
+        var node = Node(reference, staged).Span;
+        if (node.Length == 0 || node[0] != NodeFormat.PageBranch)
+            throw new CorruptStoreException($"Node {reference} should be a page-tree branch at level {level}.");
+        var (storedLevel, left, right) = NodeFormat.DecodeBranch(node, PageTree.EmptyChild);
+        if (storedLevel != level)
+            throw new CorruptStoreException($"Node {reference} is a page-tree branch of level {storedLevel}, expected {level}.");
+        return (left, right);
+    }
+
+    private static void CheckHeight(int height)
+    {
+        if (height is not (PageTree.Height32 or PageTree.Height64))
+            throw new ArgumentOutOfRangeException(nameof(height), $"A page tree has height {PageTree.Height32} or {PageTree.Height64}.");
+    }
+}

@@ -1,0 +1,38 @@
+using Piecrust.Storage;
+
+namespace Piecrust.Merkle;
+
+/// <summary>
+/// Merkle structure over a <see cref="PageStore"/>: one page tree per contract memory and a
+/// sparse contract tree keyed by contract id whose root is the state root. Trees are persistent:
+/// an update returns a new root and stages only the nodes on the changed paths (O(k·height) for
+/// k pages), sharing everything else with the old root. Updates read staged nodes before stored ones,
+/// so several updates can be chained before one commit writes the reachable result.
+/// Thread-safe: it holds no mutable state but a node cache; each <see cref="StagedObjects"/> has one owner.
+/// </summary>
+public sealed partial class MerkleIndex
+{
+    private readonly NodeReader _nodes;
+
+    /// <summary>Creates the index over <paramref name="store"/>, which must have been opened with <see cref="NodeLayout.Instance"/>.</summary>
+    public MerkleIndex(PageStore store)
+    {
+        if (store.Layout is not NodeLayout)
+            throw new ArgumentException("The store must be opened with NodeLayout.Instance.", nameof(store));
+        Store = store;
+        _nodes = new NodeReader(store);
+    }
+
+    /// <summary>The store the trees live in.</summary>
+    public PageStore Store { get; }
+
+    /// <summary>Opens a durable store in <paramref name="directory"/> with this index's node layout.</summary>
+    public static PageStore OpenStore(string directory, PageStoreOptions? options = null) =>
+        PageStore.Open(directory, NodeLayout.Instance, options);
+
+    /// <summary>Creates an ephemeral store with this index's node layout.</summary>
+    public static PageStore EphemeralStore(PageStoreOptions? options = null) =>
+        PageStore.Ephemeral(NodeLayout.Instance, options);
+
+    private ReadOnlyMemory<byte> Node(Hash key, StagedObjects? staged) => _nodes.Read(key, staged);
+}

@@ -1,0 +1,28 @@
+using System.Collections.Concurrent;
+using Piecrust.Storage;
+
+namespace Piecrust.Merkle;
+
+/// <summary>
+/// Reads nodes from staged objects first, then from a small shared cache, then from the store
+/// (verified). Nodes are immutable and content-addressed, so a cached node can never be stale.
+/// </summary>
+internal sealed class NodeReader
+{
+    private const int CacheLimit = 1 << 16;
+    private readonly PageStore _store;
+    private readonly ConcurrentDictionary<Hash, byte[]> _cache = new();
+
+    public NodeReader(PageStore store) => _store = store;
+
+    public ReadOnlyMemory<byte> Read(Hash key, StagedObjects? staged)
+    {
+        if (staged is not null && staged.TryGet(ObjectRef.Node(key), out var node)) return node;
+        if (_cache.TryGetValue(key, out var cached)) return cached;
+        var stored = _store.ReadNode(key);
+        // A crude bound: dropping the whole cache now and then keeps memory flat without LRU bookkeeping.
+        if (_cache.Count >= CacheLimit) _cache.Clear();
+        _cache[key] = stored;
+        return stored;
+    }
+}

@@ -1,0 +1,59 @@
+using RocksDbSharp;
+
+namespace Piecrust.Storage;
+
+public sealed partial class PageStore
+{
+    /// <summary>
+    /// A cached compiled module for <paramref name="bytecode"/> under engine configuration
+    /// <paramref name="fingerprint"/>, or null. The stored checksum is verified first, since a
+    /// compiled module must never be loaded from damaged bytes.
+    /// </summary>
+    /// <exception cref="CorruptStoreException">The cached module does not match its checksum.</exception>
+    public byte[]? ReadModule(Hash bytecode, Hash fingerprint)
+    {
+        var stored = _db.Get(ModuleKey(bytecode, fingerprint), Column(StoreColumn.Modules));
+        if (stored is null) return null;
+        if (stored.Length < Hash.Size || Hash.Of(stored.AsSpan(Hash.Size)) != Hash.FromBytes(stored.AsSpan(0, Hash.Size)))
+            throw new CorruptStoreException($"The compiled module cached for bytecode {bytecode} is corrupt; remove it to recompile.");
+        return stored.AsSpan(Hash.Size).ToArray();
+    }
+
+    /// <summary>Caches a compiled module (kept until its bytecode is reclaimed or it is removed).</summary>
+    public void WriteModule(Hash bytecode, Hash fingerprint, ReadOnlySpan<byte> compiled)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var value = new byte[Hash.Size + compiled.Length];
+        Hash.Of(compiled).CopyTo(value);
+        compiled.CopyTo(value.AsSpan(Hash.Size));
+        using var batch = new WriteBatch();
+        batch.Put(ModuleKey(bytecode, fingerprint), value, Column(StoreColumn.Modules));
+        Write(batch);
+    }
+
+    /// <summary>Removes every cached compiled module of <paramref name="bytecode"/>.</summary>
+    public void RemoveModules(Hash bytecode)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var batch = new WriteBatch();
+        RemoveModules(batch, bytecode);
+        Write(batch);
+    }
+
+    internal void RemoveModules(WriteBatch batch, Hash bytecode)
+    {
+        var start = bytecode.ToArray();
+        var end = new byte[Hash.Size * 2 + 1];
+        start.CopyTo(end, 0);
+        end.AsSpan(Hash.Size).Fill(0xFF);
+        batch.DeleteRange(start, (ulong)start.Length, end, (ulong)end.Length, Column(StoreColumn.Modules));
+    }
+
+    private static byte[] ModuleKey(Hash bytecode, Hash fingerprint)
+    {
+        var key = new byte[Hash.Size * 2];
+        bytecode.CopyTo(key);
+        fingerprint.CopyTo(key.AsSpan(Hash.Size));
+        return key;
+    }
+}

@@ -1,0 +1,257 @@
+using System.Buffers.Binary;
+using RocksDbSharp;
+
+namespace Piecrust.Storage;
+
+/// <summary>
+/// Content-addressed storage of memory pages, tree nodes, bytecode, compiled modules and commits
+/// on RocksDB. Pages are 4 KiB, keyed by BLAKE3 of their bytes, LZ4-compressed when that pays;
+/// the all-zero page is never stored and reads back as zeros. Every read is verified against its
+/// key: a mismatch raises <see cref="CorruptStoreException"/>, never wrong bytes.
+/// A commit (its new objects, reference counts and record) is one atomic RocksDB write batch,
+/// fsync'd when the store is durable; deleting a commit reclaims exactly the objects no other
+/// live commit reaches.
+/// </summary>
+/// <remarks>
+/// Thread-safety: reads may run on any number of threads at once. Writes (commit, delete,
+/// finalize, lease release) are serialised by an internal lock that is never held while
+/// contract code runs. Objects reachable from a commit may be read safely only while the commit is
+/// live or leased (<see cref="Lease"/>).
+/// </remarks>
+public sealed partial class PageStore : IDisposable
+{
+    /// <summary>Size of a storage page in bytes (the unit of hashing, dedup and dirty tracking).</summary>
+    public const int PageSize = 4096;
+
+    private const string FormatKey = "format";
+    private const string FormatValue = "piecrust-store/1";
+    private const string SequenceKey = "sequence";
+    private const string FinalizedKey = "finalized";
+
+    /// <summary>Key of the all-zero page: BLAKE3 of 4096 zero bytes. Never stored.</summary>
+    public static readonly Hash ZeroPageKey = Hash.Of(new byte[PageSize]);
+
+    private readonly RocksDb _db;
+    private readonly ColumnFamilyHandle[] _columns;
+    private readonly WriteOptions _writeOptions;
+    private readonly bool _ephemeral;
+    private readonly object _writeLock = new();
+    private readonly Dictionary<Hash, CommitRecord> _commits = new();
+    private readonly Dictionary<Hash, int> _leases = new();
+    private ulong _nextSequence;
+    private Hash? _finalized;
+    private bool _disposed;
+
+    private PageStore(RocksDb db, string directory, INodeLayout layout, bool durable, bool ephemeral)
+    {
+        _db = db;
+        Directory = directory;
+        Layout = layout;
+        _ephemeral = ephemeral;
+        IsDurable = durable;
+        _writeOptions = new WriteOptions().SetSync(durable);
+        _columns = StoreColumns.All.Select(c => db.GetColumnFamily(StoreColumns.Name(c))).ToArray();
+        LoadMeta();
+        LoadCommits();
+        ReclaimPendingDeletes();
+    }
+
+    /// <summary>The directory holding the store's files.</summary>
+    public string Directory { get; }
+
+    /// <summary>True when commits are fsync'd before they return.</summary>
+    public bool IsDurable { get; }
+
+    /// <summary>The node layout used to verify nodes and follow their references.</summary>
+    public INodeLayout Layout { get; }
+
+    /// <summary>Opens (or creates) the store in <paramref name="directory"/>.</summary>
+    /// <exception cref="StoreNotFoundException">The directory is missing and <see cref="PageStoreOptions.CreateIfMissing"/> is false.</exception>
+    /// <exception cref="StoreLockedException">Another open store holds the directory.</exception>
+    /// <exception cref="CorruptStoreException">The directory holds something that is not a readable store.</exception>
+    public static PageStore Open(string directory, INodeLayout layout, PageStoreOptions? options = null)
+    {
+        options ??= new PageStoreOptions();
+        directory = Path.GetFullPath(directory);
+        if (!System.IO.Directory.Exists(directory))
+        {
+            if (!options.CreateIfMissing)
+                throw new StoreNotFoundException($"No store at '{directory}': the directory does not exist.");
+            System.IO.Directory.CreateDirectory(directory);
+        }
+        return new PageStore(OpenDb(directory, options), directory, layout, options.Durable, ephemeral: false);
+    }
+
+    /// <summary>A real store in a fresh temporary directory that is deleted on <see cref="Dispose"/>. Not durable.</summary>
+    public static PageStore Ephemeral(INodeLayout layout, PageStoreOptions? options = null)
+    {
+        options = (options ?? new PageStoreOptions()) with { Durable = false, CreateIfMissing = true };
+        string directory = Path.Combine(Path.GetTempPath(), "piecrust-" + Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(directory);
+        try
+        {
+            return new PageStore(OpenDb(directory, options), directory, layout, durable: false, ephemeral: true);
+        }
+        catch
+        {
+            System.IO.Directory.Delete(directory, recursive: true);
+            throw;
+        }
+    }
+
+    private static RocksDb OpenDb(string directory, PageStoreOptions options)
+    {
+        var cache = Cache.CreateLru(options.BlockCacheBytes);
+        var dbOptions = new DbOptions()
+            .SetCreateIfMissing(true)
+            .SetCreateMissingColumnFamilies(true)
+            .SetParanoidChecks(true)
+            .SetKeepLogFileNum(2)
+            .SetMaxTotalWalSize(256UL << 20)
+            .SetInfoLogLevel(InfoLogLevel.Error);
+        var families = new ColumnFamilies();
+        foreach (var column in StoreColumns.All)
+        {
+            var table = new BlockBasedTableOptions()
+                .SetBlockCache(cache)
+                .SetFilterPolicy(BloomFilterPolicy.Create(10, false))
+                .SetWholeKeyFiltering(true)
+                .SetFormatVersion(5);
+            // Pages and bytecode are LZ4'd by us, nodes are hashes: RocksDB compression would not pay.
+            var cf = new ColumnFamilyOptions()
+                .SetCompression(Compression.No)
+                .SetBlockBasedTableFactory(table);
+            families.Add(StoreColumns.Name(column), cf);
+        }
+        try
+        {
+            return RocksDb.Open(dbOptions, directory, families);
+        }
+        catch (RocksDbException e) when (e.Message.Contains("lock", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new StoreLockedException($"The store at '{directory}' is in use by another open store or process: {e.Message}", e);
+        }
+        catch (RocksDbException e)
+        {
+            throw new CorruptStoreException($"The store at '{directory}' cannot be opened: {e.Message}", e);
+        }
+    }
+
+    internal ColumnFamilyHandle Column(StoreColumn column) => _columns[(int)column];
+
+    /// <summary>The key of a page: BLAKE3 of its bytes.</summary>
+    public static Hash PageKey(ReadOnlySpan<byte> page) => Hash.Of(page);
+
+    /// <summary>Reads and verifies page <paramref name="key"/> into <paramref name="destination"/> (4096 bytes). The zero key reads as zeros.</summary>
+    /// <exception cref="CorruptStoreException">The page is missing or its bytes do not hash to its key.</exception>
+    public void ReadPage(Hash key, Span<byte> destination)
+    {
+        if (destination.Length != PageSize)
+            throw new ArgumentException($"A page is {PageSize} bytes.", nameof(destination));
+        if (key == ZeroPageKey)
+        {
+            destination.Clear();
+            return;
+        }
+        var stored = Get(StoreColumn.Pages, key) ?? throw Missing(ObjectRef.Page(key));
+        if (!BlobCodec.TryDecode(stored, destination))
+            throw new CorruptStoreException($"Page {key} is stored in an unreadable encoding.");
+        var actual = PageKey(destination);
+        if (actual != key)
+            throw new CorruptStoreException($"Page {key} is corrupt: its stored bytes hash to {actual}.");
+    }
+
+    /// <summary>Reads and verifies tree node <paramref name="key"/>.</summary>
+    /// <exception cref="CorruptStoreException">The node is missing or does not hash to its key.</exception>
+    public byte[] ReadNode(Hash key)
+    {
+        var node = Get(StoreColumn.Nodes, key) ?? throw Missing(ObjectRef.Node(key));
+        var actual = Layout.KeyOf(node);
+        if (actual != key)
+            throw new CorruptStoreException($"Node {key} is corrupt: its stored bytes hash to {actual}.");
+        return node;
+    }
+
+    /// <summary>Reads and verifies bytecode <paramref name="key"/>.</summary>
+    /// <exception cref="CorruptStoreException">The bytecode is missing or does not hash to its key.</exception>
+    public byte[] ReadBytecode(Hash key)
+    {
+        var stored = Get(StoreColumn.Bytecode, key) ?? throw Missing(ObjectRef.Bytecode(key));
+        int length = BlobCodec.DecodedLength(stored);
+        if (length < 0 || length > 1 << 30)
+            throw new CorruptStoreException($"Bytecode {key} is stored in an unreadable encoding.");
+        var bytecode = new byte[length];
+        if (!BlobCodec.TryDecode(stored, bytecode))
+            throw new CorruptStoreException($"Bytecode {key} is stored in an unreadable encoding.");
+        var actual = Hash.Of(bytecode);
+        if (actual != key)
+            throw new CorruptStoreException($"Bytecode {key} is corrupt: its stored bytes hash to {actual}.");
+        return bytecode;
+    }
+
+    /// <summary>True when the object is stored (the zero page counts as stored).</summary>
+    public bool Contains(ObjectRef reference)
+    {
+        if (reference.Kind == ObjectKind.Page && reference.Key == ZeroPageKey) return true;
+        Span<byte> key = stackalloc byte[Hash.Size];
+        reference.Key.CopyTo(key);
+        return _db.HasKey(key, Column(StoreColumns.ColumnOf(reference.Kind)), null);
+    }
+
+    /// <summary>How many commits and stored nodes reference the object (0 when it is not stored).</summary>
+    public ulong RefCount(ObjectRef reference)
+    {
+        Span<byte> key = stackalloc byte[1 + Hash.Size];
+        RefKey(reference, key);
+        var value = _db.Get(key, Column(StoreColumn.Refs), null);
+        return value is null ? 0 : BinaryPrimitives.ReadUInt64LittleEndian(value);
+    }
+
+    /// <summary>Keys of every stored object of one kind, in key order (for fsck, statistics and tests).</summary>
+    public IEnumerable<Hash> Keys(ObjectKind kind)
+    {
+        using var iterator = _db.NewIterator(Column(StoreColumns.ColumnOf(kind)));
+        for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
+            yield return Hash.FromBytes(iterator.GetKeySpan());
+    }
+
+    /// <summary>The raw stored value of an object, unverified and still encoded (for fsck and statistics).</summary>
+    public byte[]? ReadStoredValue(ObjectRef reference) => Get(StoreColumns.ColumnOf(reference.Kind), reference.Key);
+
+    internal static void RefKey(ObjectRef reference, Span<byte> key)
+    {
+        key[0] = (byte)reference.Kind;
+        reference.Key.CopyTo(key[1..]);
+    }
+
+    private byte[]? Get(StoreColumn column, Hash key)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        Span<byte> bytes = stackalloc byte[Hash.Size];
+        key.CopyTo(bytes);
+        try
+        {
+            return _db.Get(bytes, Column(column), null);
+        }
+        catch (RocksDbException e)
+        {
+            throw new CorruptStoreException($"Reading {StoreColumns.Name(column)} key {key} failed: {e.Message}", e);
+        }
+    }
+
+    private static CorruptStoreException Missing(ObjectRef reference) =>
+        new($"The store lacks {reference}, which a live commit references.");
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _db.Dispose();
+        if (_ephemeral)
+        {
+            try { System.IO.Directory.Delete(Directory, recursive: true); }
+            catch (IOException) { /* a leftover temp directory is harmless */ }
+        }
+    }
+}

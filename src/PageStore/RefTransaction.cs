@@ -1,0 +1,123 @@
+using System.Buffers.Binary;
+using RocksDbSharp;
+
+namespace Piecrust.Storage;
+
+/// <summary>
+/// Reference-count changes of one commit or deletion, accumulated into one write batch.
+/// Why reference counts rather than mark-and-sweep: every commit shares almost all of its nodes
+/// with its parent, so a sweep would cost O(total state) per deletion, while counts cost
+/// O(objects created or freed). Counts live in their own column family and change only inside the
+/// same atomic batch as the objects they count, so they are exact after any crash.
+/// Used under the store's write lock only.
+/// </summary>
+internal sealed class RefTransaction
+{
+    private readonly PageStore _store;
+    private readonly WriteBatch _batch;
+    private readonly StagedObjects? _staged;
+    private readonly Dictionary<ObjectRef, ulong> _counts = new();
+    private readonly List<ObjectRef> _children = new();
+
+    public RefTransaction(PageStore store, WriteBatch batch, StagedObjects? staged)
+    {
+        _store = store;
+        _batch = batch;
+        _staged = staged;
+    }
+
+    /// <summary>Objects written by this transaction, and their encoded bytes (for statistics and tests).</summary>
+    public int ObjectsWritten { get; private set; }
+
+    /// <summary>Objects removed by this transaction.</summary>
+    public int ObjectsRemoved { get; private set; }
+
+    /// <summary>Bytes of keys and values added by this transaction.</summary>
+    public long BytesWritten { get; private set; }
+
+    /// <summary>Adds one reference to <paramref name="root"/>; an object gaining its first reference is written, and references its children in turn.</summary>
+    public void Increment(ObjectRef root)
+    {
+        var pending = new Stack<ObjectRef>();
+        pending.Push(root);
+        Span<byte> key = stackalloc byte[Hash.Size];
+        while (pending.Count > 0)
+        {
+            var reference = pending.Pop();
+            ulong count = Count(reference);
+            _counts[reference] = count + 1;
+            if (count > 0) continue;
+
+            if (_staged is null || !_staged.TryGet(reference, out var value))
+                throw new CorruptStoreException($"Cannot commit: {reference} is referenced but neither stored nor staged.");
+            reference.Key.CopyTo(key);
+            byte[] stored = reference.Kind == ObjectKind.Node ? value.ToArray() : BlobCodec.Encode(value.Span);
+            _batch.Put(key, stored, _store.Column(StoreColumns.ColumnOf(reference.Kind)));
+            ObjectsWritten++;
+            BytesWritten += Hash.Size + stored.Length;
+
+            if (reference.Kind == ObjectKind.Node)
+            {
+                _children.Clear();
+                _store.Layout.AddChildren(value.Span, _children);
+                foreach (var child in _children) pending.Push(child);
+            }
+        }
+    }
+
+    /// <summary>Removes one reference to <paramref name="root"/>; an object losing its last reference is deleted, and releases its children in turn.</summary>
+    public void Decrement(ObjectRef root)
+    {
+        var pending = new Stack<ObjectRef>();
+        pending.Push(root);
+        Span<byte> key = stackalloc byte[Hash.Size];
+        while (pending.Count > 0)
+        {
+            var reference = pending.Pop();
+            ulong count = Count(reference);
+            if (count == 0)
+                throw new CorruptStoreException($"Reference count of {reference} would drop below zero: the store's counts are inconsistent (run fsck).");
+            _counts[reference] = count - 1;
+            if (count > 1) continue;
+
+            reference.Key.CopyTo(key);
+            var column = _store.Column(StoreColumns.ColumnOf(reference.Kind));
+            if (reference.Kind == ObjectKind.Node)
+            {
+                var node = _store.ReadNode(reference.Key);
+                _children.Clear();
+                _store.Layout.AddChildren(node, _children);
+                foreach (var child in _children) pending.Push(child);
+            }
+            else if (reference.Kind == ObjectKind.Bytecode)
+            {
+                _store.RemoveModules(_batch, reference.Key);
+            }
+            _batch.Delete(key, column);
+            ObjectsRemoved++;
+        }
+    }
+
+    /// <summary>Writes the changed counts into the batch.</summary>
+    public void Flush()
+    {
+        var refs = _store.Column(StoreColumn.Refs);
+        Span<byte> key = stackalloc byte[1 + Hash.Size];
+        Span<byte> value = stackalloc byte[8];
+        foreach (var (reference, count) in _counts)
+        {
+            PageStore.RefKey(reference, key);
+            if (count == 0)
+            {
+                _batch.Delete(key, refs);
+                continue;
+            }
+            BinaryPrimitives.WriteUInt64LittleEndian(value, count);
+            _batch.Put(key, value, refs);
+            BytesWritten += key.Length + value.Length;
+        }
+    }
+
+    private ulong Count(ObjectRef reference) =>
+        _counts.TryGetValue(reference, out ulong count) ? count : _store.RefCount(reference);
+}

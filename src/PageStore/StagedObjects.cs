@@ -1,0 +1,44 @@
+namespace Piecrust.Storage;
+
+/// <summary>
+/// Objects prepared for a commit but not yet written: new pages, nodes and bytecode, keyed by
+/// their content hash. Only the ones a commit actually reaches (and the store lacks) are written.
+/// Not thread-safe: owned by one session or writer at a time.
+/// </summary>
+public sealed class StagedObjects
+{
+    private readonly Dictionary<ObjectRef, ReadOnlyMemory<byte>> _objects = new();
+
+    /// <summary>Number of staged objects.</summary>
+    public int Count => _objects.Count;
+
+    /// <summary>Stages a page (its key is computed here, so it cannot disagree with the bytes).</summary>
+    /// <returns>The page key, or <see cref="PageStore.ZeroPageKey"/> for an all-zero page (never stored).</returns>
+    public Hash AddPage(ReadOnlyMemory<byte> page)
+    {
+        if (page.Length != PageStore.PageSize)
+            throw new ArgumentException($"A page is {PageStore.PageSize} bytes, got {page.Length}.", nameof(page));
+        var key = PageStore.PageKey(page.Span);
+        if (key != PageStore.ZeroPageKey) _objects[ObjectRef.Page(key)] = page;
+        return key;
+    }
+
+    /// <summary>Stages a tree node under the key the caller computed with the store's node layout.</summary>
+    public void AddNode(Hash key, ReadOnlyMemory<byte> node) => _objects[ObjectRef.Node(key)] = node;
+
+    /// <summary>Stages bytecode; returns its key (BLAKE3 of the bytes).</summary>
+    public Hash AddBytecode(ReadOnlyMemory<byte> bytecode)
+    {
+        var key = Hash.Of(bytecode.Span);
+        _objects[ObjectRef.Bytecode(key)] = bytecode;
+        return key;
+    }
+
+    /// <summary>Looks up a staged object.</summary>
+    public bool TryGet(ObjectRef reference, out ReadOnlyMemory<byte> value) => _objects.TryGetValue(reference, out value);
+
+    /// <summary>Forgets every staged object.</summary>
+    public void Clear() => _objects.Clear();
+
+    internal IEnumerable<KeyValuePair<ObjectRef, ReadOnlyMemory<byte>>> All => _objects;
+}

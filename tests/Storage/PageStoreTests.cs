@@ -1,0 +1,318 @@
+using Piecrust.Merkle;
+using Piecrust.Storage;
+using RocksDbSharp;
+using Xunit;
+
+namespace Piecrust.Tests.Storage;
+
+public sealed class PageStoreTests
+{
+    private static readonly Hash EmptyTree = PageTree.EmptyRoot(PageTree.Height32);
+
+    [Fact]
+    public void Pages_round_trip_through_a_commit()
+    {
+        using var store = MerkleIndex.EphemeralStore();
+        var index = new MerkleIndex(store);
+        var staged = new StagedObjects();
+        var pages = Enumerable.Range(0, 8).Select(i => ((ulong)(i * 1000), StoreFixture.Page(i))).ToArray();
+        var root = StoreFixture.CommitTree(store, StoreFixture.WritePages(index, EmptyTree, staged, pages), staged);
+
+        var buffer = new byte[PageStore.PageSize];
+        foreach (var (pageIndex, bytes) in pages)
+        {
+            var key = index.PageKey(root, PageTree.Height32, pageIndex);
+            Assert.Equal(PageStore.PageKey(bytes), key);
+            store.ReadPage(key, buffer);
+            Assert.Equal(bytes, buffer);
+        }
+    }
+
+    [Fact]
+    public void The_zero_page_is_never_stored_and_reads_back_as_zeros()
+    {
+        using var store = MerkleIndex.EphemeralStore();
+        var index = new MerkleIndex(store);
+        var staged = new StagedObjects();
+        var key = staged.AddPage(new byte[PageStore.PageSize]);
+        Assert.Equal(PageStore.ZeroPageKey, key);
+        Assert.Equal(0, staged.Count);
+
+        var root = StoreFixture.WritePages(index, EmptyTree, staged, (3, StoreFixture.Page(1)), (4, new byte[PageStore.PageSize]));
+        StoreFixture.CommitTree(store, root, staged);
+        Assert.Single(store.Keys(ObjectKind.Page));
+        Assert.DoesNotContain(PageStore.ZeroPageKey, store.Keys(ObjectKind.Page));
+
+        var buffer = Enumerable.Repeat((byte)0xAA, PageStore.PageSize).ToArray();
+        store.ReadPage(index.PageKey(root, PageTree.Height32, 4), buffer);
+        Assert.All(buffer, b => Assert.Equal(0, b));
+    }
+
+    [Fact]
+    public void Compressible_pages_are_stored_small_and_random_pages_raw()
+    {
+        using var store = MerkleIndex.EphemeralStore();
+        var index = new MerkleIndex(store);
+        var staged = new StagedObjects();
+        var sparse = StoreFixture.Page(7, nonZeroBytes: 64);
+        var random = StoreFixture.RandomPage(8);
+        StoreFixture.CommitTree(store, StoreFixture.WritePages(index, EmptyTree, staged, (0, sparse), (1, random)), staged);
+
+        var sparseStored = store.ReadStoredValue(ObjectRef.Page(PageStore.PageKey(sparse)))!;
+        var randomStored = store.ReadStoredValue(ObjectRef.Page(PageStore.PageKey(random)))!;
+        Assert.True(sparseStored.Length < 120, $"a page with 64 bytes of data took {sparseStored.Length} bytes");
+        Assert.Equal(PageStore.PageSize + 1, randomStored.Length);
+
+        var buffer = new byte[PageStore.PageSize];
+        store.ReadPage(PageStore.PageKey(random), buffer);
+        Assert.Equal(random, buffer);
+    }
+
+    [Fact]
+    public void A_reopened_store_sees_its_commits_and_pages()
+    {
+        string directory = StoreFixture.TempDirectory();
+        try
+        {
+            Hash root;
+            var page = StoreFixture.Page(3);
+            using (var store = MerkleIndex.OpenStore(directory))
+            {
+                var index = new MerkleIndex(store);
+                var staged = new StagedObjects();
+                root = StoreFixture.CommitTree(store, StoreFixture.WritePages(index, EmptyTree, staged, (42, page)), staged);
+                Assert.True(store.IsDurable);
+            }
+            using (var store = MerkleIndex.OpenStore(directory))
+            {
+                var commit = Assert.Single(store.Commits);
+                Assert.Equal(root, commit.Root);
+                var buffer = new byte[PageStore.PageSize];
+                store.ReadPage(new MerkleIndex(store).PageKey(root, PageTree.Height32, 42), buffer);
+                Assert.Equal(page, buffer);
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_commit_that_fails_midway_writes_nothing()
+    {
+        using var store = MerkleIndex.EphemeralStore();
+        var index = new MerkleIndex(store);
+        var good = new StagedObjects();
+        var first = StoreFixture.CommitTree(store, StoreFixture.WritePages(index, EmptyTree, good, (1, StoreFixture.Page(1))), good);
+        var before = StoreFixture.Stored(store);
+
+        // Stage a tree whose pages are then dropped: the nodes are reachable, a page is not there.
+        var broken = new StagedObjects();
+        var root = StoreFixture.WritePages(index, first, broken, (2, StoreFixture.Page(2)), (3, StoreFixture.Page(3)));
+        var onlyNodes = new StagedObjects();
+        foreach (var (key, bytes) in CollectNodes(root, broken)) onlyNodes.AddNode(key, bytes);
+
+        var error = Assert.Throws<CorruptStoreException>(() => store.WriteCommit(root, ObjectRef.Node(root), first, onlyNodes));
+        Assert.Contains("page", error.Message);
+        Assert.Equal(before, StoreFixture.Stored(store));
+        Assert.Single(store.Commits);
+        Assert.Equal(1UL, store.RefCount(ObjectRef.Node(first)));
+    }
+
+    private static Dictionary<Hash, ReadOnlyMemory<byte>> CollectNodes(Hash root, StagedObjects staged)
+    {
+        var nodes = new Dictionary<Hash, ReadOnlyMemory<byte>>();
+        var pending = new Stack<Hash>();
+        pending.Push(root);
+        var children = new List<ObjectRef>();
+        while (pending.Count > 0)
+        {
+            var key = pending.Pop();
+            if (!staged.TryGet(ObjectRef.Node(key), out var bytes)) continue;
+            nodes[key] = bytes;
+            children.Clear();
+            NodeLayout.Instance.AddChildren(bytes.Span, children);
+            foreach (var child in children.Where(c => c.Kind == ObjectKind.Node)) pending.Push(child.Key);
+        }
+        return nodes;
+    }
+
+    [Fact]
+    public void A_corrupted_page_on_disk_is_reported_naming_its_key()
+    {
+        string directory = StoreFixture.TempDirectory();
+        try
+        {
+            var page = StoreFixture.Page(5);
+            var key = PageStore.PageKey(page);
+            using (var store = MerkleIndex.OpenStore(directory))
+            {
+                var index = new MerkleIndex(store);
+                var staged = new StagedObjects();
+                StoreFixture.CommitTree(store, StoreFixture.WritePages(index, EmptyTree, staged, (0, page)), staged);
+            }
+            FlipStoredByte(directory, "pages", key.ToArray());
+            using (var store = MerkleIndex.OpenStore(directory))
+            {
+                var error = Assert.Throws<CorruptStoreException>(() => store.ReadPage(key, new byte[PageStore.PageSize]));
+                Assert.Contains(key.ToString(), error.Message);
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_corrupted_node_on_disk_is_reported()
+    {
+        string directory = StoreFixture.TempDirectory();
+        try
+        {
+            Hash root;
+            using (var store = MerkleIndex.OpenStore(directory))
+            {
+                var index = new MerkleIndex(store);
+                var staged = new StagedObjects();
+                root = StoreFixture.CommitTree(store, StoreFixture.WritePages(index, EmptyTree, staged, (0, StoreFixture.Page(1))), staged);
+            }
+            FlipStoredByte(directory, "nodes", root.ToArray());
+            using (var store = MerkleIndex.OpenStore(directory))
+            {
+                var error = Assert.Throws<CorruptStoreException>(() => new MerkleIndex(store).PageKey(root, PageTree.Height32, 0));
+                Assert.Contains(root.ToString(), error.Message);
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>Simulates bit rot: rewrites one stored value with its last byte flipped, behind the store's back.</summary>
+    internal static void FlipStoredByte(string directory, string column, byte[] key)
+    {
+        var families = new ColumnFamilies();
+        foreach (var name in new[] { "pages", "nodes", "bytecode", "modules", "commits", "refs", "meta" })
+            families.Add(name, new ColumnFamilyOptions());
+        using var db = RocksDb.Open(new DbOptions(), directory, families);
+        var cf = db.GetColumnFamily(column);
+        var value = db.Get(key, cf);
+        Assert.NotNull(value);
+        value[^1] ^= 0x01;
+        db.Put(key, value, cf);
+    }
+
+    [Fact]
+    public void Deleting_commits_reclaims_exactly_what_no_live_commit_reaches()
+    {
+        using var store = MerkleIndex.EphemeralStore();
+        var index = new MerkleIndex(store);
+        var s1 = new StagedObjects();
+        var a = StoreFixture.CommitTree(store, StoreFixture.WritePages(index, EmptyTree, s1,
+            (0, StoreFixture.Page(1)), (1, StoreFixture.Page(2)), (70000, StoreFixture.Page(3))), s1);
+        var s2 = new StagedObjects();
+        var b = StoreFixture.CommitTree(store, StoreFixture.WritePages(index, a, s2, (1, StoreFixture.Page(4))), s2, parent: a);
+        var s3 = new StagedObjects();
+        var c = StoreFixture.CommitTree(store, StoreFixture.WritePages(index, b, s3, (0, new byte[PageStore.PageSize])), s3, parent: b);
+
+        Assert.Equal(StoreFixture.Reachable(store), StoreFixture.Stored(store));
+        store.DeleteCommit(b);
+        Assert.Equal(StoreFixture.Reachable(store), StoreFixture.Stored(store));
+        Assert.DoesNotContain(b, store.Commits.Select(x => x.Root));
+        // Page 2 (only in a) survives while a lives; page 4 survives in c.
+        Assert.True(store.Contains(ObjectRef.Page(PageStore.PageKey(StoreFixture.Page(2)))));
+        Assert.True(store.Contains(ObjectRef.Page(PageStore.PageKey(StoreFixture.Page(4)))));
+
+        store.DeleteCommit(a);
+        Assert.Equal(StoreFixture.Reachable(store), StoreFixture.Stored(store));
+        Assert.False(store.Contains(ObjectRef.Page(PageStore.PageKey(StoreFixture.Page(1)))));
+        Assert.False(store.Contains(ObjectRef.Page(PageStore.PageKey(StoreFixture.Page(2)))));
+
+        store.DeleteCommit(c);
+        Assert.Empty(StoreFixture.Stored(store));
+        Assert.Empty(store.Commits);
+    }
+
+    [Fact]
+    public void A_leased_commit_is_reclaimed_when_its_last_lease_ends()
+    {
+        using var store = MerkleIndex.EphemeralStore();
+        var index = new MerkleIndex(store);
+        var staged = new StagedObjects();
+        var page = StoreFixture.Page(9);
+        var root = StoreFixture.CommitTree(store, StoreFixture.WritePages(index, EmptyTree, staged, (5, page)), staged);
+
+        var lease = store.Lease(root);
+        store.DeleteCommit(root);
+        Assert.Empty(store.Commits);
+        Assert.Throws<CommitNotFoundException>(() => store.DeleteCommit(root));
+        var buffer = new byte[PageStore.PageSize];
+        store.ReadPage(index.PageKey(root, PageTree.Height32, 5), buffer);
+        Assert.Equal(page, buffer);
+
+        lease.Dispose();
+        Assert.Empty(StoreFixture.Stored(store));
+    }
+
+    [Fact]
+    public void Deleting_an_unknown_commit_is_a_typed_error()
+    {
+        using var store = MerkleIndex.EphemeralStore();
+        var missing = Hash.Of("nope"u8);
+        var error = Assert.Throws<CommitNotFoundException>(() => store.DeleteCommit(missing));
+        Assert.Equal(missing, error.Root);
+        Assert.Contains(missing.ToString(), error.Message);
+    }
+
+    [Fact]
+    public void Store_directory_errors_are_typed()
+    {
+        string directory = StoreFixture.TempDirectory();
+        Assert.Throws<StoreNotFoundException>(() => MerkleIndex.OpenStore(directory, new PageStoreOptions { CreateIfMissing = false }));
+        try
+        {
+            using (MerkleIndex.OpenStore(directory))
+            {
+                var locked = Assert.Throws<StoreLockedException>(() => MerkleIndex.OpenStore(directory));
+                Assert.Contains(directory, locked.Message);
+            }
+            File.WriteAllText(Path.Combine(directory, "CURRENT"), "MANIFEST-999999\n");
+            var corrupt = Assert.Throws<CorruptStoreException>(() => MerkleIndex.OpenStore(directory));
+            Assert.Contains(directory, corrupt.Message);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void An_ephemeral_store_is_a_real_directory_removed_on_dispose()
+    {
+        string directory;
+        using (var store = MerkleIndex.EphemeralStore())
+        {
+            directory = store.Directory;
+            Assert.True(File.Exists(Path.Combine(directory, "CURRENT")));
+            Assert.False(store.IsDurable);
+        }
+        Assert.False(Directory.Exists(directory));
+    }
+
+    [Fact]
+    public void Cached_modules_are_verified_and_removed_with_their_bytecode()
+    {
+        using var store = MerkleIndex.EphemeralStore();
+        var bytecode = Hash.Of("code"u8);
+        var fingerprint = Hash.Of("config"u8);
+        Assert.Null(store.ReadModule(bytecode, fingerprint));
+        store.WriteModule(bytecode, fingerprint, "compiled"u8);
+        Assert.Equal("compiled"u8.ToArray(), store.ReadModule(bytecode, fingerprint));
+        Assert.Null(store.ReadModule(bytecode, Hash.Of("other config"u8)));
+        store.RemoveModules(bytecode);
+        Assert.Null(store.ReadModule(bytecode, fingerprint));
+    }
+}
