@@ -49,8 +49,25 @@ public sealed partial class PageStore
     /// <exception cref="CorruptStoreException">A reached object is neither staged nor stored (nothing is written).</exception>
     public CommitInfo WriteCommit(Hash root, ObjectRef? rootNode, Hash? parent, StagedObjects staged)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        lock (_writeLock) return WriteCommitLocked(root, rootNode, parent, staged);
+    }
+
+    /// <summary>
+    /// <see cref="WriteCommit"/>, then a lease on the new commit taken under the same lock, so no
+    /// deletion can slip in between (a session moving its base to the commit it just made).
+    /// </summary>
+    public (CommitInfo Commit, IDisposable Lease) WriteCommitLeased(Hash root, ObjectRef? rootNode, Hash? parent, StagedObjects staged)
+    {
         lock (_writeLock)
+        {
+            var commit = WriteCommitLocked(root, rootNode, parent, staged);
+            return (commit, Lease(root));
+        }
+    }
+
+    private CommitInfo WriteCommitLocked(Hash root, ObjectRef? rootNode, Hash? parent, StagedObjects staged)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         {
             if (_commits.TryGetValue(root, out var existing))
             {

@@ -1,0 +1,46 @@
+namespace Piecrust.Execution;
+
+/// <summary>
+/// The state of one attempt at a top-level call: the frame stack, events, the numbering of
+/// inter-contract calls, and the failures already known from earlier attempts (which are
+/// short-circuited). A nested failure ends the attempt: everything is reverted and the call re-run,
+/// so the happy path never pays for undo bookkeeping.
+/// </summary>
+internal sealed class CallContext(Dictionary<int, NestedFailure> knownFailures, Action<ReadOnlyMemory<byte>>? feeder, long feedsDelivered)
+{
+    public List<Frame> Frames { get; } = [];
+    public List<ContractEvent> Events { get; } = [];
+    public HashSet<ContractState> Touched { get; } = [];
+    public Dictionary<int, NestedFailure> KnownFailures { get; } = knownFailures;
+    public Action<ReadOnlyMemory<byte>>? Feeder { get; } = feeder;
+
+    /// <summary>Every item fed in this attempt, in order (a failed sub-call's items are replayed from its record).</summary>
+    public List<byte[]> Feeds { get; } = [];
+
+    /// <summary>Items already handed to the feeder by earlier attempts: the same prefix is not delivered twice.</summary>
+    public long FeedsDelivered { get; private set; } = feedsDelivered;
+
+    /// <summary>Number of inter-contract calls started so far in this attempt; identifies them across attempts.</summary>
+    public int CallCount { get; set; }
+
+    /// <summary>The failure the innermost host function reported, to be picked up where the frame's call returns.</summary>
+    public ContractError? PendingError { get; set; }
+
+    /// <summary>Set when a new nested failure was found: every frame unwinds and the call is re-run.</summary>
+    public bool Rerun { get; set; }
+
+    /// <summary>An engine error (e.g. a corrupt store) raised inside a host function: the call unwinds and rethrows it.</summary>
+    public Exception? Fatal { get; set; }
+
+    public bool Unwinding => Rerun || Fatal is not null;
+
+    public Frame Top => Frames[^1];
+
+    public void Feed(byte[] item)
+    {
+        Feeds.Add(item);
+        if (Feeds.Count <= FeedsDelivered) return;
+        Feeder?.Invoke(item);
+        FeedsDelivered = Feeds.Count;
+    }
+}

@@ -1,0 +1,89 @@
+using Piecrust.Storage;
+
+namespace Piecrust.Memory;
+
+/// <summary>
+/// The reference memory path: the whole memory is read from the store into a page map on first
+/// use, copied into each new instance, and compared page by page against the map after every
+/// successful call. Obviously correct and O(memory size) per call; the mapped path is tested against it.
+/// </summary>
+internal sealed class PlainContractMemory : ContractMemory
+{
+    private const int PageSize = PageStore.PageSize;
+    private static readonly ReadOnlyMemory<byte> ZeroPage = new byte[PageSize];
+
+    private readonly Dictionary<ulong, byte[]> _pages = new();
+    private readonly SortedSet<ulong> _changed = new();
+    private Func<IEnumerable<(ulong Index, byte[] Bytes)>>? _loader;
+    private ulong _length;
+    private bool _lengthChanged;
+
+    private PlainContractMemory(ulong length, Func<IEnumerable<(ulong, byte[])>>? loader)
+    {
+        _length = length;
+        _loader = loader;
+    }
+
+    /// <summary>A memory whose base state is the stored pages <paramref name="loader"/> yields (read on first use).</summary>
+    public static PlainContractMemory FromStore(ulong length, Func<IEnumerable<(ulong Index, byte[] Bytes)>> loader) => new(length, loader);
+
+    /// <summary>A new contract's memory: empty until the first capture, every non-zero page of which counts as changed.</summary>
+    public static PlainContractMemory New() => new(0, null) { _lengthChanged = true };
+
+    public override ulong Length => _length;
+
+    public override bool Modified => _lengthChanged || _changed.Count > 0;
+
+    public override void LoadInto(LinearMemory memory)
+    {
+        EnsureLoaded();
+        ulong current = memory.Length;
+        if (current > _length)
+            throw new InvalidOperationException($"A fresh instance has {current} bytes of memory, more than the stored {_length}.");
+        if (!memory.Grow((_length - current) / 65536))
+            throw new InvalidOperationException($"The instance's memory cannot grow to its stored length of {_length} bytes.");
+        memory.Clear(0, _length);
+        foreach (var (index, bytes) in _pages)
+            bytes.CopyTo(memory.Page(index, PageSize));
+    }
+
+    public override void CaptureFrom(LinearMemory memory)
+    {
+        EnsureLoaded();
+        ulong length = memory.Length;
+        ulong pages = length / PageSize;
+        for (ulong index = 0; index < pages; index++)
+        {
+            var current = memory.Page(index, PageSize);
+            bool differs = _pages.TryGetValue(index, out var old)
+                ? !current.SequenceEqual(old)
+                : current.IndexOfAnyExcept((byte)0) >= 0;
+            if (!differs) continue;
+            if (current.IndexOfAnyExcept((byte)0) < 0) _pages.Remove(index);
+            else if (old is not null) current.CopyTo(old);
+            else _pages[index] = current.ToArray();
+            _changed.Add(index);
+        }
+        if (length != _length) _lengthChanged = true;
+        _length = length;
+    }
+
+    public override IEnumerable<(ulong Index, ReadOnlyMemory<byte> Bytes)> ChangedPages()
+    {
+        foreach (ulong index in _changed)
+            yield return (index, _pages.TryGetValue(index, out var bytes) ? bytes.ToArray() : ZeroPage);
+    }
+
+    public override void MarkCommitted()
+    {
+        _changed.Clear();
+        _lengthChanged = false;
+    }
+
+    private void EnsureLoaded()
+    {
+        if (_loader is null) return;
+        foreach (var (index, bytes) in _loader()) _pages[index] = bytes;
+        _loader = null;
+    }
+}

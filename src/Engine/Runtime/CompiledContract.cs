@@ -1,0 +1,30 @@
+using Wasmtime;
+
+namespace Piecrust.Runtime;
+
+/// <summary>
+/// A validated, compiled contract module and what the engine needs to know to run it. Shared by
+/// every session of a VM; immutable. The module is compiled from the bytecode with one change:
+/// every mutable global the code writes is also exported, so the host can reset it between calls.
+/// </summary>
+internal sealed class CompiledContract
+{
+    public required Hash Bytecode { get; init; }
+    public required Module Module { get; init; }
+    public required bool Is64 { get; init; }
+    /// <summary>Offset of the 64 KiB argument buffer in linear memory.</summary>
+    public required ulong ArgumentBuffer { get; init; }
+    /// <summary>The largest the memory may grow to, in bytes.</summary>
+    public required ulong MaxMemory { get; init; }
+    /// <summary>Exported functions other than <c>init</c>.</summary>
+    public required IReadOnlySet<string> Functions { get; init; }
+    public required bool HasInit { get; init; }
+    /// <summary>The host import each of the module's imports binds to, in the module's import order.</summary>
+    public required HostImport[] Imports { get; init; }
+    public required GlobalReset[] GlobalResets { get; init; }
+    /// <summary>
+    /// True when the code can change instance state the host cannot reset (tables, passive data,
+    /// globals without a constant initialiser): such contracts get a fresh instance for every top-level call.
+    /// </summary>
+    public required bool NeedsFreshInstance { get; init; }
+}

@@ -1,0 +1,51 @@
+using System.Reflection;
+using System.Text;
+using Wasmtime;
+
+namespace Piecrust.Runtime;
+
+/// <summary>
+/// The one Wasmtime configuration contracts run under. Every setting that could make two machines
+/// disagree is pinned: fuel metering on, NaN canonicalisation on, no threads, no SIMD (so no relaxed
+/// SIMD), no multi-memory, no GC, tail calls or exceptions. Memory64 is on for 64-bit contracts.
+/// </summary>
+internal static class WasmConfig
+{
+    /// <summary>The largest 32-bit memory: 4 GiB.</summary>
+    public const ulong MaxMemory32 = 1UL << 32;
+
+    /// <summary>The largest 64-bit memory the ABI allows: 4 TiB.</summary>
+    public const ulong MaxMemory64 = 1UL << 42;
+
+    private const string Description =
+        "fuel;nan-canonicalization;memory64;bulk-memory;multi-value;reference-types;" +
+        "no-simd;no-relaxed-simd;no-threads;no-multi-memory;no-gc;no-function-references;no-tail-calls;no-exceptions;no-wide-arithmetic;opt=speed";
+
+    public static Config Create() => new Config()
+        .WithFuelConsumption(true)
+        .WithCraneliftNaNCanonicalization(true)
+        .WithMemory64(true)
+        .WithBulkMemory(true)
+        .WithMultiValue(true)
+        .WithReferenceTypes(true)
+        .WithSIMD(false)
+        .WithRelaxedSIMD(false, false)
+        .WithWasmThreads(false)
+        .WithMultiMemory(false)
+        .WithGc(false)
+        .WithFunctionReferences(false)
+        .WithTailCalls(false)
+        .WithExceptions(false)
+        .WithWideArithmetic(false)
+        .WithComponentModel(false)
+        .WithOptimizationLevel(OptimizationLevel.Speed);
+
+    /// <summary>
+    /// Identifies this configuration, the Wasmtime build and the machine architecture: a compiled
+    /// module is only reused under the same fingerprint.
+    /// </summary>
+    public static readonly Hash Fingerprint = Hash.Of(Encoding.UTF8.GetBytes(
+        Description + ";wasmtime=" + typeof(Engine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        + ";" + typeof(Engine).Assembly.GetName().Version
+        + ";arch=" + System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture));
+}

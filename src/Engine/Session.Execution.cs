@@ -1,0 +1,207 @@
+using System.Runtime.ExceptionServices;
+using Piecrust.Execution;
+using Piecrust.Memory;
+using Wasmtime;
+
+namespace Piecrust;
+
+public sealed partial class Session
+{
+    // Wasmtime frees instances only with their store: after this many abandoned instances the
+    // session starts over with a new store (at the next top-level call) so memory stays bounded.
+    private const int DeadInstanceLimit = 32;
+
+    private Store _store;
+    private Function[]? _imports32;
+    private Function[]? _imports64;
+    private int _deadInstances;
+    private long _generation;
+    private CallContext? _call;
+
+    /// <summary>
+    /// Calls <paramref name="function"/> of <paramref name="contract"/> with <paramref name="arg"/>
+    /// and at most <paramref name="gasLimit"/> gas. Atomic: on failure the session is exactly as before.
+    /// </summary>
+    /// <exception cref="ContractNotFoundException">No such contract.</exception>
+    /// <exception cref="FunctionNotFoundException">The contract exports no such function.</exception>
+    /// <exception cref="InvalidArgumentException">The argument is over 64 KiB, or the function is <c>init</c>.</exception>
+    /// <exception cref="CallFailedException">The contract panicked, trapped or ran out of gas.</exception>
+    public CallReceipt Call(ContractId contract, string function, ReadOnlySpan<byte> arg, ulong gasLimit) =>
+        FeederCall(contract, function, arg, gasLimit, feed: null);
+
+    /// <summary>
+    /// <see cref="Call"/>, handing every item the contract streams with <c>feed</c> to
+    /// <paramref name="feed"/> as it is produced (on this thread).
+    /// </summary>
+    public CallReceipt FeederCall(ContractId contract, string function, ReadOnlySpan<byte> arg, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feed)
+    {
+        ThrowIfDisposed();
+        if (_call is not null) throw new InvalidOperationException("A session runs one call at a time.");
+        if (arg.Length > MaxArgumentSize)
+            throw new InvalidArgumentException($"A call argument is at most {MaxArgumentSize} bytes, got {arg.Length}.");
+        if (function == "init")
+            throw new InvalidArgumentException("'init' is a contract's constructor: it runs once at deploy and can never be called.");
+        var state = TryLoad(contract) ?? throw new ContractNotFoundException(contract);
+        if (!state.Code.Functions.Contains(function)) throw new FunctionNotFoundException(contract, function);
+        var receipt = RunTopLevel(state, function, arg, gasLimit, feed);
+        return receipt;
+    }
+
+    private CallReceipt RunTopLevel(ContractState target, string function, ReadOnlySpan<byte> arg, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feeder)
+    {
+        if (_deadInstances > DeadInstanceLimit) RenewStore();
+        var knownFailures = new Dictionary<int, NestedFailure>();
+        int debugStart = _debugLog.Count;
+        long feedsDelivered = 0;
+        var argument = arg.ToArray();
+        while (true)
+        {
+            _debugLog.RemoveRange(debugStart, _debugLog.Count - debugStart);
+            var context = new CallContext(knownFailures, feeder, feedsDelivered);
+            _call = context;
+            _generation++;
+            _store.Fuel = gasLimit;
+            var tree = new CallTree(target.Id, function, gasLimit);
+            try
+            {
+                var frame = new Frame(target, gasLimit, tree);
+                context.Frames.Add(frame);
+                var result = Invoke(frame, function, argument, argument.Length);
+                ulong spent = gasLimit - _store.Fuel;
+                tree.GasSpent = spent - frame.ChargedToChildren;
+                foreach (var state in context.Touched)
+                {
+                    state.Memory.CaptureFrom(state.Wasm!);
+                    if (state.Code.NeedsFreshInstance) Abandon(state);
+                }
+                _root = null;
+                return new CallReceipt(result, gasLimit, spent, context.Events.ToArray(), tree);
+            }
+            catch (Exception e)
+            {
+                foreach (var state in context.Touched) Abandon(state);
+                if (context.Fatal is { } fatal) ExceptionDispatchInfo.Throw(fatal);
+                if (context.Rerun)
+                {
+                    feedsDelivered = context.FeedsDelivered;
+                    continue;
+                }
+                if (!IsContractFailure(e, context)) throw;
+                var error = Classify(e, context);
+                var exception = error.ToException();
+                exception.Contract = context.Frames.Count > 0 ? context.Top.Contract.Id : target.Id;
+                exception.GasSpent = error.Kind == ContractErrorKind.OutOfGas ? gasLimit : gasLimit - _store.Fuel;
+                exception.Events = context.Events.Select(ev => ev with { Reverted = true }).ToArray();
+                throw exception;
+            }
+            finally
+            {
+                _call = null;
+            }
+        }
+    }
+
+    /// <summary>Runs one frame: instance ready, argument in place, export called, result read back.</summary>
+    private byte[] Invoke(Frame frame, string function, byte[]? argument, int argLength)
+    {
+        var state = frame.Contract;
+        var context = _call!;
+        if (state.Instance is null) Instantiate(state, fresh: false);
+        if (state.Generation != _generation)
+        {
+            state.ResetGlobals();
+            state.Generation = _generation;
+            context.Touched.Add(state);
+        }
+        var wasm = state.Wasm!;
+        if (argument is not null && !wasm.TryWrite(state.Code.ArgumentBuffer, argument.AsSpan(0, argLength)))
+            throw Fail(context, ContractErrorKind.Trap, $"the argument buffer at {state.Code.ArgumentBuffer} lies outside the current memory");
+
+        int resultLength = state.Function(function)(argLength);
+        if (resultLength is < 0 or > MaxArgumentSize)
+            throw Fail(context, ContractErrorKind.Trap, $"'{function}' returned result length {resultLength}; it must be 0..{MaxArgumentSize}");
+        var result = new byte[resultLength];
+        wasm.Read(state.Code.ArgumentBuffer, result);
+        context.Frames.RemoveAt(context.Frames.Count - 1);
+        return result;
+    }
+
+    private void Instantiate(ContractState state, bool fresh)
+    {
+        var imports = state.Code.Is64 ? _imports64 ??= CreateImports(is64: true) : _imports32 ??= CreateImports(is64: false);
+        var bound = new object[state.Code.Imports.Length];
+        for (int i = 0; i < bound.Length; i++) bound[i] = imports[(int)state.Code.Imports[i]];
+        var instance = new Instance(_store, state.Code.Module, bound);
+        state.Attach(instance);
+        if (!fresh) state.Memory.LoadInto(state.Wasm!);
+    }
+
+    /// <summary>Drops a contract's instance: its memory may hold writes of a failed call (or is single-use).</summary>
+    private void Abandon(ContractState state)
+    {
+        if (state.Instance is null) return;
+        state.Detach();
+        _deadInstances++;
+    }
+
+    private Store NewStore()
+    {
+        var store = new Store(_vm.Engine);
+        store.SetLimits(memorySize: (long)Runtime.WasmConfig.MaxMemory64, tableElements: 1_000_000, instances: 10_000, tables: 10_000, memories: 10_000);
+        return store;
+    }
+
+    private void RenewStore()
+    {
+        foreach (var state in _contracts.Values) state.Detach();
+        _store.Dispose();
+        _store = NewStore();
+        _imports32 = null;
+        _imports64 = null;
+        _deadInstances = 0;
+    }
+
+    /// <summary>Records why the current frame fails and returns the exception that unwinds it.</summary>
+    private static UnwindSignal Fail(CallContext context, ContractErrorKind kind, string message)
+    {
+        context.PendingError ??= new ContractError(kind, message);
+        return UnwindSignal.Instance;
+    }
+
+    /// <summary>
+    /// True when an exception from running a frame is the contract's failure (a trap, or a host
+    /// function's recorded error) rather than an engine error that must reach the caller unchanged.
+    /// </summary>
+    private static bool IsContractFailure(Exception exception, CallContext context) =>
+        exception is WasmtimeException || (exception is UnwindSignal && context.PendingError is not null);
+
+    /// <summary>Why a frame's call failed: no gas left means out of gas; else what a host function reported; else the trap.</summary>
+    private ContractError Classify(Exception exception, CallContext context)
+    {
+        var pending = context.PendingError;
+        context.PendingError = null;
+        if (_store.Fuel == 0) return new ContractError(ContractErrorKind.OutOfGas, "The call ran out of gas.");
+        if (pending is not null) return pending;
+        return exception switch
+        {
+            TrapException trap => new ContractError(ContractErrorKind.Trap, $"The contract trapped: {TrapDescription(trap.Type)}."),
+            WasmtimeException wasm => new ContractError(ContractErrorKind.Trap, $"The contract trapped: {wasm.Message.Split('\n')[0]}"),
+            _ => new ContractError(ContractErrorKind.Trap, $"The contract failed: {exception.Message}"),
+        };
+    }
+
+    private static string TrapDescription(TrapCode code) => code switch
+    {
+        TrapCode.StackOverflow => "call stack exhausted",
+        TrapCode.MemoryOutOfBounds => "out-of-bounds memory access",
+        TrapCode.HeapMisaligned => "misaligned memory access",
+        TrapCode.TableOutOfBounds => "out-of-bounds table access",
+        TrapCode.IndirectCallToNull => "indirect call to a null function",
+        TrapCode.BadSignature => "indirect call signature mismatch",
+        TrapCode.IntegerOverflow => "integer overflow",
+        TrapCode.IntegerDivisionByZero => "integer division by zero",
+        TrapCode.BadConversionToInteger => "invalid conversion to integer",
+        TrapCode.Unreachable => "unreachable instruction executed",
+        _ => code.ToString(),
+    };
+}

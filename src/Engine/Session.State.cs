@@ -1,0 +1,120 @@
+using Piecrust.Execution;
+using Piecrust.Memory;
+using Piecrust.Merkle;
+using Piecrust.Storage;
+
+namespace Piecrust;
+
+public sealed partial class Session
+{
+    /// <summary>
+    /// Deploys a contract: validates the bytecode against the module rules, runs its <c>init</c> (if
+    /// it has one) once with <see cref="ContractData.InitArg"/> and <paramref name="gasLimit"/>, and
+    /// adds it to the session's state. The id is BLAKE3 of the bytecode unless <see cref="ContractData.Id"/> is given.
+    /// </summary>
+    /// <exception cref="InvalidModuleException">The bytecode breaks a module rule (the message says which).</exception>
+    /// <exception cref="ContractAlreadyExistsException">A contract with that id exists.</exception>
+    /// <exception cref="CallFailedException">The contract's <c>init</c> failed; nothing was deployed.</exception>
+    public ContractId Deploy(ReadOnlySpan<byte> bytecode, ContractData data, ulong gasLimit)
+    {
+        ThrowIfDisposed();
+        if (data.Owner.Length > ushort.MaxValue)
+            throw new InvalidArgumentException($"An owner is at most {ushort.MaxValue} bytes, got {data.Owner.Length}.");
+        if (data.InitArg.Length > MaxArgumentSize)
+            throw new InvalidArgumentException($"An init argument is at most {MaxArgumentSize} bytes, got {data.InitArg.Length}.");
+        var code = bytecode.ToArray();
+        var compiled = _vm.Modules.ForDeploy(code);
+        var id = data.Id ?? new ContractId(compiled.Bytecode);
+        if (TryLoad(id) is not null) throw new ContractAlreadyExistsException(id);
+
+        var state = new ContractState(id, compiled, data.Owner.ToArray(), PageTree.EmptyRoot(PageTree.HeightFor(compiled.Is64)),
+            NewMemory(), newBytecode: code);
+        Instantiate(state, fresh: true);
+        state.Memory.CaptureFrom(state.Wasm!);
+        _contracts[id] = state;
+        _root = null;
+        if (!compiled.HasInit) return id;
+        try
+        {
+            RunTopLevel(state, "init", data.InitArg.Span, gasLimit, feeder: null);
+        }
+        catch
+        {
+            _contracts.Remove(id);
+            throw;
+        }
+        return id;
+    }
+
+    /// <summary>
+    /// Writes the session's changes as a new commit (changed pages, the tree paths above them, new
+    /// bytecode and the commit record, in one atomic batch) and returns its root. The session goes on
+    /// with the new commit as its base.
+    /// </summary>
+    public Hash Commit()
+    {
+        ThrowIfDisposed();
+        var staged = new StagedObjects();
+        var root = ComputeRoot(staged, out var newTrees);
+        var (_, lease) = _vm.Store.WriteCommitLeased(root, root == Domain.EmptyState ? null : ObjectRef.Node(root), _baseCommit, staged);
+        _lease?.Dispose();
+        _lease = lease;
+        _baseCommit = root;
+        _baseRoot = root;
+        foreach (var (state, pageTree) in newTrees)
+        {
+            if (state.NewBytecode is not null) _vm.Modules.Persist(state.Code);
+            state.BasePageTree = pageTree;
+            state.NewBytecode = null;
+            state.Memory.MarkCommitted();
+        }
+        _root = root;
+        return root;
+    }
+
+    private Hash ComputeRoot(StagedObjects staged, out List<(ContractState State, Hash PageTree)> newTrees)
+    {
+        newTrees = [];
+        var root = _baseRoot;
+        foreach (var state in _contracts.Values.Where(s => s.Modified).OrderBy(s => s.Id))
+        {
+            int height = PageTree.HeightFor(state.Code.Is64);
+            var changes = state.Memory.ChangedPages().Select(p => new PageChange(p.Index, staged.AddPage(p.Bytes))).ToArray();
+            var pageTree = _vm.Index.UpdatePages(state.BasePageTree, height, changes, staged);
+            if (state.NewBytecode is not null) staged.AddBytecode(state.NewBytecode);
+            var leaf = new ContractLeaf(state.Id, state.Code.Bytecode, state.Owner, pageTree, state.Memory.Length, state.Code.Is64);
+            root = _vm.Index.SetContract(root, leaf, staged);
+            newTrees.Add((state, pageTree));
+        }
+        return root;
+    }
+
+    /// <summary>The contract as this session sees it, loading it from the base on first use; null when absent.</summary>
+    private ContractState? TryLoad(ContractId id)
+    {
+        if (_contracts.TryGetValue(id, out var state)) return state;
+        var leaf = _vm.Index.GetContract(_baseRoot, id);
+        if (leaf is null) return null;
+        var code = _vm.Modules.ForStored(leaf.Bytecode);
+        var memory = PlainContractMemory.FromStore(leaf.MemoryLength, () => ReadPages(leaf));
+        state = new ContractState(id, code, leaf.Owner.ToArray(), leaf.PageTreeRoot, memory, newBytecode: null);
+        _contracts[id] = state;
+        return state;
+    }
+
+    private IEnumerable<(ulong, byte[])> ReadPages(ContractLeaf leaf)
+    {
+        foreach (var page in _vm.Index.Pages(leaf.PageTreeRoot, leaf.Height))
+        {
+            var bytes = new byte[PageStore.PageSize];
+            _vm.Store.ReadPage(page.Key, bytes);
+            yield return (page.Index, bytes);
+        }
+    }
+
+    private static ContractMemory NewMemory() => PlainContractMemory.New();
+
+    /// <summary>Owner bytes of a contract in the session's state, without loading its code; null when absent.</summary>
+    private byte[]? OwnerOf(ContractId id) =>
+        _contracts.TryGetValue(id, out var state) ? state.Owner : _vm.Index.GetContract(_baseRoot, id)?.Owner.ToArray();
+}

@@ -1,0 +1,102 @@
+using Piecrust.Execution;
+using Piecrust.Merkle;
+using Wasmtime;
+
+namespace Piecrust;
+
+/// <summary>
+/// A working copy of the state on top of a base commit: deploy contracts, call them, read the state
+/// root, and commit. Contracts are loaded on first use; their instances stay warm between calls
+/// (globals are reset at each top-level call, memory persists). A failed call or deploy leaves the
+/// session exactly as before it.
+/// </summary>
+/// <remarks>
+/// A session is used by one thread at a time; different sessions may run on different threads at
+/// once. While it lives it holds a lease on its base, so deleting that commit never breaks it.
+/// </remarks>
+public sealed partial class Session : IDisposable
+{
+    /// <summary>Largest argument or result of a call: the size of the argument buffer.</summary>
+    public const int MaxArgumentSize = 65536;
+
+    /// <summary>Deepest call stack, top-level frame included.</summary>
+    public const int MaxCallDepth = 48;
+
+    private readonly VM _vm;
+    private readonly Dictionary<string, byte[]> _metadata;
+    private readonly Dictionary<ContractId, ContractState> _contracts = new();
+    private readonly List<string> _debugLog = [];
+    private Hash _baseRoot;
+    private Hash? _baseCommit;
+    private IDisposable? _lease;
+    private Hash? _root;
+    private bool _disposed;
+
+    internal Session(VM vm, SessionData? data)
+    {
+        _vm = vm;
+        _metadata = data?.Metadata.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()) ?? new Dictionary<string, byte[]>();
+        if (data?.Base is { } root)
+        {
+            _lease = vm.Store.Lease(root);
+            _baseCommit = root;
+            _baseRoot = root;
+        }
+        else
+        {
+            _baseRoot = Domain.EmptyState;
+        }
+        _store = NewStore();
+    }
+
+    /// <summary>The commit this session's state is built on (null for the empty state); after <see cref="Commit"/>, that commit.</summary>
+    public Hash? Base => _baseCommit;
+
+    /// <summary>Lines contracts wrote with <c>hdebug</c>, in order.</summary>
+    public IReadOnlyList<string> DebugLog => _debugLog;
+
+    /// <summary>The state root of the session's current state: equal to what <see cref="Commit"/> would return now.</summary>
+    public Hash Root
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _root ??= ComputeRoot(new Storage.StagedObjects(), out _);
+        }
+    }
+
+    /// <summary>The length in bytes of a contract's memory in the session's current state.</summary>
+    /// <exception cref="ContractNotFoundException">No such contract.</exception>
+    public ulong MemoryLength(ContractId contract)
+    {
+        ThrowIfDisposed();
+        if (_contracts.TryGetValue(contract, out var state)) return state.Memory.Length;
+        return _vm.Index.GetContract(_baseRoot, contract)?.MemoryLength ?? throw new ContractNotFoundException(contract);
+    }
+
+    /// <summary>The metadata value contracts read with <c>hd</c>; null when absent.</summary>
+    public byte[]? GetMeta(string name) => _metadata.TryGetValue(name, out var value) ? value.ToArray() : null;
+
+    /// <summary>Sets a metadata value contracts read with <c>hd</c>.</summary>
+    public void SetMeta(string name, ReadOnlySpan<byte> value)
+    {
+        ThrowIfDisposed();
+        if (value.Length > MaxArgumentSize) throw new InvalidArgumentException($"A metadata value is at most {MaxArgumentSize} bytes, got {value.Length}.");
+        _metadata[name] = value.ToArray();
+    }
+
+    /// <summary>Removes a metadata value; true when it was there.</summary>
+    public bool RemoveMeta(string name) => _metadata.Remove(name);
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _store.Dispose();
+        _lease?.Dispose();
+        _lease = null;
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+}
