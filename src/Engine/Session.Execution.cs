@@ -118,6 +118,9 @@ public sealed partial class Session
             throw Fail(context, ContractErrorKind.Trap, $"the argument buffer at {state.Code.ArgumentBuffer} lies outside the current memory");
 
         int resultLength = state.Function(function)(argLength);
+        // Wasmtime checks fuel at function entries and loop headers, so straight-line code can end
+        // slightly past the limit with the counter clamped at zero: no gas left means out of gas.
+        if (_store.Fuel == 0) throw Fail(context, ContractErrorKind.OutOfGas, "The call ran out of gas.");
         if (resultLength is < 0 or > MaxArgumentSize)
             throw Fail(context, ContractErrorKind.Trap, $"'{function}' returned result length {resultLength}; it must be 0..{MaxArgumentSize}");
         var result = new byte[resultLength];

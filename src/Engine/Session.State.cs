@@ -8,9 +8,10 @@ namespace Piecrust;
 public sealed partial class Session
 {
     /// <summary>
-    /// Deploys a contract: validates the bytecode against the module rules, runs its <c>init</c> (if
-    /// it has one) once with <see cref="ContractData.InitArg"/> and <paramref name="gasLimit"/>, and
-    /// adds it to the session's state. The id is BLAKE3 of the bytecode unless <see cref="ContractData.Id"/> is given.
+    /// Deploys a contract: validates the bytecode against the module rules, runs its <c>init</c> once
+    /// with <see cref="ContractData.InitArg"/> and <paramref name="gasLimit"/> when an init argument is
+    /// given (any array, even empty; leave it <c>default</c> to deploy without running <c>init</c>, as
+    /// piecrust does without an init argument), and adds it to the session's state. The id is BLAKE3 of the bytecode unless <see cref="ContractData.Id"/> is given.
     /// </summary>
     /// <exception cref="InvalidModuleException">The bytecode breaks a module rule (the message says which).</exception>
     /// <exception cref="ContractAlreadyExistsException">A contract with that id exists.</exception>
@@ -26,6 +27,9 @@ public sealed partial class Session
         var compiled = _vm.Modules.ForDeploy(code);
         var id = data.Id ?? new ContractId(compiled.Bytecode);
         if (TryLoad(id) is not null) throw new ContractAlreadyExistsException(id);
+        bool runInit = !data.InitArg.Equals(default(ReadOnlyMemory<byte>));
+        if (runInit && !compiled.HasInit)
+            throw new InvalidArgumentException("An init argument was given, but the contract has no 'init' function.");
 
         var state = new ContractState(id, compiled, data.Owner.ToArray(), PageTree.EmptyRoot(PageTree.HeightFor(compiled.Is64)),
             NewMemory(), newBytecode: code);
@@ -33,7 +37,7 @@ public sealed partial class Session
         state.Memory.CaptureFrom(state.Wasm!);
         _contracts[id] = state;
         _root = null;
-        if (!compiled.HasInit) return id;
+        if (!runInit) return id;
         try
         {
             RunTopLevel(state, "init", data.InitArg.Span, gasLimit, feeder: null);

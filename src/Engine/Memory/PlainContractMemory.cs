@@ -40,9 +40,11 @@ internal sealed class PlainContractMemory : ContractMemory
         ulong current = memory.Length;
         if (current > _length)
             throw new InvalidOperationException($"A fresh instance has {current} bytes of memory, more than the stored {_length}.");
+        // Only the initial pages can hold data-segment bytes; grown pages start zeroed, and leaving
+        // them untouched keeps a large memory from being committed just to be cleared.
+        memory.Clear(0, current);
         if (!memory.Grow((_length - current) / 65536))
             throw new InvalidOperationException($"The instance's memory cannot grow to its stored length of {_length} bytes.");
-        memory.Clear(0, _length);
         foreach (var (index, bytes) in _pages)
             bytes.CopyTo(memory.Page(index, PageSize));
     }

@@ -1,0 +1,143 @@
+using Xunit;
+
+namespace Piecrust.Tests.Engine;
+
+public sealed class MemoryTests
+{
+    [Theory]
+    [InlineData("growth")]
+    [InlineData("growth64")]
+    public void Memory_grows_persists_and_a_failed_call_undoes_its_growth(string contract)
+    {
+        using var f = new SessionFixture();
+        var growth = f.Deploy(contract);
+        Assert.Equal(2UL * 65536, f.Session.MemoryLength(growth));
+        Assert.Equal(Contracts.Le(2UL), f.Call(growth, "grow_by", Contracts.Le(3u)).Data);
+        Assert.Equal(5UL * 65536, f.Session.MemoryLength(growth));
+        Assert.Equal(Convert.FromHexString("040000000000dec0"), f.Call(growth, "read_marker", Contracts.Le(4u)).Data);
+
+        var root = f.Session.Root;
+        var error = Assert.Throws<ContractPanicException>(() => f.Call(growth, "grow_and_panic", Contracts.Le(10u)));
+        Assert.Equal("grew and panicked", error.Message);
+        Assert.Equal(5UL * 65536, f.Session.MemoryLength(growth));
+        Assert.Equal(root, f.Session.Root);
+        Assert.Equal(Contracts.Le(5UL * 65536), f.Call(growth, "len").Data);
+
+        var commit = f.Session.Commit();
+        using var next = f.Vm.Session(new SessionData { Base = commit });
+        Assert.Equal(5UL * 65536, next.MemoryLength(growth));
+        Assert.Equal(Convert.FromHexString("040000000000dec0"), next.Call(growth, "read_marker", Contracts.Le(4u), Contracts.Gas).Data);
+    }
+
+    [Fact]
+    public void Append_and_revert_like_piecrusts_grower()
+    {
+        using var f = new SessionFixture();
+        var growth = f.Deploy("growth");
+        var chunk = Enumerable.Range(0, 65536).Select(i => (byte)i).ToArray();
+        f.Call(growth, "append", chunk);
+        f.Call(growth, "append", chunk);
+        Assert.Equal(Contracts.Le(2u * 65536), f.Call(growth, "data_len").Data);
+        var root = f.Session.Root;
+        ulong length = f.Session.MemoryLength(growth);
+        Assert.Throws<ContractPanicException>(() => f.Call(growth, "append_and_panic", chunk));
+        Assert.Equal(root, f.Session.Root);
+        Assert.Equal(length, f.Session.MemoryLength(growth));
+        Assert.Equal(Contracts.Le(2u * 65536), f.Call(growth, "data_len").Data);
+        var view = f.Call(growth, "view", Contracts.Cat(Contracts.Le(65536u + 10), Contracts.Le(6u))).Data;
+        Assert.Equal(chunk.AsSpan(10, 6).ToArray(), view);
+    }
+
+    [Fact]
+    public void A_64_bit_contract_addresses_memory_above_4_GiB()
+    {
+        using var f = new SessionFixture();
+        var big = f.Deploy("big64");
+        var pages = BitConverter.ToUInt64(f.Call(big, "write_high", Contracts.Le(0x1122334455667788UL)).Data);
+        Assert.True(pages >= 65537);
+        Assert.Equal(Contracts.Le(0x1122334455667788UL), f.Call(big, "read_high").Data);
+        Assert.True(f.Session.MemoryLength(big) > 1UL << 32);
+
+        var commit = f.Session.Commit();
+        using var next = f.Vm.Session(new SessionData { Base = commit });
+        Assert.Equal(Contracts.Le(0x1122334455667788UL), next.Call(big, "read_high", [], Contracts.Gas).Data);
+    }
+
+    [Fact]
+    public void A_pointer_past_4_TiB_traps_with_a_clear_error()
+    {
+        using var f = new SessionFixture();
+        var contract = f.Deploy("everything_import64.wat");
+        ulong fourTiB = 1UL << 42;
+        var error = Assert.Throws<ContractTrapException>(() =>
+            f.Call(contract, "call_hd", Contracts.Cat(Contracts.Le(fourTiB - 1), Contracts.Le(2u))));
+        Assert.Contains("out of bounds", error.Message);
+        Assert.Contains("4398046511104", error.Message);
+        // Inside the 4 TiB maximum, past the current size: reads as zeros, so just "no such metadata".
+        Assert.Equal(Contracts.Le(0), f.Call(contract, "call_hd", Contracts.Cat(Contracts.Le(0xFFFF_FFFFUL), Contracts.Le(2u))).Data);
+    }
+
+    [Fact]
+    public void A_32_bit_pointer_past_4_GiB_traps()
+    {
+        using var f = new SessionFixture();
+        var contract = f.Deploy("everything_import.wat");
+        var error = Assert.Throws<ContractTrapException>(() =>
+            f.Call(contract, "call_hd", Contracts.Cat(Contracts.Le(0xFFFF_FFFFUL), Contracts.Le(2u))));
+        Assert.Contains("out of bounds", error.Message);
+    }
+
+    [Fact]
+    public void Globals_do_not_persist_between_top_level_calls_but_memory_does()
+    {
+        using var f = new SessionFixture();
+        var id = f.Session.Deploy(Contracts.Wat("""
+            (module
+              (memory (export "memory") 2)
+              (global (export "A") i32 (i32.const 65536))
+              (global $g (mut i32) (i32.const 7))
+              (func (export "bump") (param i32) (result i32)
+                ;; global += 1; memory[0] += 1; A[0..4] = global, A[4..8] = memory[0]
+                (global.set $g (i32.add (global.get $g) (i32.const 1)))
+                (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (i32.const 1)))
+                (i32.store (i32.const 65536) (global.get $g))
+                (i32.store (i32.const 65540) (i32.load (i32.const 0)))
+                (i32.const 8)))
+            """), new ContractData(Contracts.Owner), Contracts.Gas);
+        Assert.Equal(Contracts.Cat(Contracts.Le(8), Contracts.Le(1)), f.Call(id, "bump").Data);
+        Assert.Equal(Contracts.Cat(Contracts.Le(8), Contracts.Le(2)), f.Call(id, "bump").Data);
+        Assert.Equal(Contracts.Cat(Contracts.Le(8), Contracts.Le(3)), f.Call(id, "bump").Data);
+    }
+
+    [Fact]
+    public void Data_segments_apply_once_at_deploy_and_never_over_stored_state()
+    {
+        using var f = new SessionFixture();
+        var counter = f.Deploy("counter");
+        f.Call(counter, "write_value", Contracts.Le(5UL));
+        var commit = f.Session.Commit();
+        using var next = f.Vm.Session(new SessionData { Base = commit });
+        Assert.Equal(Contracts.Le(5UL), next.Call(counter, "read_value", [], Contracts.Gas).Data);
+    }
+
+    [Fact]
+    public void Stack_vector_and_box_keep_state_across_calls_and_commits()
+    {
+        using var f = new SessionFixture();
+        var stack = f.Deploy("stack");
+        var vector = f.Deploy("vector");
+        var box = f.Deploy("box");
+        f.Call(stack, "push_n", Contracts.Le(20_000u));
+        Assert.Equal(Contracts.Le(20_000u), f.Call(stack, "len").Data);
+        Assert.Equal(Contracts.Le(19_999), f.Call(stack, "pop").Data);
+        f.Call(vector, "push", BitConverter.GetBytes((short)-5));
+        Assert.Equal(BitConverter.GetBytes((short)-5), f.Call(vector, "pop").Data);
+        Assert.Empty(f.Call(vector, "pop").Data);
+        Assert.Empty(f.Call(box, "get").Data);
+        f.Call(box, "set", BitConverter.GetBytes((short)0x1234));
+        var commit = f.Session.Commit();
+        using var next = f.Vm.Session(new SessionData { Base = commit });
+        Assert.Equal(BitConverter.GetBytes((short)0x1234), next.Call(box, "get", [], Contracts.Gas).Data);
+        Assert.Equal(Contracts.Le(19_999u), next.Call(stack, "len", [], Contracts.Gas).Data);
+    }
+}
