@@ -11,7 +11,7 @@ namespace Piecrust;
 /// of threads at once; commit, delete and finalize are serialised inside the store and never wait
 /// for contract code.
 /// </summary>
-public sealed class VM : IDisposable
+public sealed partial class VM : IDisposable
 {
     private readonly ConcurrentDictionary<string, IHostQuery> _hostQueries = new(StringComparer.Ordinal);
     private bool _disposed;
