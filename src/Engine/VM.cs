@@ -16,13 +16,17 @@ public sealed partial class VM : IDisposable
     private readonly ConcurrentDictionary<string, IHostQuery> _hostQueries = new(StringComparer.Ordinal);
     private bool _disposed;
 
-    private VM(PageStore store)
+    private VM(PageStore store, VMOptions options)
     {
+        Options = options;
         Store = store;
         Index = new MerkleIndex(store);
         Engine = new Wasmtime.Engine(WasmConfig.Create());
         Modules = new ModuleCache(Engine, store);
     }
+
+    /// <summary>The options the VM was opened with.</summary>
+    public VMOptions Options { get; }
 
     internal PageStore Store { get; }
     internal MerkleIndex Index { get; }
@@ -35,11 +39,12 @@ public sealed partial class VM : IDisposable
     public static VM Open(string directory, VMOptions? options = null)
     {
         options ??= new VMOptions();
-        return new VM(MerkleIndex.OpenStore(directory, new PageStoreOptions { Durable = options.Durable }));
+        return new VM(MerkleIndex.OpenStore(directory, new PageStoreOptions { Durable = options.Durable }), options);
     }
 
     /// <summary>A VM on a store in a temporary directory, removed on <see cref="Dispose"/>.</summary>
-    public static VM Ephemeral(VMOptions? options = null) => new(MerkleIndex.EphemeralStore());
+    public static VM Ephemeral(VMOptions? options = null) =>
+        new(MerkleIndex.EphemeralStore(), (options ?? new VMOptions()) with { Durable = false });
 
     /// <summary>The directory the VM's store lives in.</summary>
     public string Directory => Store.Directory;
@@ -52,16 +57,27 @@ public sealed partial class VM : IDisposable
         return new Session(this, data);
     }
 
-    /// <summary>Roots of the live commits, oldest first.</summary>
+    /// <summary>Roots of the live commits, oldest first. Survives restarts.</summary>
     public IReadOnlyList<Hash> Commits => Store.Commits.Select(c => c.Root).ToArray();
 
-    /// <summary>Deletes a commit; what no other live commit or session base reaches is reclaimed.</summary>
+    /// <summary>The live commits with their parents and creation order, oldest first.</summary>
+    public IReadOnlyList<CommitInfo> CommitLog => Store.Commits;
+
+    /// <summary>
+    /// Deletes a commit. It leaves <see cref="Commits"/> at once; what no other live commit or
+    /// running session's base reaches is reclaimed. Deleting never breaks another commit: children,
+    /// siblings and sessions built on it keep working (children are re-parented to its parent).
+    /// </summary>
     /// <exception cref="CommitNotFoundException">No live commit has this root.</exception>
     public void DeleteCommit(Hash root) => Store.DeleteCommit(root);
 
-    /// <summary>Marks a commit as the node's finalized state.</summary>
+    /// <summary>
+    /// Marks a commit as the node's finalized state (persistently; see <see cref="FinalizedCommit"/>).
+    /// Under <see cref="HistoryMode.Archive"/> nothing else changes. Under <see cref="HistoryMode.Prune"/>
+    /// every commit that is neither this one nor a descendant of it is deleted in the same atomic write.
+    /// </summary>
     /// <exception cref="CommitNotFoundException">No live commit has this root.</exception>
-    public void FinalizeCommit(Hash root) => Store.SetFinalized(root);
+    public void FinalizeCommit(Hash root) => Store.Finalize(root, pruneOthers: Options.History == HistoryMode.Prune);
 
     /// <summary>The finalized commit, if any.</summary>
     public Hash? FinalizedCommit => Store.Finalized;

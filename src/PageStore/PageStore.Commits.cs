@@ -107,27 +107,124 @@ public sealed partial class PageStore
     /// <summary>
     /// Deletes a live commit. Objects it alone reaches are reclaimed in the same atomic batch,
     /// unless a lease holds the commit: then it leaves <see cref="Commits"/> now and is reclaimed
-    /// when the last lease ends (or on the next open, if the process stops first).
+    /// when the last lease ends (or on the next open, if the process stops first). Commits that
+    /// named it as parent are re-parented to its own parent, so lineage survives deletions.
     /// </summary>
     /// <exception cref="CommitNotFoundException">No live commit has this root.</exception>
-    public void DeleteCommit(Hash root)
+    public void DeleteCommit(Hash root) => DeleteCommits([root]);
+
+    /// <summary>Deletes several live commits in one atomic batch (see <see cref="DeleteCommit"/>).</summary>
+    /// <exception cref="CommitNotFoundException">One of the roots is not a live commit (nothing is deleted).</exception>
+    public void DeleteCommits(IReadOnlyCollection<Hash> roots)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         lock (_writeLock)
         {
-            if (!_commits.TryGetValue(root, out var record) || record.PendingDelete)
-                throw new CommitNotFoundException(root);
+            foreach (var root in roots) RequireLive(root);
+            using var batch = new WriteBatch();
+            var transaction = new RefTransaction(this, batch, staged: null);
+            var updates = Delete(roots.ToHashSet(), batch, transaction);
+            transaction.Flush();
+            FaultPoint(StoreFault.BeforeReclaimWrite);
+            Write(batch);
+            Apply(updates);
+            LastWrite = new WriteStatistics(0, transaction.ObjectsRemoved, 0);
+        }
+    }
+
+    /// <summary>
+    /// Marks a live commit as finalized (persistently). With <paramref name="pruneOthers"/>, every
+    /// live commit that is neither it nor one of its descendants is deleted in the same atomic batch.
+    /// </summary>
+    /// <exception cref="CommitNotFoundException">No live commit has this root.</exception>
+    public void Finalize(Hash root, bool pruneOthers)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        lock (_writeLock)
+        {
+            RequireLive(root);
+            using var batch = new WriteBatch();
+            var transaction = new RefTransaction(this, batch, staged: null);
+            var doomed = pruneOthers
+                ? _commits.Where(c => !c.Value.PendingDelete && !IsDescendantOrSelf(c.Key, root)).Select(c => c.Key).ToHashSet()
+                : [];
+            var updates = Delete(doomed, batch, transaction);
+            batch.Put(Encoding.ASCII.GetBytes(FinalizedKey), root.ToArray(), Column(StoreColumn.Meta));
+            transaction.Flush();
+            FaultPoint(StoreFault.BeforeReclaimWrite);
+            Write(batch);
+            Apply(updates);
+            _finalized = root;
+            LastWrite = new WriteStatistics(0, transaction.ObjectsRemoved, 0);
+        }
+    }
+
+    /// <summary>True when <paramref name="root"/> is <paramref name="ancestor"/> or descends from it through parent links.</summary>
+    public bool IsDescendantOrSelf(Hash root, Hash ancestor)
+    {
+        lock (_writeLock)
+        {
+            var seen = new HashSet<Hash>();
+            for (Hash? current = root; current is { } c && seen.Add(c); current = _commits.TryGetValue(c, out var r) ? r.Parent : null)
+                if (c == ancestor) return true;
+            return false;
+        }
+    }
+
+    private void RequireLive(Hash root)
+    {
+        if (!_commits.TryGetValue(root, out var record) || record.PendingDelete)
+            throw new CommitNotFoundException(root);
+    }
+
+    // Stages the deletion of `doomed` into the batch and returns the new in-memory records
+    // (null = the record is gone). Leased commits only become pending; children are re-parented.
+    private Dictionary<Hash, CommitRecord?> Delete(HashSet<Hash> doomed, WriteBatch batch, RefTransaction transaction)
+    {
+        var updates = new Dictionary<Hash, CommitRecord?>();
+        if (doomed.Count == 0) return updates;
+        var commits = Column(StoreColumn.Commits);
+        foreach (var root in doomed)
+        {
+            var record = _commits[root];
             if (_leases.ContainsKey(root))
             {
-                record = record with { PendingDelete = true };
-                using var batch = new WriteBatch();
-                batch.Put(root.ToArray(), record.Encode(), Column(StoreColumn.Commits));
-                ClearFinalizedIf(root, batch);
-                Write(batch);
-                _commits[root] = record;
-                return;
+                updates[root] = record with { PendingDelete = true };
+                batch.Put(root.ToArray(), updates[root]!.Value.Encode(), commits);
             }
-            Reclaim(root, record);
+            else
+            {
+                if (record.HasRootNode) transaction.Decrement(ObjectRef.Node(root));
+                updates[root] = null;
+                batch.Delete(root.ToArray(), commits);
+            }
+            ClearFinalizedIf(root, batch);
+        }
+        foreach (var (root, record) in _commits)
+        {
+            if (doomed.Contains(root) || record.Parent is not { } parent || !doomed.Contains(parent)) continue;
+            var adopted = record with { Parent = NearestSurvivor(parent, doomed) };
+            updates[root] = adopted;
+            batch.Put(root.ToArray(), adopted.Encode(), commits);
+        }
+        return updates;
+    }
+
+    private Hash? NearestSurvivor(Hash start, HashSet<Hash> doomed)
+    {
+        Hash? current = start;
+        var seen = new HashSet<Hash>();
+        while (current is { } c && (doomed.Contains(c) || (_commits.TryGetValue(c, out var r) && r.PendingDelete)) && seen.Add(c))
+            current = _commits.TryGetValue(c, out var record) ? record.Parent : null;
+        return current;
+    }
+
+    private void Apply(Dictionary<Hash, CommitRecord?> updates)
+    {
+        foreach (var (root, record) in updates)
+        {
+            if (record is { } r) _commits[root] = r;
+            else _commits.Remove(root);
         }
     }
 
@@ -154,22 +251,6 @@ public sealed partial class PageStore
         lock (_writeLock) return _leases.GetValueOrDefault(root);
     }
 
-    /// <summary>Marks a live commit as finalized (persistently).</summary>
-    /// <exception cref="CommitNotFoundException">No live commit has this root.</exception>
-    public void SetFinalized(Hash root)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        lock (_writeLock)
-        {
-            if (!_commits.TryGetValue(root, out var record) || record.PendingDelete)
-                throw new CommitNotFoundException(root);
-            using var batch = new WriteBatch();
-            batch.Put(Encoding.ASCII.GetBytes(FinalizedKey), root.ToArray(), Column(StoreColumn.Meta));
-            Write(batch);
-            _finalized = root;
-        }
-    }
-
     private void ReleaseLease(Hash root)
     {
         lock (_writeLock)
@@ -194,7 +275,6 @@ public sealed partial class PageStore
         if (record.HasRootNode) transaction.Decrement(ObjectRef.Node(root));
         transaction.Flush();
         batch.Delete(root.ToArray(), Column(StoreColumn.Commits));
-        ClearFinalizedIf(root, batch);
         FaultPoint(StoreFault.BeforeReclaimWrite);
         Write(batch);
         _commits.Remove(root);

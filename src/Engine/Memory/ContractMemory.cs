@@ -22,6 +22,9 @@ internal abstract class ContractMemory
     /// <summary>Pages changed since the base, ascending, with their current bytes (all zeros for a cleared page).</summary>
     public abstract IEnumerable<(ulong Index, ReadOnlyMemory<byte> Bytes)> ChangedPages();
 
+    /// <summary>Copies page <paramref name="index"/> (4 KiB) of the current state into <paramref name="destination"/>.</summary>
+    public abstract void ReadPage(ulong index, Span<byte> destination);
+
     /// <summary>The changed pages are now the base (after a commit).</summary>
     public abstract void MarkCommitted();
 }

@@ -76,6 +76,13 @@ internal sealed class PlainContractMemory : ContractMemory
             yield return (index, _pages.TryGetValue(index, out var bytes) ? bytes.ToArray() : ZeroPage);
     }
 
+    public override void ReadPage(ulong index, Span<byte> destination)
+    {
+        EnsureLoaded();
+        if (_pages.TryGetValue(index, out var bytes)) bytes.CopyTo(destination);
+        else destination.Clear();
+    }
+
     public override void MarkCommitted()
     {
         _changed.Clear();

@@ -14,6 +14,8 @@ internal sealed class CompiledContract
     public required bool Is64 { get; init; }
     /// <summary>Offset of the 64 KiB argument buffer in linear memory.</summary>
     public required ulong ArgumentBuffer { get; init; }
+    /// <summary>The memory's initial size in bytes (the module's declared minimum).</summary>
+    public required ulong InitialMemory { get; init; }
     /// <summary>The largest the memory may grow to, in bytes.</summary>
     public required ulong MaxMemory { get; init; }
     /// <summary>Exported functions other than <c>init</c>.</summary>

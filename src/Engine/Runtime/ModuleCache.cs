@@ -39,10 +39,13 @@ internal sealed class ModuleCache : IDisposable
             _store.WriteModule(contract.Bytecode, WasmConfig.Fingerprint, contract.Module.Serialize());
     }
 
-    /// <summary>Forgets a compiled module in memory and in the store.</summary>
+    /// <summary>
+    /// Forgets a compiled module in memory and in the store. Sessions already using it keep their
+    /// reference (the native module is freed when the last one is collected).
+    /// </summary>
     public void Remove(Hash bytecode)
     {
-        if (_loaded.TryRemove(bytecode, out var lazy) && lazy.IsValueCreated) lazy.Value.Module.Dispose();
+        _loaded.TryRemove(bytecode, out _);
         _store.RemoveModules(bytecode);
     }
 
@@ -88,6 +91,7 @@ internal sealed class ModuleCache : IDisposable
             Module = module,
             Is64 = checkedModule.Is64,
             ArgumentBuffer = checkedModule.ArgumentBuffer,
+            InitialMemory = checkedModule.InitialMemory,
             MaxMemory = checkedModule.MaxMemory,
             Functions = checkedModule.Functions,
             HasInit = checkedModule.HasInit,

@@ -11,7 +11,7 @@ namespace Piecrust.Runtime;
 internal static class ModuleValidator
 {
     public sealed record Result(
-        byte[] CompiledBytecode, bool Is64, ulong ArgumentBuffer, ulong MaxMemory, IReadOnlySet<string> Functions,
+        byte[] CompiledBytecode, bool Is64, ulong ArgumentBuffer, ulong InitialMemory, ulong MaxMemory, IReadOnlySet<string> Functions,
         bool HasInit, HostImport[] Imports, GlobalReset[] GlobalResets, bool NeedsFreshInstance);
 
     private const string ResetExportPrefix = "\u0000piecrust_global_";
@@ -123,7 +123,7 @@ internal static class ModuleValidator
             resets.Add(new GlobalReset(name, initial));
         }
         var compiled = extraExports.Count == 0 ? bytecode.ToArray() : WasmRewriter.ExportGlobals(bytecode, extraExports);
-        return new Result(compiled, is64, argumentBuffer, maxMemory, functions, hasInit, imports, resets.ToArray(), needsFresh);
+        return new Result(compiled, is64, argumentBuffer, initialBytes, maxMemory, functions, hasInit, imports, resets.ToArray(), needsFresh);
     }
 
     private static ulong Pages(ulong pages) => pages > (ulong.MaxValue >> 16) ? ulong.MaxValue : pages * WasmMemory.PageSize;
