@@ -11,12 +11,21 @@ public sealed partial class Session
     // session starts over with a new store (at the next top-level call) so memory stays bounded.
     private const int DeadInstanceLimit = 32;
 
+    // With checkpointed memories, at most this many successful calls are kept for replay.
+    private const int ReplayLimit = 64;
+
     private Store _store;
     private Function[]? _imports32;
     private Function[]? _imports64;
     private int _deadInstances;
     private long _generation;
     private CallContext? _call;
+    private readonly List<LoggedCall> _replayLog = [];
+    private readonly HashSet<ContractState> _sinceCheckpoint = [];
+    private bool _broken;
+
+    /// <summary>A successful top-level call since the last checkpoint, kept to be replayed after a failure.</summary>
+    private sealed record LoggedCall(ContractState Target, string Function, byte[] Argument, ulong GasLimit, Dictionary<int, NestedFailure> Failures, byte[] Result);
 
     /// <summary>
     /// Calls <paramref name="function"/> of <paramref name="contract"/> with <paramref name="arg"/>
@@ -43,62 +52,155 @@ public sealed partial class Session
             throw new InvalidArgumentException("'init' is a contract's constructor: it runs once at deploy and can never be called.");
         var state = TryLoad(contract) ?? throw new ContractNotFoundException(contract);
         if (!state.Code.Functions.Contains(function)) throw new FunctionNotFoundException(contract, function);
-        var receipt = RunTopLevel(state, function, arg, gasLimit, feed);
-        return receipt;
+        return RunTopLevel(state, function, arg.ToArray(), gasLimit, feed);
     }
 
-    private CallReceipt RunTopLevel(ContractState target, string function, ReadOnlySpan<byte> arg, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feeder)
+    /// <summary>
+    /// Runs a top-level call to completion: a nested failure reverts the attempt and re-runs it with
+    /// that sub-call short-circuited; a failure of the call itself reverts it and throws.
+    /// </summary>
+    private CallReceipt RunTopLevel(ContractState target, string function, byte[] argument, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feeder)
     {
-        if (_deadInstances > DeadInstanceLimit) RenewStore();
-        var knownFailures = new Dictionary<int, NestedFailure>();
+        if (_deadInstances > DeadInstanceLimit)
+        {
+            Checkpoint();
+            RenewStore();
+        }
+        var failures = new Dictionary<int, NestedFailure>();
         int debugStart = _debugLog.Count;
         long feedsDelivered = 0;
-        var argument = arg.ToArray();
         while (true)
         {
             _debugLog.RemoveRange(debugStart, _debugLog.Count - debugStart);
-            var context = new CallContext(knownFailures, feeder, feedsDelivered);
-            _call = context;
-            _generation++;
-            _store.Fuel = gasLimit;
-            var tree = new CallTree(target.Id, function, gasLimit);
+            var context = new CallContext(failures, feeder, feedsDelivered, replaying: false);
             try
             {
-                var frame = new Frame(target, gasLimit, tree);
-                context.Frames.Add(frame);
-                var result = Invoke(frame, function, argument, argument.Length);
-                ulong spent = gasLimit - _store.Fuel;
-                tree.GasSpent = spent - frame.ChargedToChildren;
-                foreach (var state in context.Touched)
-                {
-                    state.Memory.CaptureFrom(state.Wasm!);
-                    if (state.Code.NeedsFreshInstance) Abandon(state);
-                }
-                _root = null;
-                return new CallReceipt(result, gasLimit, spent, context.Events.ToArray(), tree);
+                var receipt = Execute(context, target, function, argument, gasLimit);
+                RecordSuccess(context, new LoggedCall(target, function, argument, gasLimit, failures, receipt.Data));
+                return receipt;
             }
             catch (Exception e)
             {
-                foreach (var state in context.Touched) Abandon(state);
-                if (context.Fatal is { } fatal) ExceptionDispatchInfo.Throw(fatal);
-                if (context.Rerun)
+                // Decide what happened before reverting: the revert replays calls and resets the fuel.
+                var fatal = context.Fatal;
+                bool rerun = context.Rerun;
+                CallFailedException? failure = null;
+                if (fatal is null && !rerun && IsContractFailure(e, context))
+                {
+                    var error = Classify(e, context);
+                    failure = error.ToException();
+                    failure.Contract = context.Frames.Count > 0 ? context.Top.Contract.Id : target.Id;
+                    failure.GasSpent = error.Kind == ContractErrorKind.OutOfGas ? gasLimit : gasLimit - _store.Fuel;
+                    failure.Events = context.Events.Select(ev => ev with { Reverted = true }).ToArray();
+                }
+                var debugLines = _debugLog.Skip(debugStart).ToArray();
+                RevertToCheckpoint(context.Touched);
+                _debugLog.RemoveRange(debugStart, _debugLog.Count - debugStart);
+                _debugLog.AddRange(debugLines);
+                if (fatal is not null) ExceptionDispatchInfo.Throw(fatal);
+                if (rerun)
                 {
                     feedsDelivered = context.FeedsDelivered;
                     continue;
                 }
-                if (!IsContractFailure(e, context)) throw;
-                var error = Classify(e, context);
-                var exception = error.ToException();
-                exception.Contract = context.Frames.Count > 0 ? context.Top.Contract.Id : target.Id;
-                exception.GasSpent = error.Kind == ContractErrorKind.OutOfGas ? gasLimit : gasLimit - _store.Fuel;
-                exception.Events = context.Events.Select(ev => ev with { Reverted = true }).ToArray();
-                throw exception;
-            }
-            finally
-            {
-                _call = null;
+                if (failure is null) throw;
+                throw failure;
             }
         }
+    }
+
+    /// <summary>One attempt at a top-level call; throws on any failure, leaving the revert to the caller.</summary>
+    private CallReceipt Execute(CallContext context, ContractState target, string function, byte[] argument, ulong gasLimit)
+    {
+        if (_broken) throw new InvalidOperationException("This session is unusable: replaying its calls after a failure diverged (see the earlier error).");
+        _call = context;
+        _generation++;
+        _store.Fuel = gasLimit;
+        var tree = new CallTree(target.Id, function, gasLimit);
+        try
+        {
+            var frame = new Frame(target, gasLimit, tree);
+            context.Frames.Add(frame);
+            var result = Invoke(frame, function, argument, argument.Length);
+            ulong spent = gasLimit - _store.Fuel;
+            tree.GasSpent = spent - frame.ChargedToChildren;
+            return new CallReceipt(result, gasLimit, spent, context.Events.ToArray(), tree);
+        }
+        finally
+        {
+            _call = null;
+        }
+    }
+
+    private void RecordSuccess(CallContext context, LoggedCall call)
+    {
+        bool logged = false;
+        foreach (var state in context.Touched)
+        {
+            state.Memory.AfterCall(state.Wasm!);
+            if (!state.Memory.NeedsCheckpoints) continue;
+            _sinceCheckpoint.Add(state);
+            logged = true;
+        }
+        if (logged) _replayLog.Add(call);
+        _root = null;
+        if (context.Touched.Any(s => s.Code.NeedsFreshInstance))
+        {
+            Checkpoint();
+            foreach (var state in context.Touched.Where(s => s.Code.NeedsFreshInstance)) Abandon(state);
+        }
+        else if (_replayLog.Count >= ReplayLimit)
+        {
+            Checkpoint();
+        }
+    }
+
+    /// <summary>Takes every write since the last checkpoint into the contracts' memories; no replay is needed before this point any more.</summary>
+    private void Checkpoint()
+    {
+        foreach (var state in _sinceCheckpoint) state.Memory.Checkpoint(state.Wasm);
+        _sinceCheckpoint.Clear();
+        _replayLog.Clear();
+    }
+
+    /// <summary>
+    /// Undoes everything since the last checkpoint (in place where the memory allows, else by
+    /// dropping the instance), then replays the successful calls made since, so the session is
+    /// exactly as before the failed call; then checkpoints, so a further failure replays nothing.
+    /// </summary>
+    private void RevertToCheckpoint(IEnumerable<ContractState> touched)
+    {
+        foreach (var state in _sinceCheckpoint.Concat(touched).Distinct().ToArray())
+        {
+            if (state.Instance is null) continue;
+            if (!state.Memory.TryRevert(state.Wasm!)) Abandon(state);
+        }
+        _sinceCheckpoint.Clear();
+        var calls = _replayLog.ToArray();
+        _replayLog.Clear();
+        foreach (var call in calls) Replay(call);
+        Checkpoint();
+    }
+
+    private void Replay(LoggedCall call)
+    {
+        var context = new CallContext(new Dictionary<int, NestedFailure>(call.Failures), feeder: null, feedsDelivered: 0, replaying: true);
+        CallReceipt receipt;
+        try
+        {
+            receipt = Execute(context, call.Target, call.Function, call.Argument, call.GasLimit);
+        }
+        catch (Exception e)
+        {
+            _broken = true;
+            throw new InvalidOperationException($"Replaying '{call.Function}' of {call.Target.Id} after a failed call diverged; host queries must be deterministic.", e);
+        }
+        if (context.Rerun || !receipt.Data.AsSpan().SequenceEqual(call.Result))
+        {
+            _broken = true;
+            throw new InvalidOperationException($"Replaying '{call.Function}' of {call.Target.Id} after a failed call gave another result; host queries must be deterministic.");
+        }
+        RecordSuccess(context, call);
     }
 
     /// <summary>Runs one frame: instance ready, argument in place, export called, result read back.</summary>
@@ -134,12 +236,23 @@ public sealed partial class Session
         var imports = state.Code.Is64 ? _imports64 ??= CreateImports(is64: true) : _imports32 ??= CreateImports(is64: false);
         var bound = new object[state.Code.Imports.Length];
         for (int i = 0; i < bound.Length; i++) bound[i] = imports[(int)state.Code.Imports[i]];
-        var instance = new Instance(_store, state.Code.Module, bound);
+        // Instantiation applies data segments, which Wasmtime meters as fuel: it must not cost the call gas.
+        ulong fuel = _store.Fuel;
+        _store.Fuel = ulong.MaxValue / 2;
+        Instance instance;
+        try
+        {
+            instance = new Instance(_store, state.Code.Module, bound);
+        }
+        finally
+        {
+            _store.Fuel = fuel;
+        }
         state.Attach(instance);
         if (!fresh) state.Memory.LoadInto(state.Wasm!);
     }
 
-    /// <summary>Drops a contract's instance: its memory may hold writes of a failed call (or is single-use).</summary>
+    /// <summary>Drops a contract's instance (after its writes were reverted or checkpointed).</summary>
     private void Abandon(ContractState state)
     {
         if (state.Instance is null) return;

@@ -133,7 +133,7 @@ public sealed partial class Session
     private int ReplayFailure(CallContext context, Frame caller, CallTree node, ulong limit, ulong remaining, NestedFailure failure)
     {
         context.Events.AddRange(failure.Events);
-        _debugLog.AddRange(failure.DebugLines);
+        if (!context.Replaying) _debugLog.AddRange(failure.DebugLines);
         foreach (var item in failure.Feeds) context.Feed(item);
         node.GasSpent = limit;
         node.Failed = true;
@@ -192,7 +192,7 @@ public sealed partial class Session
     {
         var context = _call!;
         var data = ReadArgument(context.Top, argLen, "feed");
-        if (context.Feeder is null) throw Fail(context, ContractErrorKind.Trap, "feed was called outside a feeder call");
+        if (context.Feeder is null && !context.Replaying) throw Fail(context, ContractErrorKind.Trap, "feed was called outside a feeder call");
         context.Feed(data);
     }
 
@@ -246,7 +246,7 @@ public sealed partial class Session
     private void Debug(int msgLen)
     {
         var message = ReadArgument(_call!.Top, msgLen, "hdebug");
-        _debugLog.Add(Encoding.UTF8.GetString(message));
+        if (!_call.Replaying) _debugLog.Add(Encoding.UTF8.GetString(message));
     }
 
     // ---- memory access with the ABI's pointer rules ----

@@ -30,7 +30,9 @@ public sealed partial class Session
         if (length < 65536 || compiled.ArgumentBuffer > length - 65536)
             throw new InvalidModuleException($"Invalid migration: the new code's argument buffer at {compiled.ArgumentBuffer} lies outside the contract's {length} bytes of memory.");
 
+        Checkpoint();
         Abandon(old);
+        _sinceCheckpoint.Remove(old);
         _contracts[contract] = new ContractState(contract, compiled, old.Owner, old.BasePageTree, old.Memory, newBytecode: code);
         _root = null;
     }
@@ -41,6 +43,7 @@ public sealed partial class Session
     {
         ThrowIfDisposed();
         var state = TryLoad(contract) ?? throw new ContractNotFoundException(contract);
+        Checkpoint();
         var page = new byte[PageStore.PageSize];
         state.Memory.ReadPage(pageIndex, page);
         return page;
@@ -54,6 +57,7 @@ public sealed partial class Session
     public PageProof ProvePage(ContractId contract, ulong pageIndex)
     {
         ThrowIfDisposed();
+        Checkpoint();
         var staged = new StagedObjects();
         var root = ComputeRoot(staged, out _);
         return _vm.Index.ProvePage(root, contract, pageIndex, staged) ?? throw new ContractNotFoundException(contract);
@@ -64,6 +68,7 @@ public sealed partial class Session
     public AbsenceProof ProveAbsence(ContractId contract)
     {
         ThrowIfDisposed();
+        Checkpoint();
         var staged = new StagedObjects();
         var root = ComputeRoot(staged, out _);
         return _vm.Index.ProveAbsence(root, contract, staged) ?? throw new ContractAlreadyExistsException(contract);

@@ -31,20 +31,25 @@ public sealed partial class Session
         if (runInit && !compiled.HasInit)
             throw new InvalidArgumentException("An init argument was given, but the contract has no 'init' function.");
 
+        Checkpoint(); // a deploy is never replayed: nothing before it may need replaying after it
         var state = new ContractState(id, compiled, data.Owner.ToArray(), PageTree.EmptyRoot(PageTree.HeightFor(compiled.Is64)),
             NewMemory(), newBytecode: code);
         Instantiate(state, fresh: true);
-        state.Memory.CaptureFrom(state.Wasm!);
         _contracts[id] = state;
+        state.Memory.AfterCall(state.Wasm!);
+        if (state.Memory.NeedsCheckpoints) state.Memory.Checkpoint(state.Wasm);
         _root = null;
         if (!runInit) return id;
         try
         {
-            RunTopLevel(state, "init", data.InitArg.Span, gasLimit, feeder: null);
+            RunTopLevel(state, "init", data.InitArg.ToArray(), gasLimit, feeder: null);
+            Checkpoint();
         }
         catch
         {
             _contracts.Remove(id);
+            _sinceCheckpoint.Remove(state);
+            Abandon(state);
             throw;
         }
         return id;
@@ -58,37 +63,43 @@ public sealed partial class Session
     public Hash Commit()
     {
         ThrowIfDisposed();
+        Checkpoint();
         var staged = new StagedObjects();
-        var root = ComputeRoot(staged, out var newTrees);
+        var root = ComputeRoot(staged, out var updates);
         var (_, lease) = _vm.Store.WriteCommitLeased(root, root == Domain.EmptyState ? null : ObjectRef.Node(root), _baseCommit, staged);
         _lease?.Dispose();
         _lease = lease;
         _baseCommit = root;
         _baseRoot = root;
-        foreach (var (state, pageTree) in newTrees)
+        foreach (var update in updates)
         {
+            var state = update.State;
             if (state.NewBytecode is not null) _vm.Modules.Persist(state.Code);
-            state.BasePageTree = pageTree;
+            state.BasePageTree = update.PageTree;
             state.NewBytecode = null;
-            state.Memory.MarkCommitted();
+            state.Memory.MarkCommitted(new ImageKey(update.PageTree, state.Memory.Length, state.Code.Is64), update.Changes, root);
         }
         _root = root;
         return root;
     }
 
-    private Hash ComputeRoot(StagedObjects staged, out List<(ContractState State, Hash PageTree)> newTrees)
+    private sealed record ContractUpdate(ContractState State, Hash PageTree, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> Changes);
+
+    /// <summary>The root of the current state, staging what a commit would write; memories must be checkpointed.</summary>
+    private Hash ComputeRoot(StagedObjects staged, out List<ContractUpdate> updates)
     {
-        newTrees = [];
+        updates = [];
         var root = _baseRoot;
         foreach (var state in _contracts.Values.Where(s => s.Modified).OrderBy(s => s.Id))
         {
             int height = PageTree.HeightFor(state.Code.Is64);
-            var changes = state.Memory.ChangedPages().Select(p => new PageChange(p.Index, staged.AddPage(p.Bytes))).ToArray();
-            var pageTree = _vm.Index.UpdatePages(state.BasePageTree, height, changes, staged);
+            var changes = state.Memory.ChangedPages().ToArray();
+            var pageChanges = changes.Select(p => new PageChange(p.Index, staged.AddPage(p.Bytes))).ToArray();
+            var pageTree = _vm.Index.UpdatePages(state.BasePageTree, height, pageChanges, staged);
             if (state.NewBytecode is not null) staged.AddBytecode(state.NewBytecode);
             var leaf = new ContractLeaf(state.Id, state.Code.Bytecode, state.Owner, pageTree, state.Memory.Length, state.Code.Is64);
             root = _vm.Index.SetContract(root, leaf, staged);
-            newTrees.Add((state, pageTree));
+            updates.Add(new ContractUpdate(state, pageTree, changes));
         }
         return root;
     }
@@ -100,7 +111,10 @@ public sealed partial class Session
         var leaf = _vm.Index.GetContract(_baseRoot, id);
         if (leaf is null) return null;
         var code = _vm.Modules.ForStored(leaf.Bytecode);
-        var memory = PlainContractMemory.FromStore(leaf.MemoryLength, () => ReadPages(leaf));
+        var baseCommit = _baseCommit!.Value;
+        ContractMemory memory = _vm.Options.Memory == MemoryPath.Mapped
+            ? MappedContractMemory.FromImage(_vm.Images, leaf.MemoryLength, () => _vm.Images.Get(leaf, baseCommit))
+            : PlainContractMemory.FromStore(leaf.MemoryLength, () => ReadPages(leaf));
         state = new ContractState(id, code, leaf.Owner.ToArray(), leaf.PageTreeRoot, memory, newBytecode: null);
         _contracts[id] = state;
         return state;
@@ -116,7 +130,8 @@ public sealed partial class Session
         }
     }
 
-    private static ContractMemory NewMemory() => PlainContractMemory.New();
+    private ContractMemory NewMemory() =>
+        _vm.Options.Memory == MemoryPath.Mapped ? MappedContractMemory.New(_vm.Images) : PlainContractMemory.New();
 
     /// <summary>Owner bytes of a contract in the session's state, without loading its code; null when absent.</summary>
     private byte[]? OwnerOf(ContractId id) =>

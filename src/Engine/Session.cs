@@ -61,7 +61,9 @@ public sealed partial class Session : IDisposable
         get
         {
             ThrowIfDisposed();
-            return _root ??= ComputeRoot(new Storage.StagedObjects(), out _);
+            if (_root is { } root) return root;
+            Checkpoint();
+            return (_root = ComputeRoot(new Storage.StagedObjects(), out _)).Value;
         }
     }
 
@@ -70,7 +72,8 @@ public sealed partial class Session : IDisposable
     public ulong MemoryLength(ContractId contract)
     {
         ThrowIfDisposed();
-        if (_contracts.TryGetValue(contract, out var state)) return state.Memory.Length;
+        // A live instance holds every successful call's growth; a checkpointed memory may not have seen it yet.
+        if (_contracts.TryGetValue(contract, out var state)) return state.Wasm?.Length ?? state.Memory.Length;
         return _vm.Index.GetContract(_baseRoot, contract)?.MemoryLength ?? throw new ContractNotFoundException(contract);
     }
 
@@ -82,11 +85,17 @@ public sealed partial class Session : IDisposable
     {
         ThrowIfDisposed();
         if (value.Length > MaxArgumentSize) throw new InvalidArgumentException($"A metadata value is at most {MaxArgumentSize} bytes, got {value.Length}.");
+        Checkpoint(); // calls replayed after a failure must see the metadata they first saw
         _metadata[name] = value.ToArray();
     }
 
     /// <summary>Removes a metadata value; true when it was there.</summary>
-    public bool RemoveMeta(string name) => _metadata.Remove(name);
+    public bool RemoveMeta(string name)
+    {
+        ThrowIfDisposed();
+        Checkpoint();
+        return _metadata.Remove(name);
+    }
 
     /// <inheritdoc/>
     public void Dispose()

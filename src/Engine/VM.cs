@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Piecrust.Memory;
 using Piecrust.Merkle;
 using Piecrust.Runtime;
 using Piecrust.Storage;
@@ -23,6 +24,7 @@ public sealed partial class VM : IDisposable
         Index = new MerkleIndex(store);
         Engine = new Wasmtime.Engine(WasmConfig.Create());
         Modules = new ModuleCache(Engine, store);
+        Images = new ImageCache(Path.Combine(store.Directory, "images"), Index);
     }
 
     /// <summary>The options the VM was opened with.</summary>
@@ -32,6 +34,7 @@ public sealed partial class VM : IDisposable
     internal MerkleIndex Index { get; }
     internal Wasmtime.Engine Engine { get; }
     internal ModuleCache Modules { get; }
+    internal ImageCache Images { get; }
 
     /// <summary>Opens (or creates) a VM whose state lives in <paramref name="directory"/>.</summary>
     /// <exception cref="StoreLockedException">Another VM holds the directory.</exception>
@@ -69,7 +72,11 @@ public sealed partial class VM : IDisposable
     /// siblings and sessions built on it keep working (children are re-parented to its parent).
     /// </summary>
     /// <exception cref="CommitNotFoundException">No live commit has this root.</exception>
-    public void DeleteCommit(Hash root) => Store.DeleteCommit(root);
+    public void DeleteCommit(Hash root)
+    {
+        Store.DeleteCommit(root);
+        Images.ForgetCommits([root]);
+    }
 
     /// <summary>
     /// Marks a commit as the node's finalized state (persistently; see <see cref="FinalizedCommit"/>).
@@ -77,7 +84,12 @@ public sealed partial class VM : IDisposable
     /// every commit that is neither this one nor a descendant of it is deleted in the same atomic write.
     /// </summary>
     /// <exception cref="CommitNotFoundException">No live commit has this root.</exception>
-    public void FinalizeCommit(Hash root) => Store.Finalize(root, pruneOthers: Options.History == HistoryMode.Prune);
+    public void FinalizeCommit(Hash root)
+    {
+        var before = Commits;
+        Store.Finalize(root, pruneOthers: Options.History == HistoryMode.Prune);
+        if (Options.History == HistoryMode.Prune) Images.ForgetCommits(before.Except(Commits));
+    }
 
     /// <summary>The finalized commit, if any.</summary>
     public Hash? FinalizedCommit => Store.Finalized;
@@ -101,6 +113,7 @@ public sealed partial class VM : IDisposable
         if (_disposed) return;
         _disposed = true;
         Modules.Dispose();
+        Images.Dispose();
         Engine.Dispose();
         Store.Dispose();
     }

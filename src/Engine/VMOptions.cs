@@ -8,6 +8,26 @@ public sealed record VMOptions
 
     /// <summary>What <see cref="VM.FinalizeCommit"/> does to other commits (default <see cref="HistoryMode.Archive"/>).</summary>
     public HistoryMode History { get; init; } = HistoryMode.Archive;
+
+    /// <summary>How sessions hold contract memories (default <see cref="MemoryPath.Mapped"/>).</summary>
+    public MemoryPath Memory { get; init; } = MemoryPath.Mapped;
+}
+
+/// <summary>How sessions hold contract memories. Both give the same results, gas and roots.</summary>
+public enum MemoryPath
+{
+    /// <summary>
+    /// Copy-on-write mappings of immutable image files over the Wasmtime memory: loading costs a few
+    /// mmaps and only touched pages fault in; dirty pages come from the kernel's page tables; a commit
+    /// writes only them. The default.
+    /// </summary>
+    Mapped,
+
+    /// <summary>
+    /// The reference path: a memory is copied in from the store on first use and compared page by
+    /// page after every call. Simple and obviously correct; O(memory size) per call.
+    /// </summary>
+    Plain,
 }
 
 /// <summary>Which commits a VM keeps when one is finalized.</summary>

@@ -8,7 +8,7 @@ public sealed class ConcurrencyTests
 
     private static (VM Vm, Hash Genesis, ContractId[] Counters) Setup()
     {
-        var vm = VM.Ephemeral();
+        var vm = TestVM.Ephemeral();
         using var session = vm.Session();
         var counters = Enumerable.Range(0, Threads)
             .Select(t => session.Deploy(Contracts.Bytes("counter"), new ContractData(Contracts.Owner, default, new ContractId(Hash.Of(BitConverter.GetBytes(t)))), Contracts.Gas))

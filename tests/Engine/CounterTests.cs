@@ -9,7 +9,7 @@ public sealed class CounterTests
     [InlineData("counter64")]
     public void The_piecrust_example_reads_increments_and_commits(string contract)
     {
-        using var vm = VM.Ephemeral();
+        using var vm = TestVM.Ephemeral();
         using var session = vm.Session();
         var id = Contracts.Deploy(session, contract);
 

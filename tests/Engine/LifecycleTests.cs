@@ -33,14 +33,14 @@ public sealed class LifecycleTests
         {
             Hash a, b, c;
             ContractId counter;
-            using (var vm = VM.Open(directory))
+            using (var vm = TestVM.Open(directory))
             {
                 (a, counter) = Genesis(vm);
                 b = Increment(vm, a, counter);
                 c = Increment(vm, b, counter);
                 Assert.Equal([a, b, c], vm.Commits);
             }
-            using (var vm = VM.Open(directory))
+            using (var vm = TestVM.Open(directory))
             {
                 Assert.Equal([a, b, c], vm.Commits);
                 Assert.Equal([null, a, b], vm.CommitLog.Select(x => x.Parent));
@@ -59,7 +59,7 @@ public sealed class LifecycleTests
     [Fact]
     public void Deleting_a_parent_breaks_neither_children_nor_siblings()
     {
-        using var vm = VM.Ephemeral();
+        using var vm = TestVM.Ephemeral();
         var (a, counter) = Genesis(vm);
         var b = Increment(vm, a, counter);
         var child = Increment(vm, b, counter);
@@ -84,7 +84,7 @@ public sealed class LifecycleTests
     [Fact]
     public void A_session_on_a_deleted_commit_keeps_working_and_can_commit()
     {
-        using var vm = VM.Ephemeral();
+        using var vm = TestVM.Ephemeral();
         var (a, counter) = Genesis(vm);
         var b = Increment(vm, a, counter);
         using var session = vm.Session(new SessionData { Base = b });
@@ -103,7 +103,7 @@ public sealed class LifecycleTests
     [Fact]
     public void Finalize_in_archive_mode_keeps_every_commit()
     {
-        using var vm = VM.Ephemeral();
+        using var vm = TestVM.Ephemeral();
         var (a, counter) = Genesis(vm);
         var b = Increment(vm, a, counter);
         var side = Increment(vm, a, counter, times: 2);
@@ -117,7 +117,7 @@ public sealed class LifecycleTests
     [Fact]
     public void Finalize_in_prune_mode_keeps_only_the_finalized_commit_and_its_descendants()
     {
-        using var vm = VM.Ephemeral(new VMOptions { History = HistoryMode.Prune });
+        using var vm = TestVM.Ephemeral(new VMOptions { History = HistoryMode.Prune });
         var (a, counter) = Genesis(vm);
         var b = Increment(vm, a, counter);
         var c = Increment(vm, b, counter);
@@ -144,13 +144,13 @@ public sealed class LifecycleTests
         try
         {
             Hash b;
-            using (var vm = VM.Open(directory))
+            using (var vm = TestVM.Open(directory))
             {
                 var (a, counter) = Genesis(vm);
                 b = Increment(vm, a, counter);
                 vm.FinalizeCommit(b);
             }
-            using (var vm = VM.Open(directory))
+            using (var vm = TestVM.Open(directory))
                 Assert.Equal(b, vm.FinalizedCommit);
         }
         finally
@@ -173,7 +173,7 @@ public sealed class LifecycleTests
     [Fact]
     public void Migrate_keeps_memory_and_changes_behaviour()
     {
-        using var vm = VM.Ephemeral();
+        using var vm = TestVM.Ephemeral();
         using var session = vm.Session();
         var id = session.Deploy(Contracts.Wat(CounterV1.Replace("STEP", "1")), new ContractData(Contracts.Owner), Contracts.Gas);
         session.Call(id, "increment", [], Contracts.Gas);
@@ -193,7 +193,7 @@ public sealed class LifecycleTests
     [Fact]
     public void A_refused_migration_changes_nothing()
     {
-        using var vm = VM.Ephemeral();
+        using var vm = TestVM.Ephemeral();
         using var session = vm.Session();
         var id = Contracts.Deploy(session, "counter");
         var root = session.Root;
@@ -207,7 +207,7 @@ public sealed class LifecycleTests
     [Fact]
     public void Proofs_from_the_engine_verify_against_session_and_commit_roots()
     {
-        using var vm = VM.Ephemeral();
+        using var vm = TestVM.Ephemeral();
         using var session = vm.Session();
         var counter = Contracts.Deploy(session, "counter");
         session.Call(counter, "increment", [], Contracts.Gas);
@@ -231,7 +231,7 @@ public sealed class LifecycleTests
     [Fact]
     public void Removing_and_recompiling_a_module_keeps_contracts_running()
     {
-        using var vm = VM.Ephemeral();
+        using var vm = TestVM.Ephemeral();
         var (root, counter) = Genesis(vm);
         var bytecode = vm.Contracts(root).Single().Bytecode;
         Assert.Equal(1, vm.ModulesCompiled);

@@ -12,7 +12,7 @@ public sealed class ModuleCacheTests
         {
             Hash commit;
             ContractId counter;
-            using (var vm = VM.Open(directory))
+            using (var vm = TestVM.Open(directory))
             {
                 using var session = vm.Session();
                 counter = Contracts.Deploy(session, "counter");
@@ -20,7 +20,7 @@ public sealed class ModuleCacheTests
                 commit = session.Commit();
                 Assert.Equal(1, vm.ModulesCompiled);
             }
-            using (var vm = VM.Open(directory))
+            using (var vm = TestVM.Open(directory))
             {
                 using var session = vm.Session(new SessionData { Base = commit });
                 Assert.Equal(0xfdUL, BitConverter.ToUInt64(session.Call(counter, "read_value", [], Contracts.Gas).Data));

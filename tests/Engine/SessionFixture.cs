@@ -7,7 +7,7 @@ internal sealed class SessionFixture : IDisposable
 {
     public SessionFixture(VMOptions? options = null, SessionData? data = null)
     {
-        Vm = VM.Ephemeral(options);
+        Vm = TestVM.Ephemeral(options);
         Session = Vm.Session(data);
     }
 

@@ -6,13 +6,16 @@ namespace Piecrust.Execution;
 /// short-circuited). A nested failure ends the attempt: everything is reverted and the call re-run,
 /// so the happy path never pays for undo bookkeeping.
 /// </summary>
-internal sealed class CallContext(Dictionary<int, NestedFailure> knownFailures, Action<ReadOnlyMemory<byte>>? feeder, long feedsDelivered)
+internal sealed class CallContext(Dictionary<int, NestedFailure> knownFailures, Action<ReadOnlyMemory<byte>>? feeder, long feedsDelivered, bool replaying)
 {
     public List<Frame> Frames { get; } = [];
     public List<ContractEvent> Events { get; } = [];
     public HashSet<ContractState> Touched { get; } = [];
     public Dictionary<int, NestedFailure> KnownFailures { get; } = knownFailures;
     public Action<ReadOnlyMemory<byte>>? Feeder { get; } = feeder;
+
+    /// <summary>True while a call already made is re-run to rebuild state: it feeds nothing and logs no debug lines.</summary>
+    public bool Replaying { get; } = replaying;
 
     /// <summary>Every item fed in this attempt, in order (a failed sub-call's items are replayed from its record).</summary>
     public List<byte[]> Feeds { get; } = [];
@@ -39,7 +42,7 @@ internal sealed class CallContext(Dictionary<int, NestedFailure> knownFailures, 
     public void Feed(byte[] item)
     {
         Feeds.Add(item);
-        if (Feeds.Count <= FeedsDelivered) return;
+        if (Replaying || Feeds.Count <= FeedsDelivered) return;
         Feeder?.Invoke(item);
         FeedsDelivered = Feeds.Count;
     }

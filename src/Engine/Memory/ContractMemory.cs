@@ -1,23 +1,40 @@
 namespace Piecrust.Memory;
 
 /// <summary>
-/// A contract's memory as a session sees it between top-level calls: its length and the pages it
-/// changed since the session's base. Implementations load that state into a fresh instance, take
-/// in what a successful call wrote, and hand the changed pages to commit. Used by one session thread.
+/// A contract's memory as a session sees it: its length and the pages it changed since the
+/// session's base. An implementation loads that state into a fresh instance, takes in what
+/// successful calls wrote (at each call, or at checkpoints), undoes a failed call, and hands the
+/// changed pages to commit. Used by one session thread.
 /// </summary>
+/// <remarks>
+/// Two implementations: <see cref="PlainContractMemory"/> (copy in, compare after every call: the
+/// reference) and <see cref="MappedContractMemory"/> (copy-on-write mappings, dirty pages from the
+/// page tables at checkpoints: the default). With checkpoints, a successful call leaves its writes
+/// only in the instance; the session must checkpoint before it drops an instance or reads the
+/// changed pages, and after a failure it reverts to the last checkpoint and replays the calls made since.
+/// </remarks>
 internal abstract class ContractMemory
 {
-    /// <summary>Length in bytes as of the last successful call (a multiple of 64 KiB).</summary>
+    /// <summary>Length in bytes as of the last capture (call or checkpoint); a multiple of 64 KiB.</summary>
     public abstract ulong Length { get; }
 
     /// <summary>True when some page or the length differs from the base.</summary>
     public abstract bool Modified { get; }
 
+    /// <summary>True when successful calls are taken in only at <see cref="Checkpoint"/> (and failures need a replay).</summary>
+    public abstract bool NeedsCheckpoints { get; }
+
     /// <summary>Makes a freshly instantiated memory show this state (grows it to <see cref="Length"/>, replaces every byte).</summary>
     public abstract void LoadInto(LinearMemory memory);
 
-    /// <summary>Takes in the state a successful call left in <paramref name="memory"/>.</summary>
-    public abstract void CaptureFrom(LinearMemory memory);
+    /// <summary>Called after every successful top-level call that touched the contract.</summary>
+    public abstract void AfterCall(LinearMemory memory);
+
+    /// <summary>Takes in everything written since the last checkpoint (nothing to do when <paramref name="memory"/> is null: no live instance).</summary>
+    public abstract void Checkpoint(LinearMemory? memory);
+
+    /// <summary>Undoes every write since the last capture in place; false when the instance must be dropped instead.</summary>
+    public abstract bool TryRevert(LinearMemory memory);
 
     /// <summary>Pages changed since the base, ascending, with their current bytes (all zeros for a cleared page).</summary>
     public abstract IEnumerable<(ulong Index, ReadOnlyMemory<byte> Bytes)> ChangedPages();
@@ -25,6 +42,6 @@ internal abstract class ContractMemory
     /// <summary>Copies page <paramref name="index"/> (4 KiB) of the current state into <paramref name="destination"/>.</summary>
     public abstract void ReadPage(ulong index, Span<byte> destination);
 
-    /// <summary>The changed pages are now the base (after a commit).</summary>
-    public abstract void MarkCommitted();
+    /// <summary>The state was committed as <paramref name="key"/> in <paramref name="commit"/> (with <paramref name="changes"/> relative to the previous base): it is the new base.</summary>
+    public abstract void MarkCommitted(ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes, Hash commit);
 }

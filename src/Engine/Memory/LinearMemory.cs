@@ -16,6 +16,9 @@ internal sealed unsafe class LinearMemory
 
     public ulong Length => (ulong)_memory.GetLength();
 
+    /// <summary>Where the memory starts now (a 64-bit memory may move when it grows).</summary>
+    public nint Address => _memory.GetPointer();
+
     public bool Is64 => _memory.Is64Bit;
 
     /// <summary>Grows by whole 64 KiB pages; false when the memory cannot grow that far.</summary>

@@ -5,7 +5,8 @@ namespace Piecrust.Memory;
 /// <summary>
 /// The reference memory path: the whole memory is read from the store into a page map on first
 /// use, copied into each new instance, and compared page by page against the map after every
-/// successful call. Obviously correct and O(memory size) per call; the mapped path is tested against it.
+/// successful call (every page the kernel has populated, so untouched zeros are never read).
+/// Obviously correct and O(touched memory) per call; the mapped path is tested against it.
 /// </summary>
 internal sealed class PlainContractMemory : ContractMemory
 {
@@ -34,6 +35,14 @@ internal sealed class PlainContractMemory : ContractMemory
 
     public override bool Modified => _lengthChanged || _changed.Count > 0;
 
+    public override bool NeedsCheckpoints => false;
+
+    public override void AfterCall(LinearMemory memory) => CaptureFrom(memory);
+
+    public override void Checkpoint(LinearMemory? memory) { }
+
+    public override bool TryRevert(LinearMemory memory) => false;
+
     public override void LoadInto(LinearMemory memory)
     {
         EnsureLoaded();
@@ -49,13 +58,19 @@ internal sealed class PlainContractMemory : ContractMemory
             bytes.CopyTo(memory.Page(index, PageSize));
     }
 
-    public override void CaptureFrom(LinearMemory memory)
+    /// <summary>Takes in the state a successful call left in <paramref name="memory"/>.</summary>
+    public void CaptureFrom(LinearMemory memory)
     {
         EnsureLoaded();
         ulong length = memory.Length;
-        ulong pages = length / PageSize;
-        for (ulong index = 0; index < pages; index++)
+        // Compare every page that can differ: the ones the kernel populated (the rest read as zeros,
+        // and touching them would allocate them) and the ones the map holds.
+        var candidates = new List<ulong>();
+        DirtyPageScanner.ScanPopulated(memory.Address, length / PageSize, candidates);
+        candidates.AddRange(_pages.Keys);
+        foreach (ulong index in candidates.Distinct().Order())
         {
+            if (index >= length / PageSize) continue;
             var current = memory.Page(index, PageSize);
             bool differs = _pages.TryGetValue(index, out var old)
                 ? !current.SequenceEqual(old)
@@ -83,7 +98,7 @@ internal sealed class PlainContractMemory : ContractMemory
         else destination.Clear();
     }
 
-    public override void MarkCommitted()
+    public override void MarkCommitted(ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes, Hash commit)
     {
         _changed.Clear();
         _lengthChanged = false;

@@ -19,7 +19,8 @@ internal static class WasmConfig
 
     private const string Description =
         "fuel;nan-canonicalization;memory64;bulk-memory;multi-value;reference-types;" +
-        "no-simd;no-relaxed-simd;no-threads;no-multi-memory;no-gc;no-function-references;no-tail-calls;no-exceptions;no-wide-arithmetic;opt=speed";
+        "no-simd;no-relaxed-simd;no-threads;no-multi-memory;no-gc;no-function-references;no-tail-calls;no-exceptions;no-wide-arithmetic;" +
+        "no-memory-init-cow;opt=speed";
 
     public static Config Create() => new Config()
         .WithFuelConsumption(true)
@@ -38,7 +39,10 @@ internal static class WasmConfig
         .WithExceptions(false)
         .WithWideArithmetic(false)
         .WithComponentModel(false)
-        .WithOptimizationLevel(OptimizationLevel.Speed);
+        .WithOptimizationLevel(OptimizationLevel.Speed)
+        // Data segments go into anonymous memory, so the mapped path sees them as written pages
+        // (and maps its images over plain anonymous memory, never over Wasmtime's own file mappings).
+        .WithMemoryInitCopyOnWrite(false);
 
     /// <summary>
     /// Identifies this configuration, the Wasmtime build and the machine architecture: a compiled

@@ -1,0 +1,159 @@
+using Piecrust.Merkle;
+using Piecrust.Storage;
+
+namespace Piecrust.Memory;
+
+/// <summary>
+/// The VM's immutable memory images, by memory content. An image is built from the store the
+/// first time a session loads a memory (O(non-zero pages), once per process and memory root) or,
+/// at commit, derived from the previous image plus an overlay of the changed pages (O(changed
+/// pages)); after <see cref="MaxLayers"/> overlays the next one is a fresh base instead, so mapping
+/// cost stays bounded. Images are registered under the commits that use them and released when those
+/// commits are deleted; files of released images are removed (sessions that mapped them keep their
+/// mappings). The directory is private to this process and cleared when the VM opens. Thread-safe.
+/// </summary>
+internal sealed class ImageCache : IDisposable
+{
+    public const int MaxLayers = 8;
+
+    private readonly string _directory;
+    private readonly MerkleIndex _index;
+    private readonly object _lock = new();
+    private readonly Dictionary<ImageKey, Entry> _images = new();
+    private readonly Dictionary<Hash, HashSet<ImageKey>> _byCommit = new();
+    private long _fileCounter;
+
+    private sealed class Entry(MemoryImage image)
+    {
+        public MemoryImage Image { get; } = image;
+        public int Commits { get; set; }
+    }
+
+    public ImageCache(string directory, MerkleIndex index)
+    {
+        _directory = directory;
+        _index = index;
+        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        Directory.CreateDirectory(directory);
+    }
+
+    /// <summary>Images currently cached (diagnostics and tests).</summary>
+    public int Count
+    {
+        get { lock (_lock) return _images.Count; }
+    }
+
+    /// <summary>Images built from the store so far (diagnostics and tests).</summary>
+    public long BuiltFromStore { get; private set; }
+
+    /// <summary>The image of a committed memory, built from the store if needed, registered under <paramref name="commit"/>.</summary>
+    public MemoryImage Get(ContractLeaf leaf, Hash commit)
+    {
+        var key = new ImageKey(leaf.PageTreeRoot, leaf.MemoryLength, leaf.Is64);
+        lock (_lock)
+            if (_images.TryGetValue(key, out var cached)) return Register(commit, key, cached);
+
+        var image = new MemoryImage(key, [ImageLayer.CreateBase(NewPath("base"), leaf.MemoryLength, ReadPages(leaf))]);
+        lock (_lock)
+        {
+            BuiltFromStore++;
+            if (_images.TryGetValue(key, out var raced))
+            {
+                image.Release();
+                return Register(commit, key, raced);
+            }
+            var entry = new Entry(image);
+            _images[key] = entry;
+            return Register(commit, key, entry);
+        }
+    }
+
+    /// <summary>
+    /// The image of a memory committed as <paramref name="key"/> under <paramref name="commit"/>:
+    /// <paramref name="parent"/> (the memory's previous image, or null for a new contract) plus
+    /// <paramref name="changes"/> (every page that differs from it, ascending).
+    /// </summary>
+    public MemoryImage Derive(MemoryImage? parent, ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes, Hash commit)
+    {
+        lock (_lock)
+            if (_images.TryGetValue(key, out var cached)) return Register(commit, key, cached);
+
+        MemoryImage image;
+        if (parent is null)
+        {
+            image = new MemoryImage(key, [ImageLayer.CreateBase(NewPath("base"), key.Length, changes)]);
+        }
+        else if (parent.Layers.Count >= MaxLayers)
+        {
+            var leaf = new ContractLeaf(default, default, ReadOnlyMemory<byte>.Empty, key.PageTreeRoot, key.Length, key.Is64);
+            image = new MemoryImage(key, [ImageLayer.CreateBase(NewPath("base"), key.Length, ReadPages(leaf))]);
+        }
+        else
+        {
+            parent.AddReferences();
+            image = new MemoryImage(key, [.. parent.Layers, ImageLayer.CreateOverlay(NewPath("overlay"), changes)]);
+        }
+        lock (_lock)
+        {
+            if (_images.TryGetValue(key, out var raced))
+            {
+                image.Release();
+                return Register(commit, key, raced);
+            }
+            var entry = new Entry(image);
+            _images[key] = entry;
+            return Register(commit, key, entry);
+        }
+    }
+
+    /// <summary>Releases the images registered under commits that no longer exist.</summary>
+    public void ForgetCommits(IEnumerable<Hash> commits)
+    {
+        lock (_lock)
+        {
+            foreach (var commit in commits)
+            {
+                if (!_byCommit.Remove(commit, out var keys)) continue;
+                foreach (var key in keys)
+                {
+                    var entry = _images[key];
+                    if (--entry.Commits > 0) continue;
+                    _images.Remove(key);
+                    entry.Image.Release();
+                }
+            }
+        }
+    }
+
+    /// <summary>A new file name for a session's private overlay.</summary>
+    public string NewSessionFile() => NewPath("session");
+
+    private MemoryImage Register(Hash commit, ImageKey key, Entry entry)
+    {
+        if (!_byCommit.TryGetValue(commit, out var keys)) _byCommit[commit] = keys = [];
+        if (keys.Add(key)) entry.Commits++;
+        return entry.Image;
+    }
+
+    private IEnumerable<(ulong, ReadOnlyMemory<byte>)> ReadPages(ContractLeaf leaf)
+    {
+        var buffer = new byte[PageStore.PageSize];
+        foreach (var page in _index.Pages(leaf.PageTreeRoot, leaf.Height))
+        {
+            _index.Store.ReadPage(page.Key, buffer);
+            yield return (page.Index, buffer);
+        }
+    }
+
+    private string NewPath(string kind) => Path.Combine(_directory, $"{kind}-{Interlocked.Increment(ref _fileCounter)}");
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            foreach (var entry in _images.Values) entry.Image.Release();
+            _images.Clear();
+            _byCommit.Clear();
+        }
+    }
+}

@@ -1,0 +1,4 @@
+namespace Piecrust.Memory;
+
+/// <summary>Identifies a memory's content: its page-tree root, its length and its pointer width (together, the memory root).</summary>
+internal readonly record struct ImageKey(Hash PageTreeRoot, ulong Length, bool Is64);

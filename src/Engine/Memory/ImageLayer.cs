@@ -1,0 +1,144 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace Piecrust.Memory;
+
+/// <summary>
+/// One immutable image file: either a base (a sparse file holding a whole memory of
+/// <see cref="Length"/> bytes, zero pages as holes) or an overlay (a packed file of some pages,
+/// each at a known slot). Written once at creation and never changed, so private mappings of it
+/// stay coherent. Reference-counted by the images that use it; the file is removed with the last one
+/// (mappings made earlier stay valid: the kernel keeps an unlinked file alive while it is mapped).
+/// </summary>
+internal sealed class ImageLayer
+{
+    private const int PageSize = Storage.PageStore.PageSize;
+    private readonly SafeFileHandle _file;
+    private readonly (ulong Page, long Slot)[] _slots; // overlays only, sorted by page
+    private int _references = 1;
+
+    private ImageLayer(string path, SafeFileHandle file, bool isBase, ulong length, (ulong, long)[] slots)
+    {
+        Path = path;
+        _file = file;
+        IsBase = isBase;
+        Length = length;
+        _slots = slots;
+    }
+
+    public string Path { get; }
+    public bool IsBase { get; }
+
+    /// <summary>For a base: the memory length it covers. For an overlay: the end of its highest page.</summary>
+    public ulong Length { get; }
+
+    /// <summary>Number of mmap calls mapping this layer costs.</summary>
+    public int Runs { get; private set; }
+
+    public long FileBytes => IsBase ? (long)Length : _slots.Length * (long)PageSize;
+
+    /// <summary>Writes a base image: a sparse file of <paramref name="length"/> bytes with <paramref name="pages"/> at their offsets.</summary>
+    public static ImageLayer CreateBase(string path, ulong length, IEnumerable<(ulong Index, ReadOnlyMemory<byte> Bytes)> pages)
+    {
+        var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite);
+        try
+        {
+            RandomAccess.SetLength(file, (long)length);
+            foreach (var (index, bytes) in pages)
+                if (bytes.Span.IndexOfAnyExcept((byte)0) >= 0) RandomAccess.Write(file, bytes.Span, (long)(index * PageSize));
+            return new ImageLayer(path, file, isBase: true, length, []) { Runs = length == 0 ? 0 : 1 };
+        }
+        catch
+        {
+            file.Dispose();
+            File.Delete(path);
+            throw;
+        }
+    }
+
+    /// <summary>Writes an overlay: the given pages (ascending, distinct) packed one after another.</summary>
+    public static ImageLayer CreateOverlay(string path, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> pages)
+    {
+        var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite);
+        try
+        {
+            var slots = new (ulong, long)[pages.Count];
+            for (int i = 0; i < pages.Count; i++)
+            {
+                RandomAccess.Write(file, pages[i].Bytes.Span, (long)i * PageSize);
+                slots[i] = (pages[i].Index, (long)i * PageSize);
+            }
+            ulong end = pages.Count == 0 ? 0 : (pages[^1].Index + 1) * PageSize;
+            return new ImageLayer(path, file, isBase: false, end, slots) { Runs = CountRuns(slots) };
+        }
+        catch
+        {
+            file.Dispose();
+            File.Delete(path);
+            throw;
+        }
+    }
+
+    /// <summary>Maps the layer privately over the memory at <paramref name="address"/>.</summary>
+    public void MapInto(nint address)
+    {
+        int fd = (int)_file.DangerousGetHandle();
+        if (IsBase)
+        {
+            if (Length > 0) Posix.MapPrivateFixed(address, Length, fd, 0);
+            return;
+        }
+        foreach (var (page, slot, count) in Runs_(_slots))
+            Posix.MapPrivateFixed(address + (nint)(page * PageSize), (ulong)count * PageSize, fd, slot);
+    }
+
+    /// <summary>Reads page <paramref name="index"/> if this layer holds it.</summary>
+    public bool TryRead(ulong index, Span<byte> destination)
+    {
+        long offset;
+        if (IsBase)
+        {
+            if ((index + 1) * PageSize > Length) return false;
+            offset = (long)(index * PageSize);
+        }
+        else
+        {
+            int at = Array.BinarySearch(_slots, (index, 0L), SlotComparer.Instance);
+            if (at < 0) return false;
+            offset = _slots[at].Slot;
+        }
+        int read = RandomAccess.Read(_file, destination, offset);
+        destination[read..].Clear(); // a hole at the end of a sparse file reads short
+        return true;
+    }
+
+    public void AddReference() => Interlocked.Increment(ref _references);
+
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _references) != 0) return;
+        _file.Dispose();
+        try { File.Delete(Path); }
+        catch (IOException) { /* the images directory is cleared on the next open */ }
+    }
+
+    private static int CountRuns((ulong Page, long Slot)[] slots) => Runs_(slots).Count();
+
+    // Consecutive pages stored at consecutive slots map with one call.
+    private static IEnumerable<(ulong Page, long Slot, int Count)> Runs_((ulong Page, long Slot)[] slots)
+    {
+        int i = 0;
+        while (i < slots.Length)
+        {
+            int j = i + 1;
+            while (j < slots.Length && slots[j].Page == slots[j - 1].Page + 1 && slots[j].Slot == slots[j - 1].Slot + PageSize) j++;
+            yield return (slots[i].Page, slots[i].Slot, j - i);
+            i = j;
+        }
+    }
+
+    private sealed class SlotComparer : IComparer<(ulong Page, long Slot)>
+    {
+        public static readonly SlotComparer Instance = new();
+        public int Compare((ulong Page, long Slot) x, (ulong Page, long Slot) y) => x.Page.CompareTo(y.Page);
+    }
+}

@@ -1,0 +1,198 @@
+using Piecrust.Storage;
+
+namespace Piecrust.Memory;
+
+/// <summary>
+/// The default memory path: a contract's memory is its base image (shared, immutable files of the
+/// session's base commit) mapped copy-on-write over the Wasmtime memory, plus this session's
+/// overlay of checkpointed pages. Loading costs a few mmaps and the pages a call touches fault in
+/// lazily. A call boundary costs nothing; at a checkpoint the kernel's page tables say which pages
+/// were written since the last one, only those are compared and saved, and a revert discards just
+/// them (<c>madvise(DONTNEED)</c>) so they read from the files again. Used by one session thread.
+/// </summary>
+internal sealed class MappedContractMemory : ContractMemory
+{
+    private const int PageSize = PageStore.PageSize;
+    private const int CompactionThreshold = 4096;
+
+    private readonly ImageCache _images;
+    private readonly Func<MemoryImage?> _loadImage;
+    private MemoryImage? _image;
+    private bool _imageLoaded;
+    private ImageLayer? _private; // a session-private full image after compaction; supersedes image and overlay
+    private SessionOverlay _overlay;
+    private readonly SortedSet<ulong> _changed = new();
+    private ulong _length;
+    private bool _lengthChanged;
+    private nint _mappedAt;
+    private bool _moved;
+
+    private MappedContractMemory(ImageCache images, ulong length, Func<MemoryImage?> loadImage, bool isNew)
+    {
+        _images = images;
+        _length = length;
+        _loadImage = loadImage;
+        _lengthChanged = isNew;
+        _overlay = new SessionOverlay(images.NewSessionFile());
+    }
+
+    /// <summary>A committed memory whose image is fetched (and built if needed) on first load.</summary>
+    public static MappedContractMemory FromImage(ImageCache images, ulong length, Func<MemoryImage> loadImage) =>
+        new(images, length, loadImage, isNew: false);
+
+    /// <summary>A new contract's memory: nothing until the first checkpoint captures what instantiation wrote.</summary>
+    public static MappedContractMemory New(ImageCache images) => new(images, 0, () => null, isNew: true);
+
+    public override ulong Length => _length;
+
+    public override bool Modified => _lengthChanged || _changed.Count > 0;
+
+    public override bool NeedsCheckpoints => true;
+
+    private MemoryImage? Image
+    {
+        get
+        {
+            if (!_imageLoaded)
+            {
+                _image = _loadImage();
+                _imageLoaded = true;
+            }
+            return _image;
+        }
+    }
+
+    public override void LoadInto(LinearMemory memory)
+    {
+        ulong fresh = memory.Length;
+        if (fresh > _length && _length > 0)
+            throw new InvalidOperationException($"A fresh instance has {fresh} bytes of memory, more than the stored {_length}.");
+        if (_length > fresh && !memory.Grow((_length - fresh) / 65536))
+            throw new InvalidOperationException($"The instance's memory cannot grow to its stored length of {_length} bytes.");
+        if (_length == 0)
+        {
+            // A new contract: what instantiation wrote is its state until the first checkpoint.
+            _mappedAt = memory.Address;
+            _moved = false;
+            return;
+        }
+        nint address = memory.Address;
+        Posix.NoHugePages(address, _length);
+        if (_private is not null)
+        {
+            _private.MapInto(address);
+        }
+        else
+        {
+            // Data segments were just written into the initial pages: clear what the base does not
+            // cover (overlay pages mapped next replace their share of it anyway).
+            ulong covered = Image?.BaseLength ?? 0;
+            if (fresh > covered) memory.Clear(covered, fresh - covered);
+            Image?.MapInto(address);
+            _overlay.MapAll(address);
+        }
+        _mappedAt = address;
+        _moved = false;
+    }
+
+    public override void AfterCall(LinearMemory memory) { }
+
+    public override void Checkpoint(LinearMemory? memory)
+    {
+        if (memory is null) return;
+        ulong length = memory.Length;
+        ulong pages = length / PageSize;
+        var changed = new List<(ulong Index, byte[] Bytes)>();
+        var previous = new byte[PageSize];
+        // A 64-bit memory that grew past its reservation was moved (copied) by Wasmtime: our mappings
+        // are gone, so every populated page is a candidate (unpopulated ones read as zeros or, had the
+        // mappings moved along, as their unchanged file content).
+        if (memory.Address != _mappedAt) _moved = true;
+        var candidates = new List<ulong>();
+        if (_moved) DirtyPageScanner.ScanPopulated(memory.Address, pages, candidates);
+        else DirtyPageScanner.Scan(memory.Address, pages, candidates);
+        foreach (ulong index in candidates)
+        {
+            var current = memory.Page(index, PageSize);
+            ReadPage(index, previous);
+            if (current.SequenceEqual(previous)) continue;
+            changed.Add((index, current.ToArray()));
+            _changed.Add(index);
+        }
+        if (_moved) _overlay.Append(changed);
+        else _overlay.AppendAndMap(memory.Address, changed);
+        if (length != _length)
+        {
+            _length = length;
+            _lengthChanged = true;
+        }
+        if (!_moved && _overlay.SlotsUsed > CompactionThreshold) Compact(memory);
+    }
+
+    public override bool TryRevert(LinearMemory memory)
+    {
+        if (_moved || memory.Address != _mappedAt || memory.Length != _length) return false;
+        var dirty = new List<ulong>();
+        DirtyPageScanner.Scan(memory.Address, _length / PageSize, dirty);
+        int start = 0;
+        for (int i = 1; i <= dirty.Count; i++)
+        {
+            if (i < dirty.Count && dirty[i] == dirty[i - 1] + 1) continue;
+            Posix.DiscardPrivatePages(memory.Address + (nint)(dirty[start] * PageSize), (ulong)(i - start) * PageSize);
+            start = i;
+        }
+        return true;
+    }
+
+    public override IEnumerable<(ulong Index, ReadOnlyMemory<byte> Bytes)> ChangedPages()
+    {
+        foreach (ulong index in _changed)
+        {
+            var bytes = new byte[PageSize];
+            ReadPage(index, bytes);
+            yield return (index, bytes);
+        }
+    }
+
+    public override void ReadPage(ulong index, Span<byte> destination)
+    {
+        if (_private is not null)
+        {
+            if (!_private.TryRead(index, destination)) destination.Clear();
+            return;
+        }
+        if (_overlay.TryRead(index, destination)) return;
+        if (Image is { } image) image.ReadPage(index, destination);
+        else destination.Clear();
+    }
+
+    public override void MarkCommitted(ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes, Hash commit)
+    {
+        if (Modified || !_imageLoaded || _private is not null)
+        {
+            var parent = _private is null ? Image : null;
+            _image = _images.Derive(parent, key, changes, commit);
+            _imageLoaded = true;
+        }
+        // The current mappings already show this content; from now on reads and reloads use the new image.
+        _private?.Release();
+        _private = null;
+        _overlay.Dispose();
+        _overlay = new SessionOverlay(_images.NewSessionFile());
+        _changed.Clear();
+        _lengthChanged = false;
+    }
+
+    // Too many overlay slots: one private base of the whole current memory replaces image and overlay.
+    private void Compact(LinearMemory memory)
+    {
+        ulong pages = memory.Length / PageSize;
+        var layer = ImageLayer.CreateBase(_images.NewSessionFile(), memory.Length,
+            Enumerable.Range(0, checked((int)pages)).Select(i => ((ulong)i, (ReadOnlyMemory<byte>)memory.Page((ulong)i, PageSize).ToArray())));
+        _private?.Release();
+        _private = layer;
+        layer.MapInto(memory.Address);
+        _overlay.Dispose();
+        _overlay = new SessionOverlay(_images.NewSessionFile());
+    }
+}

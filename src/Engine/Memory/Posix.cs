@@ -1,0 +1,38 @@
+using System.Runtime.InteropServices;
+
+namespace Piecrust.Memory;
+
+/// <summary>The few Linux calls the mapped memory path needs, each wrapped small; errors become exceptions.</summary>
+internal static partial class Posix
+{
+    public const int ProtRead = 1, ProtWrite = 2;
+    private const int MapPrivate = 0x02, MapFixed = 0x10;
+    private const int MadvDontNeed = 4, MadvNoHugePage = 15;
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint mmap(nint address, nuint length, int protection, int flags, int fd, long offset);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int madvise(nint address, nuint length, int advice);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int ioctl(int fd, ulong request, nint argument);
+
+    /// <summary>Maps <paramref name="length"/> bytes of a file privately (copy-on-write) exactly at <paramref name="address"/>.</summary>
+    public static void MapPrivateFixed(nint address, ulong length, int fd, long fileOffset)
+    {
+        nint result = mmap(address, (nuint)length, ProtRead | ProtWrite, MapPrivate | MapFixed, fd, fileOffset);
+        if (result != address)
+            throw new InvalidOperationException($"mmap of {length} bytes at 0x{address:x} failed (errno {Marshal.GetLastPInvokeError()}).");
+    }
+
+    /// <summary>Drops private copies of pages: they read from their file (or as zeros) again.</summary>
+    public static void DiscardPrivatePages(nint address, ulong length)
+    {
+        if (madvise(address, (nuint)length, MadvDontNeed) != 0)
+            throw new InvalidOperationException($"madvise(DONTNEED) of {length} bytes at 0x{address:x} failed (errno {Marshal.GetLastPInvokeError()}).");
+    }
+
+    /// <summary>Keeps transparent huge pages off a range, so dirty tracking stays at 4 KiB granularity (best effort).</summary>
+    public static void NoHugePages(nint address, ulong length) => madvise(address, (nuint)length, MadvNoHugePage);
+}

@@ -1,0 +1,86 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace Piecrust.Memory;
+
+/// <summary>
+/// A session's private, append-only file of one contract's checkpointed pages: each checkpoint
+/// appends the pages a call changed and maps them over the memory, so they become clean file pages
+/// again and the next scan sees only later writes. Slots are never rewritten (a private mapping of a
+/// slot must never see a later file write), and the file is unlinked at creation so nothing is left
+/// behind. Used by one session thread.
+/// </summary>
+internal sealed class SessionOverlay : IDisposable
+{
+    private const int PageSize = Storage.PageStore.PageSize;
+    private readonly SafeFileHandle _file;
+    private readonly Dictionary<ulong, long> _slots = new();
+    private long _end;
+
+    public SessionOverlay(string path)
+    {
+        _file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite);
+        File.Delete(path);
+    }
+
+    /// <summary>Pages held (their latest slot counts).</summary>
+    public int Count => _slots.Count;
+
+    /// <summary>Slots written, including superseded ones: the file's size in pages.</summary>
+    public long SlotsUsed => _end / PageSize;
+
+    /// <summary>Appends pages (ascending) and maps them over the memory at <paramref name="address"/>.</summary>
+    public void AppendAndMap(nint address, IReadOnlyList<(ulong Index, byte[] Bytes)> pages)
+    {
+        if (pages.Count == 0) return;
+        long first = _end;
+        for (int i = 0; i < pages.Count; i++)
+        {
+            RandomAccess.Write(_file, pages[i].Bytes, _end);
+            _slots[pages[i].Index] = _end;
+            _end += PageSize;
+        }
+        int fd = (int)_file.DangerousGetHandle();
+        int start = 0;
+        for (int i = 1; i <= pages.Count; i++)
+        {
+            if (i < pages.Count && pages[i].Index == pages[i - 1].Index + 1) continue;
+            Posix.MapPrivateFixed(address + (nint)(pages[start].Index * PageSize), (ulong)(i - start) * PageSize, fd, first + (long)start * PageSize);
+            start = i;
+        }
+    }
+
+    /// <summary>Appends pages without mapping them (for a memory whose base moved and is no longer mapped).</summary>
+    public void Append(IReadOnlyList<(ulong Index, byte[] Bytes)> pages)
+    {
+        foreach (var (index, bytes) in pages)
+        {
+            RandomAccess.Write(_file, bytes, _end);
+            _slots[index] = _end;
+            _end += PageSize;
+        }
+    }
+
+    /// <summary>Maps every page held over the memory at <paramref name="address"/> (after a fresh instantiation).</summary>
+    public void MapAll(nint address)
+    {
+        int fd = (int)_file.DangerousGetHandle();
+        var sorted = _slots.OrderBy(s => s.Key).ToArray();
+        int start = 0;
+        for (int i = 1; i <= sorted.Length; i++)
+        {
+            // Consecutive pages stored at consecutive slots map with one call.
+            if (i < sorted.Length && sorted[i].Key == sorted[i - 1].Key + 1 && sorted[i].Value == sorted[i - 1].Value + PageSize) continue;
+            Posix.MapPrivateFixed(address + (nint)(sorted[start].Key * PageSize), (ulong)(i - start) * PageSize, fd, sorted[start].Value);
+            start = i;
+        }
+    }
+
+    public bool TryRead(ulong index, Span<byte> destination)
+    {
+        if (!_slots.TryGetValue(index, out long slot)) return false;
+        RandomAccess.Read(_file, destination, slot);
+        return true;
+    }
+
+    public void Dispose() => _file.Dispose();
+}
