@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Reflection;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+
+namespace Piecrust.Bench;
+
+/// <summary>
+/// Values a benchmark measures once rather than times (proof bytes, nodes staged, setup seconds),
+/// shown as extra summary columns. BenchmarkDotNet runs each case in its own process while the
+/// columns are computed in the host, so a case writes its values to files in <see cref="BenchRun.Directory"/>
+/// (keyed by benchmark class and parameter values) and prints them to its log; the host's columns read them.
+/// </summary>
+public static class Metrics
+{
+    /// <summary>Name of the proof-size column.</summary>
+    public const string ProofBytes = "ProofBytes";
+    /// <summary>Name of the nodes-staged column.</summary>
+    public const string NodesStaged = "NodesStaged";
+    /// <summary>Name of the objects-written column.</summary>
+    public const string ObjectsWritten = "ObjectsWritten";
+
+    /// <summary>The metric columns every summary shows (blank where a class records nothing).</summary>
+    public static readonly IColumn[] Columns = [new MetricColumn(ProofBytes), new MetricColumn(NodesStaged), new MetricColumn(ObjectsWritten)];
+
+    /// <summary>Records <paramref name="value"/> for the case <paramref name="benchmark"/> (the benchmark class instance, after its [Params] are set).</summary>
+    public static void Record(object benchmark, string name, double value)
+    {
+        string text = value.ToString("0.#", CultureInfo.InvariantCulture);
+        File.WriteAllText(PathOf(TypeOf(benchmark).Name, KeyOf(benchmark), name), text);
+        Console.WriteLine($"// metric {TypeOf(benchmark).Name}({KeyOf(benchmark)}) {name} = {text}");
+    }
+
+    /// <summary>Prints a note into the benchmark's log (setup timings and the like).</summary>
+    public static void Note(object benchmark, string text) =>
+        Console.WriteLine($"// note {TypeOf(benchmark).Name}({KeyOf(benchmark)}): {text}");
+
+    // In a benchmark process the instance is BenchmarkDotNet's generated subclass of the benchmark class.
+    private static Type TypeOf(object benchmark)
+    {
+        var type = benchmark.GetType();
+        while (type.Assembly != typeof(Metrics).Assembly && type.BaseType is { } baseType) type = baseType;
+        return type;
+    }
+
+    private static string KeyOf(object benchmark) =>
+        string.Join(",", TypeOf(benchmark)
+            .GetMembers(BindingFlags.Public | BindingFlags.Instance)
+            .Where(m => m.GetCustomAttribute<ParamsAttribute>() is not null)
+            .Select(m => (m.Name, Value: m switch
+            {
+                FieldInfo f => f.GetValue(benchmark),
+                PropertyInfo p => p.GetValue(benchmark),
+                _ => null,
+            }))
+            .OrderBy(p => p.Name, StringComparer.Ordinal)
+            .Select(p => $"{p.Name}={p.Value}"));
+
+    private static string KeyOf(BenchmarkCase benchmarkCase) =>
+        string.Join(",", benchmarkCase.Parameters.Items
+            .OrderBy(p => p.Name, StringComparer.Ordinal)
+            .Select(p => $"{p.Name}={p.Value}"));
+
+    private static string PathOf(string type, string key, string name) =>
+        Path.Combine(BenchRun.Directory, $"metric.{type}.{key}.{name}");
+
+    private sealed class MetricColumn(string name) : IColumn
+    {
+        public string Id => "Metric." + name;
+        public string ColumnName => name;
+        public bool AlwaysShow => false;
+        public ColumnCategory Category => ColumnCategory.Custom;
+        public int PriorityInCategory => 0;
+        public bool IsNumeric => true;
+        public UnitType UnitType => UnitType.Dimensionless;
+        public string Legend => name switch
+        {
+            ProofBytes => "Serialized size of the page proof, in bytes",
+            NodesStaged => "Tree nodes staged by one update (mean over the change sets)",
+            ObjectsWritten => "Objects (pages and nodes) the store wrote per commit",
+            _ => name,
+        };
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) =>
+            Read(benchmarkCase) ?? "-";
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) => GetValue(summary, benchmarkCase);
+
+        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => Read(benchmarkCase) is null;
+
+        public bool IsAvailable(Summary summary) => summary.BenchmarksCases.Any(c => Read(c) is not null);
+
+        private string? Read(BenchmarkCase benchmarkCase)
+        {
+            var path = PathOf(benchmarkCase.Descriptor.Type.Name, KeyOf(benchmarkCase), name);
+            return File.Exists(path) ? File.ReadAllText(path).Trim() : null;
+        }
+    }
+}
