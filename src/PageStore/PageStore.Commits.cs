@@ -94,8 +94,7 @@ public sealed partial class PageStore
             BinaryPrimitives.WriteUInt64LittleEndian(sequence, _nextSequence + 1);
             batch.Put(Encoding.ASCII.GetBytes(SequenceKey), sequence, Column(StoreColumn.Meta));
             FaultPoint(StoreFault.BeforeCommitWrite);
-            Write(batch);
-            transaction.Applied();
+            Write(batch, transaction);
             FaultPoint(StoreFault.AfterCommitWrite);
 
             _nextSequence++;
@@ -127,7 +126,7 @@ public sealed partial class PageStore
             var updates = Delete(roots.ToHashSet(), batch, transaction);
             transaction.Flush();
             FaultPoint(StoreFault.BeforeReclaimWrite);
-            Write(batch);
+            Write(batch, transaction);
             Apply(updates);
             LastWrite = new WriteStatistics(0, transaction.ObjectsRemoved, 0);
         }
@@ -153,7 +152,7 @@ public sealed partial class PageStore
             batch.Put(Encoding.ASCII.GetBytes(FinalizedKey), root.ToArray(), Column(StoreColumn.Meta));
             transaction.Flush();
             FaultPoint(StoreFault.BeforeReclaimWrite);
-            Write(batch);
+            Write(batch, transaction);
             Apply(updates);
             _finalized = root;
             LastWrite = new WriteStatistics(0, transaction.ObjectsRemoved, 0);
@@ -277,8 +276,7 @@ public sealed partial class PageStore
         transaction.Flush();
         batch.Delete(root.ToArray(), Column(StoreColumn.Commits));
         FaultPoint(StoreFault.BeforeReclaimWrite);
-        Write(batch);
-        transaction.Applied();
+        Write(batch, transaction);
         _commits.Remove(root);
         LastWrite = new WriteStatistics(0, transaction.ObjectsRemoved, 0);
     }
@@ -288,6 +286,13 @@ public sealed partial class PageStore
         if (_finalized != root) return;
         batch.Delete(Encoding.ASCII.GetBytes(FinalizedKey), Column(StoreColumn.Meta));
         _finalized = null;
+    }
+
+    /// <summary>Writes a batch holding reference-count changes, then lets the count cache learn them (never before: a failed write changes nothing).</summary>
+    private void Write(WriteBatch batch, RefTransaction transaction)
+    {
+        Write(batch);
+        transaction.Applied();
     }
 
     private void Write(WriteBatch batch)

@@ -210,7 +210,7 @@ public sealed partial class PageStore : IDisposable
         return _db.HasKey(key, Column(StoreColumns.ColumnOf(reference.Kind)), null);
     }
 
-    /// <summary>How many commits and stored nodes reference the object (0 when it is not stored).</summary>
+    /// <summary>How many commits and distinct stored nodes reference the object (0 when it is not stored); a node naming the same child twice counts once.</summary>
     public ulong RefCount(ObjectRef reference)
     {
         Span<byte> key = stackalloc byte[1 + Hash.Size];

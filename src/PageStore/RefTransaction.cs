@@ -58,12 +58,7 @@ internal sealed class RefTransaction
             ObjectsWritten++;
             BytesWritten += Hash.Size + stored.Length;
 
-            if (reference.Kind == ObjectKind.Node)
-            {
-                _children.Clear();
-                _store.Layout.AddChildren(value.Span, _children);
-                foreach (var child in _children) pending.Push(child);
-            }
+            if (reference.Kind == ObjectKind.Node) PushChildren(value.Span, pending);
         }
     }
 
@@ -86,10 +81,7 @@ internal sealed class RefTransaction
             var column = _store.Column(StoreColumns.ColumnOf(reference.Kind));
             if (reference.Kind == ObjectKind.Node)
             {
-                var node = _store.ReadNode(reference.Key);
-                _children.Clear();
-                _store.Layout.AddChildren(node, _children);
-                foreach (var child in _children) pending.Push(child);
+                PushChildren(_store.ReadNode(reference.Key), pending);
             }
             else if (reference.Kind == ObjectKind.Bytecode)
             {
@@ -124,6 +116,17 @@ internal sealed class RefTransaction
     public void Applied()
     {
         foreach (var (reference, count) in _counts) _store.RefCounts.Set(reference, count);
+    }
+
+    // A node holds one reference to each distinct child, however often it names it (a page-tree
+    // branch over two equal pages names that page twice): counts are "commits and nodes referencing
+    // the object", so the same definition holds when they are recomputed from the trees (fsck).
+    private void PushChildren(ReadOnlySpan<byte> node, Stack<ObjectRef> pending)
+    {
+        _children.Clear();
+        _store.Layout.AddChildren(node, _children);
+        for (int i = 0; i < _children.Count; i++)
+            if (_children.IndexOf(_children[i], 0, i) < 0) pending.Push(_children[i]);
     }
 
     private ulong Count(ObjectRef reference)
