@@ -283,7 +283,7 @@ public sealed class ReclamationProperties
                 case Finalize f when model.Live.Count > 0:
                 {
                     var root = model.Live[f.Pick % model.Live.Count].Root;
-                    store.SetFinalized(root);
+                    store.Finalize(root, pruneOthers: false);
                     model.Finalized = root;
                     break;
                 }
