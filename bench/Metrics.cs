@@ -21,9 +21,11 @@ public static class Metrics
     public const string NodesStaged = "NodesStaged";
     /// <summary>Name of the objects-written column.</summary>
     public const string ObjectsWritten = "ObjectsWritten";
+    /// <summary>Name of the bytes-written column.</summary>
+    public const string BytesWritten = "BytesWritten";
 
     /// <summary>The metric columns every summary shows (blank where a class records nothing).</summary>
-    public static readonly IColumn[] Columns = [new MetricColumn(ProofBytes), new MetricColumn(NodesStaged), new MetricColumn(ObjectsWritten)];
+    public static readonly IColumn[] Columns = [new MetricColumn(ProofBytes), new MetricColumn(NodesStaged), new MetricColumn(ObjectsWritten), new MetricColumn(BytesWritten)];
 
     /// <summary>Records <paramref name="value"/> for the case <paramref name="benchmark"/> (the benchmark class instance, after its [Params] are set).</summary>
     public static void Record(object benchmark, string name, double value)
@@ -80,6 +82,7 @@ public static class Metrics
             ProofBytes => "Serialized size of the page proof, in bytes",
             NodesStaged => "Tree nodes staged by one update (mean over the change sets)",
             ObjectsWritten => "Objects (pages and nodes) the store wrote per commit",
+            BytesWritten => "Bytes of keys and values one commit added to the store",
             _ => name,
         };
 

@@ -102,6 +102,9 @@ public sealed partial class VM : IDisposable
         _hostQueries[name] = query;
     }
 
+    /// <summary>What the last commit or deletion wrote to or removed from the store (diagnostics and benchmarks).</summary>
+    public WriteStatistics LastWrite => Store.LastWrite;
+
     /// <summary>Modules this VM compiled from bytecode rather than loading from the store's cache (diagnostics).</summary>
     public long ModulesCompiled => Modules.CompiledCount;
 

@@ -12,14 +12,25 @@ namespace Piecrust.Memory;
 internal sealed class SessionOverlay : IDisposable
 {
     private const int PageSize = Storage.PageStore.PageSize;
-    private readonly SafeFileHandle _file;
+    private readonly string _path;
     private readonly Dictionary<ulong, long> _slots = new();
+    private SafeFileHandle? _handle;
     private long _end;
 
-    public SessionOverlay(string path)
+    /// <summary>An overlay whose file is created at <paramref name="path"/> on the first write (most sessions never write).</summary>
+    public SessionOverlay(string path) => _path = path;
+
+    private SafeFileHandle Backing
     {
-        _file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite);
-        File.Delete(path);
+        get
+        {
+            if (_handle is null)
+            {
+                _handle = File.OpenHandle(_path, FileMode.CreateNew, FileAccess.ReadWrite);
+                File.Delete(_path);
+            }
+            return _handle;
+        }
     }
 
     /// <summary>Pages held (their latest slot counts).</summary>
@@ -35,11 +46,11 @@ internal sealed class SessionOverlay : IDisposable
         long first = _end;
         for (int i = 0; i < pages.Count; i++)
         {
-            RandomAccess.Write(_file, pages[i].Bytes, _end);
+            RandomAccess.Write(Backing, pages[i].Bytes, _end);
             _slots[pages[i].Index] = _end;
             _end += PageSize;
         }
-        int fd = (int)_file.DangerousGetHandle();
+        int fd = (int)Backing.DangerousGetHandle();
         int start = 0;
         for (int i = 1; i <= pages.Count; i++)
         {
@@ -54,7 +65,7 @@ internal sealed class SessionOverlay : IDisposable
     {
         foreach (var (index, bytes) in pages)
         {
-            RandomAccess.Write(_file, bytes, _end);
+            RandomAccess.Write(Backing, bytes, _end);
             _slots[index] = _end;
             _end += PageSize;
         }
@@ -63,7 +74,8 @@ internal sealed class SessionOverlay : IDisposable
     /// <summary>Maps every page held over the memory at <paramref name="address"/> (after a fresh instantiation).</summary>
     public void MapAll(nint address)
     {
-        int fd = (int)_file.DangerousGetHandle();
+        if (_slots.Count == 0) return;
+        int fd = (int)Backing.DangerousGetHandle();
         var sorted = _slots.OrderBy(s => s.Key).ToArray();
         int start = 0;
         for (int i = 1; i <= sorted.Length; i++)
@@ -78,9 +90,9 @@ internal sealed class SessionOverlay : IDisposable
     public bool TryRead(ulong index, Span<byte> destination)
     {
         if (!_slots.TryGetValue(index, out long slot)) return false;
-        RandomAccess.Read(_file, destination, slot);
+        RandomAccess.Read(Backing, destination, slot);
         return true;
     }
 
-    public void Dispose() => _file.Dispose();
+    public void Dispose() => _handle?.Dispose();
 }
