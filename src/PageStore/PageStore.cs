@@ -81,7 +81,16 @@ public sealed partial class PageStore : IDisposable
                 throw new StoreNotFoundException($"No store at '{directory}': the directory does not exist.");
             System.IO.Directory.CreateDirectory(directory);
         }
-        return new PageStore(OpenDb(directory, options), directory, layout, options.Durable, ephemeral: false);
+        var db = OpenDb(directory, options);
+        try
+        {
+            return new PageStore(db, directory, layout, options.Durable, ephemeral: false);
+        }
+        catch
+        {
+            db.Dispose(); // a store that fails to load must not keep the directory locked
+            throw;
+        }
     }
 
     /// <summary>A real store in a fresh temporary directory that is deleted on <see cref="Dispose"/>. Not durable.</summary>
@@ -90,12 +99,15 @@ public sealed partial class PageStore : IDisposable
         options = (options ?? new PageStoreOptions()) with { Durable = false, CreateIfMissing = true };
         string directory = Path.Combine(Path.GetTempPath(), "piecrust-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
+        RocksDb? db = null;
         try
         {
-            return new PageStore(OpenDb(directory, options), directory, layout, durable: false, ephemeral: true);
+            db = OpenDb(directory, options);
+            return new PageStore(db, directory, layout, durable: false, ephemeral: true);
         }
         catch
         {
+            db?.Dispose();
             System.IO.Directory.Delete(directory, recursive: true);
             throw;
         }

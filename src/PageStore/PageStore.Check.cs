@@ -1,0 +1,304 @@
+using System.Buffers.Binary;
+using System.Text;
+using RocksDbSharp;
+
+namespace Piecrust.Storage;
+
+public sealed partial class PageStore
+{
+    /// <summary>
+    /// Checks the whole store (fsck) and reports every problem instead of throwing: decodes every
+    /// commit record; walks the object graph from every commit's root (live commits and deleted ones
+    /// whose reclamation waits on a lease); verifies every reachable page, node and bytecode against
+    /// its key; recomputes every reference count from that graph and compares it with the stored one;
+    /// lists stored objects nothing reaches (leaks) and referenced objects that are missing; verifies
+    /// the checksums of cached compiled modules; checks the store-wide metadata.
+    /// </summary>
+    /// <remarks>
+    /// A recomputed reference count is the number of commits rooted at the object plus the number of
+    /// distinct reachable nodes that reference it (a node naming the same child twice, e.g. a page-tree
+    /// branch over two identical pages, counts once), which is what the store maintains. Commits, deletions and finalizations wait while the check runs (it holds the
+    /// write lock, so it sees one consistent state); reads and running sessions do not. Memory use is
+    /// proportional to the number of stored objects (their keys are held in sets).
+    /// Problems the walk finds below a corrupt or missing node are also reported: its children are not
+    /// followed, so they may show up as leaks or with a wrong count.
+    /// </remarks>
+    /// <param name="progress">Receives progress per phase (commits, scanning, verifying, counting, leaks, modules).</param>
+    public StoreCheckReport Check(IProgress<MaintenanceProgress>? progress = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        lock (_writeLock) return new Checker(this, progress).Run();
+    }
+
+    /// <summary>
+    /// <see cref="Check"/> on the store in <paramref name="directory"/>
+    /// without opening it for use: nothing is loaded, reclaimed or written first, so this also checks a
+    /// store that <see cref="Open"/> refuses (for instance because a commit record is malformed).
+    /// </summary>
+    /// <exception cref="StoreNotFoundException">There is no store in the directory.</exception>
+    /// <exception cref="StoreLockedException">Another open store holds the directory.</exception>
+    /// <exception cref="CorruptStoreException">RocksDB cannot open the database at all.</exception>
+    public static StoreCheckReport CheckDirectory(string directory, INodeLayout layout, IProgress<MaintenanceProgress>? progress = null)
+    {
+        directory = Path.GetFullPath(directory);
+        if (!Exists(directory)) throw new StoreNotFoundException($"No store at '{directory}'.");
+        using var store = new PageStore(OpenDb(directory, new PageStoreOptions { CreateIfMissing = false }), directory, layout);
+        return new Checker(store, progress).Run();
+    }
+
+    // A store opened only to be checked: no commits loaded, nothing reclaimed, never written to.
+    private PageStore(RocksDb db, string directory, INodeLayout layout)
+    {
+        _db = db;
+        Directory = directory;
+        Layout = layout;
+        _writeOptions = new WriteOptions();
+        _columns = StoreColumns.All.Select(c => db.GetColumnFamily(StoreColumns.Name(c))).ToArray();
+    }
+
+    private sealed class Checker(PageStore store, IProgress<MaintenanceProgress>? progress)
+    {
+        private const int ReportEvery = 1024;
+        private static readonly ObjectKind[] Kinds = [ObjectKind.Page, ObjectKind.Node, ObjectKind.Bytecode];
+
+        private readonly List<StoreProblem> _problems = [];
+        private readonly HashSet<ObjectRef> _stored = [];
+        private readonly HashSet<ObjectRef> _reachable = [];
+        private readonly Dictionary<ObjectRef, ulong> _expected = [];
+        private readonly List<(ObjectRef Reference, string Referrer)> _roots = [];
+        private long _commits, _pendingDeletes, _pages, _nodes, _bytecodes, _refs, _modules, _orphanModules;
+
+        public StoreCheckReport Run()
+        {
+            CheckCommits();
+            ScanStoredKeys();
+            Walk();
+            CompareCounts();
+            FindLeaks();
+            CheckModules();
+            return new StoreCheckReport(_problems, _commits, _pendingDeletes, _pages, _nodes, _bytecodes, _refs, _modules, _orphanModules);
+        }
+
+        private void CheckCommits()
+        {
+            ulong maxSequence = 0;
+            bool any = false;
+            var live = new HashSet<Hash>();
+            using (var iterator = store._db.NewIterator(store.Column(StoreColumn.Commits)))
+            {
+                for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
+                {
+                    var key = iterator.GetKeySpan();
+                    if (key.Length != Hash.Size)
+                    {
+                        Problem(StoreProblemKind.MalformedCommitRecord, Convert.ToHexStringLower(key), null,
+                            $"A commit record has a key of {key.Length} bytes (0x{Convert.ToHexStringLower(key)}); commit keys are 32-byte roots.");
+                        continue;
+                    }
+                    var root = Hash.FromBytes(key);
+                    CommitRecord record;
+                    try
+                    {
+                        record = CommitRecord.Decode(root, iterator.GetValueSpan());
+                    }
+                    catch (CorruptStoreException e)
+                    {
+                        Problem(StoreProblemKind.MalformedCommitRecord, root.ToString(), null, e.Message);
+                        continue;
+                    }
+                    _commits++;
+                    if (record.PendingDelete) _pendingDeletes++;
+                    else live.Add(root);
+                    maxSequence = any ? Math.Max(maxSequence, record.Sequence) : record.Sequence;
+                    any = true;
+                    if (record.HasRootNode) _roots.Add((ObjectRef.Node(root), $"commit {root}"));
+                    Report("reading commits", _commits, 0);
+                }
+            }
+            CheckMeta(any, maxSequence, live);
+        }
+
+        private void CheckMeta(bool anyCommit, ulong maxSequence, HashSet<Hash> live)
+        {
+            var meta = store.Column(StoreColumn.Meta);
+            var format = store._db.Get(Encoding.ASCII.GetBytes(FormatKey), meta);
+            if (format is null || Encoding.ASCII.GetString(format) != FormatValue)
+                Problem(StoreProblemKind.BadMetadata, FormatKey, null,
+                    $"The store's format marker is {(format is null ? "missing" : $"'{Encoding.ASCII.GetString(format)}'")}; expected '{FormatValue}'.");
+            var sequence = store._db.Get(Encoding.ASCII.GetBytes(SequenceKey), meta);
+            if (sequence is not null && sequence.Length != 8)
+                Problem(StoreProblemKind.BadMetadata, SequenceKey, null, $"The commit sequence value is {sequence.Length} bytes; it should be 8.");
+            else if (anyCommit && (sequence is null || BinaryPrimitives.ReadUInt64LittleEndian(sequence) <= maxSequence))
+                Problem(StoreProblemKind.BadMetadata, SequenceKey, null,
+                    $"The next commit sequence ({(sequence is null ? "missing" : BinaryPrimitives.ReadUInt64LittleEndian(sequence).ToString())}) is not above the highest recorded one ({maxSequence}): a new commit could reuse a sequence number.");
+            var finalized = store._db.Get(Encoding.ASCII.GetBytes(FinalizedKey), meta);
+            if (finalized is null) return;
+            if (finalized.Length != Hash.Size)
+                Problem(StoreProblemKind.BadMetadata, FinalizedKey, null, $"The finalized root is {finalized.Length} bytes; it should be 32.");
+            else if (!live.Contains(Hash.FromBytes(finalized)))
+                Problem(StoreProblemKind.BadMetadata, Hash.FromBytes(finalized).ToString(), null,
+                    $"The finalized root {Hash.FromBytes(finalized)} is not a live commit.");
+        }
+
+        private void ScanStoredKeys()
+        {
+            foreach (var kind in Kinds)
+            {
+                using var iterator = store._db.NewIterator(store.Column(StoreColumns.ColumnOf(kind)));
+                for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
+                {
+                    var key = iterator.GetKeySpan();
+                    if (key.Length != Hash.Size)
+                    {
+                        Problem(StoreProblemKind.MalformedKey, Convert.ToHexStringLower(key), null,
+                            $"The {StoreColumns.Name(StoreColumns.ColumnOf(kind))} column holds a key of {key.Length} bytes (0x{Convert.ToHexStringLower(key)}); object keys are 32-byte hashes.");
+                        continue;
+                    }
+                    _stored.Add(new ObjectRef(kind, Hash.FromBytes(key)));
+                    if (_stored.Count % ReportEvery == 0) Report("scanning stored keys", _stored.Count, 0);
+                }
+            }
+        }
+
+        private void Walk()
+        {
+            var pending = new Stack<(ObjectRef Reference, string Referrer)>();
+            foreach (var root in _roots)
+            {
+                Count(root.Reference);
+                pending.Push(root);
+            }
+            var children = new List<ObjectRef>();
+            long total = _stored.Count;
+            while (pending.Count > 0)
+            {
+                var (reference, referrer) = pending.Pop();
+                if (!_reachable.Add(reference)) continue;
+                if (_reachable.Count % ReportEvery == 0) Report("verifying objects", _reachable.Count, total);
+                if (!_stored.Contains(reference))
+                {
+                    Problem(StoreProblemKind.MissingObject, reference, $"The store lacks {reference}, which {referrer} references.");
+                    continue;
+                }
+                switch (reference.Kind)
+                {
+                    case ObjectKind.Page:
+                        _pages++;
+                        Verify(reference, () => store.ReadPage(reference.Key, new byte[PageSize]));
+                        break;
+                    case ObjectKind.Bytecode:
+                        _bytecodes++;
+                        Verify(reference, () => store.ReadBytecode(reference.Key));
+                        break;
+                    case ObjectKind.Node:
+                        _nodes++;
+                        children.Clear();
+                        if (!Verify(reference, () => store.Layout.AddChildren(store.ReadNode(reference.Key), children))) break;
+                        for (int i = 0; i < children.Count; i++)
+                        {
+                            var child = children[i];
+                            if (children.IndexOf(child, 0, i) >= 0) continue; // a node holds one reference per distinct child
+                            Count(child);
+                            if (!_reachable.Contains(child)) pending.Push((child, reference.ToString()));
+                        }
+                        break;
+                }
+            }
+            Report("verifying objects", _reachable.Count, total);
+        }
+
+        private bool Verify(ObjectRef reference, Action read)
+        {
+            try
+            {
+                read();
+                return true;
+            }
+            catch (CorruptStoreException e)
+            {
+                Problem(StoreProblemKind.CorruptObject, reference, e.Message);
+                return false;
+            }
+        }
+
+        private void CompareCounts()
+        {
+            var seen = new HashSet<ObjectRef>();
+            long total = _expected.Count;
+            using (var iterator = store._db.NewIterator(store.Column(StoreColumn.Refs)))
+            {
+                for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
+                {
+                    _refs++;
+                    if (_refs % ReportEvery == 0) Report("comparing reference counts", _refs, total);
+                    var key = iterator.GetKeySpan();
+                    var value = iterator.GetValueSpan();
+                    if (key.Length != 1 + Hash.Size || !Enum.IsDefined((ObjectKind)key[0]) || value.Length != 8)
+                    {
+                        Problem(StoreProblemKind.MalformedReferenceCount, Convert.ToHexStringLower(key), null,
+                            $"A reference-count entry is malformed (key 0x{Convert.ToHexStringLower(key)}, {value.Length}-byte value).");
+                        continue;
+                    }
+                    var reference = new ObjectRef((ObjectKind)key[0], Hash.FromBytes(key[1..]));
+                    seen.Add(reference);
+                    ulong stored = BinaryPrimitives.ReadUInt64LittleEndian(value);
+                    ulong expected = _expected.GetValueOrDefault(reference);
+                    if (stored != expected)
+                        Problem(StoreProblemKind.WrongReferenceCount, reference,
+                            $"The reference count of {reference} is {stored}, but {expected} {(expected == 1 ? "reference reaches" : "references reach")} it.");
+                }
+            }
+            foreach (var (reference, expected) in _expected)
+                if (!seen.Contains(reference))
+                    Problem(StoreProblemKind.WrongReferenceCount, reference,
+                        $"{reference} has no reference count, but {expected} {(expected == 1 ? "reference reaches" : "references reach")} it.");
+            Report("comparing reference counts", _refs, total);
+        }
+
+        private void FindLeaks()
+        {
+            foreach (var reference in _stored)
+                if (!_reachable.Contains(reference))
+                    Problem(StoreProblemKind.LeakedObject, reference, $"{Capitalized(reference)} is stored but no commit reaches it.");
+        }
+
+        private void CheckModules()
+        {
+            using var iterator = store._db.NewIterator(store.Column(StoreColumn.Modules));
+            for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
+            {
+                _modules++;
+                if (_modules % 64 == 0) Report("verifying compiled modules", _modules, 0);
+                var key = iterator.GetKeySpan();
+                if (key.Length != 2 * Hash.Size)
+                {
+                    Problem(StoreProblemKind.CorruptModule, Convert.ToHexStringLower(key), null,
+                        $"A compiled-module entry has a key of {key.Length} bytes (0x{Convert.ToHexStringLower(key)}); it should be 64.");
+                    continue;
+                }
+                var bytecode = Hash.FromBytes(key[..Hash.Size]);
+                var value = iterator.GetValueSpan();
+                if (value.Length < Hash.Size || Hash.Of(value[Hash.Size..]) != Hash.FromBytes(value[..Hash.Size]))
+                    Problem(StoreProblemKind.CorruptModule, bytecode.ToString(), null,
+                        $"The compiled module cached for bytecode {bytecode} does not match its checksum (it would be recompiled once removed).");
+                if (!_stored.Contains(ObjectRef.Bytecode(bytecode))) _orphanModules++;
+            }
+        }
+
+        private void Count(ObjectRef reference) => _expected[reference] = _expected.GetValueOrDefault(reference) + 1;
+
+        private void Problem(StoreProblemKind kind, ObjectRef reference, string message) =>
+            _problems.Add(new StoreProblem(kind, reference.Key.ToString(), reference, message));
+
+        private void Problem(StoreProblemKind kind, string key, ObjectRef? reference, string message) =>
+            _problems.Add(new StoreProblem(kind, key, reference, message));
+
+        private void Report(string phase, long done, long total) => progress?.Report(new MaintenanceProgress(phase, done, total));
+
+        private static string Capitalized(ObjectRef reference)
+        {
+            var text = reference.ToString();
+            return char.ToUpperInvariant(text[0]) + text[1..];
+        }
+    }
+}

@@ -1,0 +1,32 @@
+namespace Piecrust.Storage;
+
+/// <summary>What is wrong with one record of a store, as <see cref="PageStore.Check"/> reports it.</summary>
+public enum StoreProblemKind
+{
+    /// <summary>A stored page, node or bytecode does not decode or does not hash to its key.</summary>
+    CorruptObject,
+
+    /// <summary>An object a commit (or a reachable node) references is not stored.</summary>
+    MissingObject,
+
+    /// <summary>A stored reference count differs from the count recomputed from the reachable graph.</summary>
+    WrongReferenceCount,
+
+    /// <summary>A stored object that no commit reaches (it will never be reclaimed by reference counting).</summary>
+    LeakedObject,
+
+    /// <summary>A commit record (or its key) does not decode.</summary>
+    MalformedCommitRecord,
+
+    /// <summary>A reference-count entry has a malformed key or value.</summary>
+    MalformedReferenceCount,
+
+    /// <summary>An object column holds a key that is not a 32-byte hash.</summary>
+    MalformedKey,
+
+    /// <summary>A cached compiled module does not match its checksum, or its key is malformed.</summary>
+    CorruptModule,
+
+    /// <summary>A store-wide value (format marker, commit sequence, finalized root) is missing or inconsistent.</summary>
+    BadMetadata,
+}

@@ -1,0 +1,42 @@
+using RocksDbSharp;
+using Xunit;
+
+namespace Piecrust.Tests.Maintenance;
+
+/// <summary>Edits a closed store's RocksDB behind the store's back, to simulate damage.</summary>
+internal static class RawStore
+{
+    private static readonly string[] Columns = ["pages", "nodes", "bytecode", "modules", "commits", "refs", "meta"];
+
+    public static void Edit(string directory, Action<RocksDb, Func<string, ColumnFamilyHandle>> edit)
+    {
+        var families = new ColumnFamilies();
+        foreach (var name in Columns) families.Add(name, new ColumnFamilyOptions());
+        using var db = RocksDb.Open(new DbOptions(), directory, families);
+        edit(db, db.GetColumnFamily);
+    }
+
+    public static void Flip(string directory, string column, byte[] key, int fromEnd = 1) => Edit(directory, (db, cf) =>
+    {
+        var value = db.Get(key, cf(column));
+        Assert.NotNull(value);
+        value[^fromEnd] ^= 0x01;
+        db.Put(key, value, cf(column));
+    });
+
+    public static void Delete(string directory, string column, byte[] key) => Edit(directory, (db, cf) =>
+    {
+        Assert.NotNull(db.Get(key, cf(column)));
+        db.Remove(key, cf(column));
+    });
+
+    public static void Put(string directory, string column, byte[] key, byte[] value) =>
+        Edit(directory, (db, cf) => db.Put(key, value, cf(column)));
+
+    public static byte[]? Get(string directory, string column, byte[] key)
+    {
+        byte[]? value = null;
+        Edit(directory, (db, cf) => value = db.Get(key, cf(column)));
+        return value;
+    }
+}

@@ -1,0 +1,99 @@
+using Piecrust.Merkle;
+using Piecrust.Tools;
+using Xunit;
+
+namespace Piecrust.Tests.Tools;
+
+public sealed class ProofCommandTests
+{
+    [Fact]
+    public void Prove_writes_the_proof_and_the_page_and_verify_accepts_them_without_a_store()
+    {
+        using var cli = new Cli();
+        var (id, root) = cli.DeployCounter();
+        string proof = cli.PathOf("proof.bin");
+        var prove = cli.Run("prove", root.ToString(), id.ToString(), "16", "-o", proof);
+        prove.AssertOk();
+        Assert.Contains("self-check  valid", prove.Output);
+
+        var page = File.ReadAllBytes(proof + ".page");
+        Assert.Equal(0xfcUL, BitConverter.ToUInt64(page));
+        Assert.True(ProofVerifier.VerifyPage(File.ReadAllBytes(proof), root, page));
+
+        // verify opens no store: point --store somewhere that does not exist.
+        string nowhere = cli.PathOf("nowhere");
+        var verify = Cli.RunRaw("verify", proof, "--root", root.ToString(), "--store", nowhere);
+        verify.AssertOk();
+        Assert.StartsWith("valid: page 16 of contract " + id, verify.Lines[0]);
+        Assert.False(Directory.Exists(nowhere));
+    }
+
+    [Fact]
+    public void Verify_rejects_every_flipped_proof_byte_a_wrong_root_and_a_tampered_page()
+    {
+        using var cli = new Cli();
+        var (id, root) = cli.DeployCounter();
+        string proof = cli.PathOf("proof.bin");
+        cli.Run("prove", root.ToString(), id.ToString(), "0x10", "-o", proof).AssertOk();
+        var bytes = File.ReadAllBytes(proof);
+
+        string tampered = cli.PathOf("tampered.bin");
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            var copy = bytes.ToArray();
+            copy[i] ^= 0x04;
+            File.WriteAllBytes(tampered, copy);
+            var result = Cli.RunRaw("verify", tampered, "--root", root.ToString(), "--page", proof + ".page");
+            Assert.True(result.Code == ExitCodes.CheckFailed, $"flipping byte {i} was accepted:\n{result.Output}");
+            Assert.StartsWith("INVALID", result.Lines[0]);
+        }
+
+        var wrongRoot = Cli.RunRaw("verify", proof, "--root", Hash.Of([1]).ToString());
+        Assert.Equal(ExitCodes.CheckFailed, wrongRoot.Code);
+        Assert.StartsWith("INVALID", wrongRoot.Lines[0]);
+
+        var page = File.ReadAllBytes(proof + ".page");
+        page[0] ^= 1;
+        File.WriteAllBytes(cli.PathOf("page.bin"), page);
+        var wrongPage = Cli.RunRaw("verify", proof, "--root", root.ToString(), "--page", cli.PathOf("page.bin"));
+        Assert.Equal(ExitCodes.CheckFailed, wrongPage.Code);
+
+        File.WriteAllBytes(cli.PathOf("short.bin"), page[..100]);
+        Assert.Equal(ExitCodes.CheckFailed, Cli.RunRaw("verify", proof, "--root", root.ToString(), "--page", cli.PathOf("short.bin")).Code);
+    }
+
+    [Fact]
+    public void Verify_reports_bad_input_as_errors()
+    {
+        using var cli = new Cli();
+        Cli.RunRaw("verify", cli.PathOf("missing.bin"), "--root", Hash.Of([1]).ToString()).AssertError("cannot read");
+        File.WriteAllBytes(cli.PathOf("p.bin"), [1]);
+        Cli.RunRaw("verify", cli.PathOf("p.bin")).AssertError("--root is required");
+        Cli.RunRaw("verify", cli.PathOf("p.bin"), "--root", "1234").AssertError("not a 32-byte hash");
+        Cli.RunRaw("verify", cli.PathOf("p.bin"), "--root", Hash.Of([1]).ToString()).AssertError("cannot read"); // no p.bin.page
+    }
+
+    [Fact]
+    public void Prove_rejects_unknown_roots_contracts_and_pages()
+    {
+        using var cli = new Cli();
+        var (id, root) = cli.DeployCounter();
+        string output = cli.PathOf("p.bin");
+        cli.Run("prove", Hash.Of([1]).ToString(), id.ToString(), "0", "-o", output).AssertError("No commit with root");
+        cli.Run("prove", root.ToString(), Hash.Of([1]).ToString(), "0", "-o", output).AssertError("has no contract");
+        cli.Run("prove", root.ToString(), id.ToString(), "1048576", "-o", output).AssertError("beyond");
+        cli.Run("prove", root.ToString(), id.ToString(), "ten", "-o", output).AssertError("not a non-negative integer");
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void A_page_never_written_is_proven_as_zeros()
+    {
+        using var cli = new Cli();
+        var (id, root) = cli.DeployCounter();
+        string proof = cli.PathOf("zero.bin");
+        cli.Run("prove", root.ToString(), id.ToString(), "3", "-o", proof).AssertOk();
+        Assert.All(File.ReadAllBytes(proof + ".page"), b => Assert.Equal(0, b));
+        Cli.RunRaw("verify", proof, "--root", root.ToString()).AssertOk();
+    }
+}
