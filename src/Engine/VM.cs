@@ -22,9 +22,19 @@ public sealed partial class VM : IDisposable
         Options = options;
         Store = store;
         Index = new MerkleIndex(store);
-        Engine = new Wasmtime.Engine(WasmConfig.Create());
-        Modules = new ModuleCache(Engine, store);
-        Images = new ImageCache(Path.Combine(store.Directory, "images"), Index);
+        try
+        {
+            Engine = new Wasmtime.Engine(WasmConfig.Create());
+            Modules = new ModuleCache(Engine, store);
+            Images = new ImageCache(Path.Combine(store.Directory, "images"), Index);
+        }
+        catch
+        {
+            // A VM that fails to start must not keep its directory locked.
+            Engine?.Dispose();
+            store.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The options the VM was opened with.</summary>
