@@ -127,6 +127,7 @@ public sealed partial class PageStore
             transaction.Flush();
             FaultPoint(StoreFault.BeforeReclaimWrite);
             Write(batch, transaction);
+            FaultPoint(StoreFault.AfterReclaimWrite);
             Apply(updates);
             LastWrite = new WriteStatistics(0, transaction.ObjectsRemoved, 0);
         }
@@ -153,6 +154,7 @@ public sealed partial class PageStore
             transaction.Flush();
             FaultPoint(StoreFault.BeforeReclaimWrite);
             Write(batch, transaction);
+            FaultPoint(StoreFault.AfterReclaimWrite);
             Apply(updates);
             _finalized = root;
             LastWrite = new WriteStatistics(0, transaction.ObjectsRemoved, 0);
@@ -277,6 +279,7 @@ public sealed partial class PageStore
         batch.Delete(root.ToArray(), Column(StoreColumn.Commits));
         FaultPoint(StoreFault.BeforeReclaimWrite);
         Write(batch, transaction);
+        FaultPoint(StoreFault.AfterReclaimWrite);
         _commits.Remove(root);
         LastWrite = new WriteStatistics(0, transaction.ObjectsRemoved, 0);
     }
