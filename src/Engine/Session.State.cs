@@ -50,6 +50,7 @@ public sealed partial class Session
             _contracts.Remove(id);
             _sinceCheckpoint.Remove(state);
             Abandon(state);
+            state.Memory.Dispose();
             throw;
         }
         return id;

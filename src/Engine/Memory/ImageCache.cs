@@ -29,10 +29,13 @@ internal sealed class ImageCache : IDisposable
         public int Commits { get; set; }
     }
 
-    public ImageCache(string directory, MerkleIndex index)
+    private readonly Func<Hash, bool> _isLive;
+
+    public ImageCache(string directory, MerkleIndex index, Func<Hash, bool> isLive)
     {
         _directory = directory;
         _index = index;
+        _isLive = isLive;
         if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
         Directory.CreateDirectory(directory);
     }
@@ -46,25 +49,38 @@ internal sealed class ImageCache : IDisposable
     /// <summary>Images built from the store so far (diagnostics and tests).</summary>
     public long BuiltFromStore { get; private set; }
 
-    /// <summary>The image of a committed memory, built from the store if needed, registered under <paramref name="commit"/>.</summary>
-    public MemoryImage Get(ContractLeaf leaf, Hash commit)
+    /// <summary>
+    /// The image of a committed memory, built from the store if needed, registered under
+    /// <paramref name="commit"/>. When that commit was deleted meanwhile (a session on it still runs),
+    /// the image is not cached: it is returned <c>Owned</c>, for the caller to release.
+    /// </summary>
+    public (MemoryImage Image, bool Owned) Get(ContractLeaf leaf, Hash commit)
     {
         var key = new ImageKey(leaf.PageTreeRoot, leaf.MemoryLength, leaf.Is64);
         lock (_lock)
-            if (_images.TryGetValue(key, out var cached)) return Register(commit, key, cached);
+        {
+            if (_images.TryGetValue(key, out var cached))
+            {
+                if (_isLive(commit)) return (Register(commit, key, cached), false);
+                cached.Image.AddReferences();
+                return (cached.Image, true);
+            }
+        }
 
         var image = new MemoryImage(key, [ImageLayer.CreateBase(NewPath("base"), leaf.MemoryLength, ReadPages(leaf))]);
         lock (_lock)
         {
             BuiltFromStore++;
+            // Registered only while the commit lives, under the lock ForgetCommits takes after a deletion.
+            if (!_isLive(commit)) return (image, true);
             if (_images.TryGetValue(key, out var raced))
             {
                 image.Release();
-                return Register(commit, key, raced);
+                return (Register(commit, key, raced), false);
             }
             var entry = new Entry(image);
             _images[key] = entry;
-            return Register(commit, key, entry);
+            return (Register(commit, key, entry), false);
         }
     }
 

@@ -16,8 +16,9 @@ internal sealed class MappedContractMemory : ContractMemory
     private const int CompactionThreshold = 4096;
 
     private readonly ImageCache _images;
-    private readonly Func<MemoryImage?> _loadImage;
+    private readonly Func<(MemoryImage Image, bool Owned)?> _loadImage;
     private MemoryImage? _image;
+    private MemoryImage? _owned; // an image the cache did not keep (its commit was deleted): released with this memory
     private bool _imageLoaded;
     private ImageLayer? _private; // a session-private full image after compaction; supersedes image and overlay
     private SessionOverlay _overlay;
@@ -27,7 +28,7 @@ internal sealed class MappedContractMemory : ContractMemory
     private nint _mappedAt;
     private bool _moved;
 
-    private MappedContractMemory(ImageCache images, ulong length, Func<MemoryImage?> loadImage, bool isNew)
+    private MappedContractMemory(ImageCache images, ulong length, Func<(MemoryImage Image, bool Owned)?> loadImage, bool isNew)
     {
         _images = images;
         _length = length;
@@ -37,8 +38,8 @@ internal sealed class MappedContractMemory : ContractMemory
     }
 
     /// <summary>A committed memory whose image is fetched (and built if needed) on first load.</summary>
-    public static MappedContractMemory FromImage(ImageCache images, ulong length, Func<MemoryImage> loadImage) =>
-        new(images, length, loadImage, isNew: false);
+    public static MappedContractMemory FromImage(ImageCache images, ulong length, Func<(MemoryImage Image, bool Owned)> loadImage) =>
+        new(images, length, () => loadImage(), isNew: false);
 
     /// <summary>A new contract's memory: nothing until the first checkpoint captures what instantiation wrote.</summary>
     public static MappedContractMemory New(ImageCache images) => new(images, 0, () => null, isNew: true);
@@ -55,7 +56,11 @@ internal sealed class MappedContractMemory : ContractMemory
         {
             if (!_imageLoaded)
             {
-                _image = _loadImage();
+                if (_loadImage() is var (image, owned))
+                {
+                    _image = image;
+                    if (owned) _owned = image;
+                }
                 _imageLoaded = true;
             }
             return _image;
@@ -181,6 +186,15 @@ internal sealed class MappedContractMemory : ContractMemory
         _overlay = new SessionOverlay(_images.NewSessionFile());
         _changed.Clear();
         _lengthChanged = false;
+    }
+
+    public override void Dispose()
+    {
+        _overlay.Dispose();
+        _private?.Release();
+        _private = null;
+        _owned?.Release();
+        _owned = null;
     }
 
     // Too many overlay slots: one private base of the whole current memory replaces image and overlay.
