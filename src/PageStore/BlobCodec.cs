@@ -12,20 +12,28 @@ internal static class BlobCodec
     private const byte Raw = 0;
     private const byte Lz4 = 1;
 
-    public static byte[] Encode(ReadOnlySpan<byte> data)
+    /// <summary>The most bytes <see cref="Encode"/> writes for <paramref name="length"/> bytes of data.</summary>
+    public static int MaxEncodedLength(int length) => 5 + LZ4Codec.MaximumOutputSize(length);
+
+    /// <summary>
+    /// Encodes <paramref name="data"/> into <paramref name="destination"/> (at least
+    /// <see cref="MaxEncodedLength"/> bytes) and returns the encoded length. Allocates nothing, so a
+    /// commit can encode every page into one scratch buffer.
+    /// </summary>
+    public static int Encode(ReadOnlySpan<byte> data, Span<byte> destination)
     {
-        var buffer = new byte[1 + 4 + LZ4Codec.MaximumOutputSize(data.Length)];
-        int compressed = LZ4Codec.Encode(data, buffer.AsSpan(5), LZ4Level.L00_FAST);
+        if (destination.Length < MaxEncodedLength(data.Length))
+            throw new ArgumentException("The destination is shorter than MaxEncodedLength.", nameof(destination));
+        int compressed = LZ4Codec.Encode(data, destination[5..], LZ4Level.L00_FAST);
         if (compressed > 0 && compressed + 5 < data.Length + 1)
         {
-            buffer[0] = Lz4;
-            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(1), data.Length);
-            return buffer.AsSpan(0, 5 + compressed).ToArray();
+            destination[0] = Lz4;
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(destination[1..], data.Length);
+            return 5 + compressed;
         }
-        var raw = new byte[data.Length + 1];
-        raw[0] = Raw;
-        data.CopyTo(raw.AsSpan(1));
-        return raw;
+        destination[0] = Raw;
+        data.CopyTo(destination[1..]);
+        return 1 + data.Length;
     }
 
     /// <summary>Decoded length, or -1 when the value is malformed.</summary>

@@ -95,6 +95,7 @@ public sealed partial class PageStore
             batch.Put(Encoding.ASCII.GetBytes(SequenceKey), sequence, Column(StoreColumn.Meta));
             FaultPoint(StoreFault.BeforeCommitWrite);
             Write(batch);
+            transaction.Applied();
             FaultPoint(StoreFault.AfterCommitWrite);
 
             _nextSequence++;
@@ -197,6 +198,7 @@ public sealed partial class PageStore
         ClearFinalizedIf(root, batch);
         FaultPoint(StoreFault.BeforeReclaimWrite);
         Write(batch);
+        transaction.Applied();
         _commits.Remove(root);
         LastWrite = new WriteStatistics(0, transaction.ObjectsRemoved, 0);
     }

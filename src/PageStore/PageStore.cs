@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using RocksDbSharp;
 
 namespace Piecrust.Storage;
@@ -38,6 +39,7 @@ public sealed partial class PageStore : IDisposable
     private readonly object _writeLock = new();
     private readonly Dictionary<Hash, CommitRecord> _commits = new();
     private readonly Dictionary<Hash, int> _leases = new();
+    private readonly RefCountCache _refCounts = new();
     private ulong _nextSequence;
     private Hash? _finalized;
     private bool _disposed;
@@ -138,6 +140,16 @@ public sealed partial class PageStore : IDisposable
     }
 
     internal ColumnFamilyHandle Column(StoreColumn column) => _columns[(int)column];
+
+    /// <summary>Recently read or written reference counts; under the write lock only.</summary>
+    internal RefCountCache RefCounts
+    {
+        get
+        {
+            Debug.Assert(Monitor.IsEntered(_writeLock), "The count cache is used under the write lock only.");
+            return _refCounts;
+        }
+    }
 
     /// <summary>The key of a page: BLAKE3 of its bytes.</summary>
     public static Hash PageKey(ReadOnlySpan<byte> page) => Hash.Of(page);

@@ -18,6 +18,7 @@ internal sealed class RefTransaction
     private readonly StagedObjects? _staged;
     private readonly Dictionary<ObjectRef, ulong> _counts = new();
     private readonly List<ObjectRef> _children = new();
+    private byte[] _encoded = [];
 
     public RefTransaction(PageStore store, WriteBatch batch, StagedObjects? staged)
     {
@@ -51,7 +52,8 @@ internal sealed class RefTransaction
             if (_staged is null || !_staged.TryGet(reference, out var value))
                 throw new CorruptStoreException($"Cannot commit: {reference} is referenced but neither stored nor staged.");
             reference.Key.CopyTo(key);
-            byte[] stored = reference.Kind == ObjectKind.Node ? value.ToArray() : BlobCodec.Encode(value.Span);
+            // The batch copies what it is given: nodes go in as staged, pages and bytecode through one scratch buffer.
+            var stored = reference.Kind == ObjectKind.Node ? value.Span : Encode(value.Span);
             _batch.Put(key, stored, _store.Column(StoreColumns.ColumnOf(reference.Kind)));
             ObjectsWritten++;
             BytesWritten += Hash.Size + stored.Length;
@@ -118,6 +120,24 @@ internal sealed class RefTransaction
         }
     }
 
-    private ulong Count(ObjectRef reference) =>
-        _counts.TryGetValue(reference, out ulong count) ? count : _store.RefCount(reference);
+    /// <summary>Tells the store's count cache the new counts; call once the batch is written.</summary>
+    public void Applied()
+    {
+        foreach (var (reference, count) in _counts) _store.RefCounts.Set(reference, count);
+    }
+
+    private ulong Count(ObjectRef reference)
+    {
+        if (_counts.TryGetValue(reference, out ulong count) || _store.RefCounts.TryGet(reference, out count)) return count;
+        count = _store.RefCount(reference);
+        _store.RefCounts.Set(reference, count); // what the store holds now, so safe to cache before the write
+        return count;
+    }
+
+    private ReadOnlySpan<byte> Encode(ReadOnlySpan<byte> data)
+    {
+        int max = BlobCodec.MaxEncodedLength(data.Length);
+        if (_encoded.Length < max) _encoded = new byte[max];
+        return _encoded.AsSpan(0, BlobCodec.Encode(data, _encoded));
+    }
 }

@@ -120,6 +120,62 @@ public sealed class PageStoreTests
         Assert.Equal(1UL, store.RefCount(ObjectRef.Node(first)));
     }
 
+    [Fact]
+    public void Reference_counts_stay_exact_across_failed_commits_deletions_and_recommits()
+    {
+        using var store = MerkleIndex.EphemeralStore();
+        var index = new MerkleIndex(store);
+        var s1 = new StagedObjects();
+        var a = StoreFixture.CommitTree(store, StoreFixture.WritePages(index, EmptyTree, s1,
+            (0, StoreFixture.Page(1)), (1, StoreFixture.Page(2)), (5000, StoreFixture.Page(3))), s1);
+        AssertCountsExact(store);
+
+        // A commit that fails after counting part of its objects must leave no trace in the counts.
+        var broken = new StagedObjects();
+        var brokenRoot = StoreFixture.WritePages(index, a, broken, (2, StoreFixture.Page(4)));
+        var onlyNodes = new StagedObjects();
+        foreach (var (key, bytes) in CollectNodes(brokenRoot, broken)) onlyNodes.AddNode(key, bytes);
+        Assert.Throws<CorruptStoreException>(() => store.WriteCommit(brokenRoot, ObjectRef.Node(brokenRoot), a, onlyNodes));
+        AssertCountsExact(store);
+
+        var s2 = new StagedObjects();
+        var b = StoreFixture.CommitTree(store, StoreFixture.WritePages(index, a, s2, (2, StoreFixture.Page(4))), s2, parent: a);
+        Assert.Equal(brokenRoot, b);
+        AssertCountsExact(store);
+
+        // Reclaim a, then commit its state again: its own objects must be written anew, not assumed stored.
+        store.DeleteCommit(a);
+        AssertCountsExact(store);
+        var again = new StagedObjects();
+        StoreFixture.CommitTree(store, StoreFixture.WritePages(index, EmptyTree, again,
+            (0, StoreFixture.Page(1)), (1, StoreFixture.Page(2)), (5000, StoreFixture.Page(3))), again);
+        AssertCountsExact(store);
+        Assert.Equal(StoreFixture.Reachable(store), StoreFixture.Stored(store));
+
+        store.DeleteCommit(b);
+        store.DeleteCommit(a);
+        AssertCountsExact(store);
+        Assert.Empty(StoreFixture.Stored(store));
+    }
+
+    // Every stored object's count equals its referrers (live commits and stored nodes), counted by walking the store.
+    private static void AssertCountsExact(PageStore store)
+    {
+        var expected = new Dictionary<ObjectRef, ulong>();
+        foreach (var commit in store.Commits)
+            expected[ObjectRef.Node(commit.Root)] = expected.GetValueOrDefault(ObjectRef.Node(commit.Root)) + 1;
+        var children = new List<ObjectRef>();
+        foreach (var node in store.Keys(ObjectKind.Node))
+        {
+            children.Clear();
+            store.Layout.AddChildren(store.ReadNode(node), children);
+            foreach (var child in children) expected[child] = expected.GetValueOrDefault(child) + 1;
+        }
+        foreach (var stored in StoreFixture.Stored(store))
+            Assert.Equal(expected.GetValueOrDefault(stored), store.RefCount(stored));
+        Assert.Equal(expected.Keys.ToHashSet(), StoreFixture.Stored(store));
+    }
+
     private static Dictionary<Hash, ReadOnlyMemory<byte>> CollectNodes(Hash root, StagedObjects staged)
     {
         var nodes = new Dictionary<Hash, ReadOnlyMemory<byte>>();
