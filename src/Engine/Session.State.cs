@@ -68,6 +68,7 @@ public sealed partial class Session
         var staged = new StagedObjects();
         var root = ComputeRoot(staged, out var updates);
         var (_, lease) = _vm.Store.WriteCommitLeased(root, root == Domain.EmptyState ? null : ObjectRef.Node(root), _baseCommit, staged);
+        _vm.Index.RememberCommitted(staged);
         _lease?.Dispose();
         _lease = lease;
         _baseCommit = root;

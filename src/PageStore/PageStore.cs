@@ -25,7 +25,7 @@ public sealed partial class PageStore : IDisposable
     public const int PageSize = 4096;
 
     private const string FormatKey = "format";
-    private const string FormatValue = "piecrust-store/1";
+    private const string FormatValue = "piecrust-store/2";
     private const string SequenceKey = "sequence";
     private const string FinalizedKey = "finalized";
 
@@ -233,12 +233,24 @@ public sealed partial class PageStore : IDisposable
     }
 
     /// <summary>How many commits and distinct stored nodes reference the object (0 when it is not stored); a node naming the same child twice counts once.</summary>
+    /// <remarks>
+    /// Stored form: an object with a single referrer — most objects, and every object a commit
+    /// creates — has no count entry (a stored object without one counts 1); only counts of 2 and more
+    /// are written. That halves the entries a commit writes.
+    /// </remarks>
     public ulong RefCount(ObjectRef reference)
+    {
+        if (!Contains(reference) || reference.Kind == ObjectKind.Page && reference.Key == ZeroPageKey) return 0;
+        return StoredCount(reference) ?? 1;
+    }
+
+    /// <summary>The explicit count entry of an object (only counts of 2 or more have one), or null.</summary>
+    internal ulong? StoredCount(ObjectRef reference)
     {
         Span<byte> key = stackalloc byte[1 + Hash.Size];
         RefKey(reference, key);
         var value = _db.Get(key, Column(StoreColumn.Refs), null);
-        return value is null ? 0 : BinaryPrimitives.ReadUInt64LittleEndian(value);
+        return value is null ? null : BinaryPrimitives.ReadUInt64LittleEndian(value);
     }
 
     /// <summary>Keys of every stored object of one kind, in key order (for fsck, statistics and tests).</summary>
