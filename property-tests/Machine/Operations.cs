@@ -281,8 +281,11 @@ internal sealed class ParallelOp(ImmutableArray<ParallelTask> tasks) : VmOperati
 {
     public ImmutableArray<ParallelTask> Tasks => tasks;
 
+    // Bases must be live: a task's commit may revive a pending commit while another task opens a
+    // session on it, a race the model cannot order. (The generator only picks live bases; shrinking
+    // can leave a deleted one behind.)
     public override bool Pre(VmModel m) =>
-        tasks.All(t => (t.Base is null || m.Labels.ContainsKey(Label(t.Base.Value))) && !m.Labels.ContainsKey(Label(t.Label)))
+        tasks.All(t => (t.Base is null || m.Labels.TryGetValue(Label(t.Base.Value), out var key) && m.IsLive(key)) && !m.Labels.ContainsKey(Label(t.Label)))
         && tasks.Select(t => t.Label).Distinct().Count() == tasks.Length
         && !Ambiguous(m);
 

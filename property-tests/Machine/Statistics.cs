@@ -8,7 +8,7 @@ internal sealed class Statistics
     private readonly ConcurrentDictionary<string, (long Count, TimeSpan Time)> _operations = new();
     private readonly ConcurrentDictionary<string, long> _calls = new();
 
-    public long Operations => _operations.Values.Sum(v => v.Count);
+    public long Operations => _operations.Where(e => !e.Key.StartsWith('(')).Sum(e => e.Value.Count);
 
     public void Executed(string operation, TimeSpan time) =>
         _operations.AddOrUpdate(operation, (1, time), (_, v) => (v.Count + 1, v.Time + time));

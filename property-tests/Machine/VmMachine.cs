@@ -70,7 +70,9 @@ internal sealed class VmMachine : Machine<VmUnderTest, VmModel>, IDisposable
 
     private VmUnderTest TakeVm(HistoryMode mode)
     {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         var vm = _pool.Take(mode);
+        _statistics.Executed("(setup)", System.Diagnostics.Stopwatch.GetElapsedTime(start));
         if (vm.Vm.Commits.Count != 0 || vm.Vm.FinalizedCommit is not null)
             throw new InvalidOperationException("a pooled VM still has commits");
         return vm;
@@ -78,7 +80,12 @@ internal sealed class VmMachine : Machine<VmUnderTest, VmModel>, IDisposable
 
     private sealed class PoolTearDown(VmPool pool) : TearDown<VmUnderTest>
     {
-        public override void Actual(VmUnderTest actual) => pool.Return(actual);
+        public override void Actual(VmUnderTest actual)
+        {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            pool.Return(actual);
+            actual.Statistics.Executed("(teardown)", System.Diagnostics.Stopwatch.GetElapsedTime(start));
+        }
 
         public override string ToString() => "Return the VM to the pool";
     }

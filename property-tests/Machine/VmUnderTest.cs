@@ -104,7 +104,8 @@ internal sealed class VmUnderTest : IDisposable
 /// <summary>
 /// VMs kept open between sequences (opening RocksDB costs 0.1–0.5 s here, and a fresh VM compiles
 /// every contract again). A sequence gets an idle VM with no commits in the history mode it asks for,
-/// else an idle one of the other mode reopened in it, else a new one; on return its sessions are
+/// else a new one while the pool holds few, else an idle one of the other mode reopened in it (restart
+/// operations move VMs between modes; this keeps their number bounded); on return its sessions are
 /// dropped and every commit deleted, and it waits among the VMs of the mode it is in now (a restart
 /// operation may have switched it). A VM whose sequence
 /// failed, or that served many sequences, is disposed and its directory removed. Thread-safe.
@@ -112,6 +113,7 @@ internal sealed class VmUnderTest : IDisposable
 internal sealed class VmPool(Statistics statistics) : IDisposable
 {
     private const int MaxUses = 500;
+    private const int MaxVms = 4;
     private readonly ConcurrentDictionary<HistoryMode, ConcurrentBag<VmUnderTest>> _idle = new();
     private readonly ConcurrentDictionary<VmUnderTest, bool> _all = new();
     private int _opened;
@@ -121,8 +123,9 @@ internal sealed class VmPool(Statistics statistics) : IDisposable
 
     public VmUnderTest Take(HistoryMode mode)
     {
-        if (!_idle.GetOrAdd(mode, _ => []).TryTake(out var vm) && _idle.GetOrAdd(Other(mode), _ => []).TryTake(out vm))
-            vm.Restart(mode); // cheaper than a fresh VM, and keeps the number of VMs bounded
+        // An idle VM in this mode; else a new one while there are few; else an idle one of the other mode, reopened.
+        if (!_idle.GetOrAdd(mode, _ => []).TryTake(out var vm) && _all.Count >= MaxVms && _idle.GetOrAdd(Other(mode), _ => []).TryTake(out vm))
+            vm.Restart(mode);
         if (vm is null)
         {
             string directory = Path.Combine(Path.GetTempPath(), "piecrust-model-" + Guid.NewGuid().ToString("N"));
