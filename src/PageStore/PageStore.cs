@@ -55,6 +55,7 @@ public sealed partial class PageStore : IDisposable
         _columns = StoreColumns.All.Select(c => db.GetColumnFamily(StoreColumns.Name(c))).ToArray();
         LoadMeta();
         LoadCommits();
+        CheckSequence();
         ReclaimPendingDeletes();
     }
 
@@ -200,7 +201,15 @@ public sealed partial class PageStore : IDisposable
     public byte[] ReadNode(Hash key)
     {
         var node = Get(StoreColumn.Nodes, key) ?? throw Missing(ObjectRef.Node(key));
-        var actual = Layout.KeyOf(node);
+        Hash actual;
+        try
+        {
+            actual = Layout.KeyOf(node);
+        }
+        catch (CorruptStoreException e)
+        {
+            throw new CorruptStoreException($"Node {key} is corrupt: {e.Message}", e);
+        }
         if (actual != key)
             throw new CorruptStoreException($"Node {key} is corrupt: its stored bytes hash to {actual}.");
         return node;
