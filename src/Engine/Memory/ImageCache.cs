@@ -51,19 +51,20 @@ internal sealed class ImageCache : IDisposable
 
     /// <summary>
     /// The image of a committed memory, built from the store if needed, registered under
-    /// <paramref name="commit"/>. When that commit was deleted meanwhile (a session on it still runs),
-    /// the image is not cached: it is returned <c>Owned</c>, for the caller to release.
+    /// <paramref name="commit"/> while that commit lives. The caller gets a reference of its own and
+    /// releases it when done: the cache drops its reference when the commit is deleted, which can
+    /// happen while a session still uses the image (its lease keeps the commit's objects, not the files).
     /// </summary>
-    public (MemoryImage Image, bool Owned) Get(ContractLeaf leaf, Hash commit)
+    public MemoryImage Get(ContractLeaf leaf, Hash commit)
     {
         var key = new ImageKey(leaf.PageTreeRoot, leaf.MemoryLength, leaf.Is64);
         lock (_lock)
         {
             if (_images.TryGetValue(key, out var cached))
             {
-                if (_isLive(commit)) return (Register(commit, key, cached), false);
+                if (_isLive(commit)) Register(commit, key, cached);
                 cached.Image.AddReferences();
-                return (cached.Image, true);
+                return cached.Image;
             }
         }
 
@@ -72,27 +73,26 @@ internal sealed class ImageCache : IDisposable
         {
             BuiltFromStore++;
             // Registered only while the commit lives, under the lock ForgetCommits takes after a deletion.
-            if (!_isLive(commit)) return (image, true);
+            if (!_isLive(commit)) return image;
             if (_images.TryGetValue(key, out var raced))
             {
                 image.Release();
-                return (Register(commit, key, raced), false);
+                return Keep(commit, key, raced);
             }
-            var entry = new Entry(image);
-            _images[key] = entry;
-            return (Register(commit, key, entry), false);
+            return Keep(commit, key, _images[key] = new Entry(image));
         }
     }
 
     /// <summary>
     /// The image of a memory committed as <paramref name="key"/> under <paramref name="commit"/>:
     /// <paramref name="parent"/> (the memory's previous image, or null for a new contract) plus
-    /// <paramref name="changes"/> (every page that differs from it, ascending).
+    /// <paramref name="changes"/> (every page that differs from it, ascending). The caller gets a
+    /// reference of its own, as with <see cref="Get"/>.
     /// </summary>
     public MemoryImage Derive(MemoryImage? parent, ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes, Hash commit)
     {
         lock (_lock)
-            if (_images.TryGetValue(key, out var cached)) return Register(commit, key, cached);
+            if (_images.TryGetValue(key, out var cached)) return Keep(commit, key, cached);
 
         MemoryImage image;
         if (parent is null)
@@ -114,11 +114,9 @@ internal sealed class ImageCache : IDisposable
             if (_images.TryGetValue(key, out var raced))
             {
                 image.Release();
-                return Register(commit, key, raced);
+                return Keep(commit, key, raced);
             }
-            var entry = new Entry(image);
-            _images[key] = entry;
-            return Register(commit, key, entry);
+            return Keep(commit, key, _images[key] = new Entry(image));
         }
     }
 
@@ -144,10 +142,17 @@ internal sealed class ImageCache : IDisposable
     /// <summary>A new file name for a session's private overlay.</summary>
     public string NewSessionFile() => NewPath("session");
 
-    private MemoryImage Register(Hash commit, ImageKey key, Entry entry)
+    private void Register(Hash commit, ImageKey key, Entry entry)
     {
         if (!_byCommit.TryGetValue(commit, out var keys)) _byCommit[commit] = keys = [];
         if (keys.Add(key)) entry.Commits++;
+    }
+
+    /// <summary>Registers a cached image under <paramref name="commit"/> and hands the caller a reference of its own (under the lock).</summary>
+    private MemoryImage Keep(Hash commit, ImageKey key, Entry entry)
+    {
+        Register(commit, key, entry);
+        entry.Image.AddReferences();
         return entry.Image;
     }
 

@@ -16,9 +16,8 @@ internal sealed class MappedContractMemory : ContractMemory
     private const int CompactionThreshold = 4096;
 
     private readonly ImageCache _images;
-    private readonly Func<(MemoryImage Image, bool Owned)?> _loadImage;
-    private MemoryImage? _image;
-    private MemoryImage? _owned; // an image the cache did not keep (its commit was deleted): released with this memory
+    private readonly Func<MemoryImage?> _loadImage;
+    private MemoryImage? _image; // this memory holds a reference on it: released when replaced or disposed
     private bool _imageLoaded;
     private ImageLayer? _private; // a session-private full image after compaction; supersedes image and overlay
     private SessionOverlay _overlay;
@@ -28,7 +27,7 @@ internal sealed class MappedContractMemory : ContractMemory
     private nint _mappedAt;
     private bool _moved;
 
-    private MappedContractMemory(ImageCache images, ulong length, Func<(MemoryImage Image, bool Owned)?> loadImage, bool isNew)
+    private MappedContractMemory(ImageCache images, ulong length, Func<MemoryImage?> loadImage, bool isNew)
     {
         _images = images;
         _length = length;
@@ -37,8 +36,8 @@ internal sealed class MappedContractMemory : ContractMemory
         _overlay = new SessionOverlay(images.NewSessionFile());
     }
 
-    /// <summary>A committed memory whose image is fetched (and built if needed) on first load.</summary>
-    public static MappedContractMemory FromImage(ImageCache images, ulong length, Func<(MemoryImage Image, bool Owned)> loadImage) =>
+    /// <summary>A committed memory whose image is fetched (and built if needed) on first load; the loader hands over a reference.</summary>
+    public static MappedContractMemory FromImage(ImageCache images, ulong length, Func<MemoryImage> loadImage) =>
         new(images, length, () => loadImage(), isNew: false);
 
     /// <summary>A new contract's memory: nothing until the first checkpoint captures what instantiation wrote.</summary>
@@ -56,11 +55,7 @@ internal sealed class MappedContractMemory : ContractMemory
         {
             if (!_imageLoaded)
             {
-                if (_loadImage() is var (image, owned))
-                {
-                    _image = image;
-                    if (owned) _owned = image;
-                }
+                _image = _loadImage();
                 _imageLoaded = true;
             }
             return _image;
@@ -176,7 +171,9 @@ internal sealed class MappedContractMemory : ContractMemory
         if (Modified || !_imageLoaded || _private is not null)
         {
             var parent = _private is null ? Image : null;
-            _image = _images.Derive(parent, key, changes, commit);
+            var derived = _images.Derive(parent, key, changes, commit);
+            _image?.Release();
+            _image = derived;
             _imageLoaded = true;
         }
         // The current mappings already show this content; from now on reads and reloads use the new image.
@@ -193,8 +190,8 @@ internal sealed class MappedContractMemory : ContractMemory
         _overlay.Dispose();
         _private?.Release();
         _private = null;
-        _owned?.Release();
-        _owned = null;
+        _image?.Release();
+        _image = null;
     }
 
     // Too many overlay slots: one private base of the whole current memory replaces image and overlay.
