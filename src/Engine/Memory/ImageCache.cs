@@ -16,6 +16,9 @@ internal sealed class ImageCache : IDisposable
 {
     public const int MaxLayers = 8;
 
+    /// <summary>Mappings an overlay layer may need (runs of consecutive pages); a larger change makes a fresh base.</summary>
+    public const int MaxOverlayRuns = 256;
+
     private readonly string _directory;
     private readonly MerkleIndex _index;
     private readonly object _lock = new();
@@ -99,8 +102,10 @@ internal sealed class ImageCache : IDisposable
         {
             image = new MemoryImage(key, [ImageLayer.CreateBase(NewPath("base"), key.Length, changes)]);
         }
-        else if (parent.Layers.Count >= MaxLayers)
+        else if (parent.Layers.Count >= MaxLayers || OverlayRuns(changes) > MaxOverlayRuns)
         {
+            // Too many layers, or an overlay of many scattered pages (one mapping each, and every
+            // session loading the memory would pay them against vm.max_map_count): a fresh base is one mapping.
             var leaf = new ContractLeaf(default, default, ReadOnlyMemory<byte>.Empty, key.PageTreeRoot, key.Length, key.Is64);
             image = new MemoryImage(key, [ImageLayer.CreateBase(NewPath("base"), key.Length, ReadPages(leaf))]);
         }
@@ -118,6 +123,14 @@ internal sealed class ImageCache : IDisposable
             }
             return Keep(commit, key, _images[key] = new Entry(image));
         }
+    }
+
+    private static int OverlayRuns(IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes)
+    {
+        int runs = changes.Count == 0 ? 0 : 1;
+        for (int i = 1; i < changes.Count; i++)
+            if (changes[i].Index != changes[i - 1].Index + 1) runs++;
+        return runs;
     }
 
     /// <summary>Releases the images registered under commits that no longer exist.</summary>
