@@ -55,7 +55,7 @@ internal static class Generators
             ops.Add((20, target.Select(l => (VmOperation)new FinalizeOp(l))));
         }
         if (restartWeight > 0)
-            ops.Add((restartWeight, Gen.Elements(HistoryMode.Archive, HistoryMode.Prune).Select(mode => (VmOperation)new RestartOp(mode))));
+            ops.Add((restartWeight, Gen.Elements(VmConfig.All).Select(config => (VmOperation)new RestartOp(config))));
         ops.Add((20, Parallel(m, live)));
         return Gen.Frequency(ops);
     }

@@ -249,22 +249,22 @@ internal sealed class FinalizeOp(int label) : VmOperation
     public override string ToString() => $"Finalize({Label(label)})";
 }
 
-/// <summary>Drops every session, disposes the VM and opens it again on its directory (possibly in the other history mode).</summary>
-internal sealed class RestartOp(HistoryMode mode) : VmOperation
+/// <summary>Drops every session, disposes the VM and opens it again on its directory (possibly in another history mode or memory path).</summary>
+internal sealed class RestartOp(VmConfig config) : VmOperation
 {
     protected override VmModel Step(VmModel m)
     {
         foreach (var sid in m.Sessions.Keys) m = m.Drop(sid);
-        return m with { Mode = mode };
+        return m with { Mode = config.Mode };
     }
 
     protected override void Execute(VmUnderTest a, VmModel m, List<string> errors)
     {
-        a.Restart(mode);
+        a.Restart(config);
         Checks.Reachable(a, m, errors);
     }
 
-    public override string ToString() => $"Restart({mode})";
+    public override string ToString() => $"Restart({config})";
 }
 
 /// <summary>One thread of a <see cref="ParallelOp"/>: open a session on a commit (or empty), call, commit, drop.</summary>

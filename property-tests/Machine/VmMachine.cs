@@ -7,7 +7,7 @@ using Piecrust.PropertyTests.Model;
 namespace Piecrust.PropertyTests.Machine;
 
 /// <summary>
-/// The model-based test: each run picks a history mode and a few slots, then a random sequence of
+/// The model-based test: each run picks a history mode, a memory path and a few slots, then a random sequence of
 /// operations (<see cref="Generators"/>), applied to the pure model and to a real VM on disk.
 /// </summary>
 internal sealed class VmMachine : Machine<VmUnderTest, VmModel>, IDisposable
@@ -36,8 +36,8 @@ internal sealed class VmMachine : Machine<VmUnderTest, VmModel>, IDisposable
     public int Runs => _runs;
 
     public override Arbitrary<Setup<VmUnderTest, VmModel>> Setup =>
-        Gen.Elements(HistoryMode.Archive, HistoryMode.Prune)
-            .SelectMany(_ => SlotSet(), (mode, slots) => (Setup<VmUnderTest, VmModel>)new VmSetup(this, mode, slots))
+        Gen.Elements(VmConfig.All)
+            .SelectMany(_ => SlotSet(), (config, slots) => (Setup<VmUnderTest, VmModel>)new VmSetup(this, config, slots))
             .ToArbitrary();
 
     public override TearDown<VmUnderTest> TearDown => new PoolTearDown(_pool);
@@ -55,23 +55,23 @@ internal sealed class VmMachine : Machine<VmUnderTest, VmModel>, IDisposable
             return chosen.Order(StringComparer.Ordinal).ToImmutableArray();
         });
 
-    private sealed class VmSetup(VmMachine machine, HistoryMode mode, ImmutableArray<string> slots) : Setup<VmUnderTest, VmModel>
+    private sealed class VmSetup(VmMachine machine, VmConfig config, ImmutableArray<string> slots) : Setup<VmUnderTest, VmModel>
     {
         public override VmUnderTest Actual()
         {
             Interlocked.Increment(ref machine._runs);
-            return machine.TakeVm(mode);
+            return machine.TakeVm(config);
         }
 
-        public override VmModel Model() => new() { Mode = mode, Slots = slots };
+        public override VmModel Model() => new() { Mode = config.Mode, Slots = slots };
 
-        public override string ToString() => $"Setup({mode}; slots {string.Join(" ", slots)})";
+        public override string ToString() => $"Setup({config}; slots {string.Join(" ", slots)})";
     }
 
-    private VmUnderTest TakeVm(HistoryMode mode)
+    private VmUnderTest TakeVm(VmConfig config)
     {
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        var vm = _pool.Take(mode);
+        var vm = _pool.Take(config);
         _statistics.Executed("(setup)", System.Diagnostics.Stopwatch.GetElapsedTime(start));
         if (vm.Vm.Commits.Count != 0 || vm.Vm.FinalizedCommit is not null)
             throw new InvalidOperationException("a pooled VM still has commits");

@@ -9,25 +9,35 @@ namespace Piecrust.PropertyTests.Machine;
 /// of every committed state verified once (later re-reads must give the same bytes).
 /// Used by one sequence at a time; the parallel operation uses <see cref="Vm"/> from several threads.
 /// </summary>
+/// <summary>How a VM is opened: its history mode and memory path (the model's behaviour must not depend on the path).</summary>
+internal sealed record VmConfig(HistoryMode Mode, MemoryPath Path)
+{
+    public static readonly VmConfig[] All =
+        [.. from mode in new[] { HistoryMode.Archive, HistoryMode.Prune } from path in new[] { MemoryPath.Mapped, MemoryPath.Plain } select new VmConfig(mode, path)];
+
+    public override string ToString() => $"{Mode}, {Path}";
+}
+
 internal sealed class VmUnderTest : IDisposable
 {
     private readonly Dictionary<string, Hash> _rootOf = new(StringComparer.Ordinal);
     private readonly Dictionary<Hash, string> _keyOf = new();
     private readonly Dictionary<Hash, Dictionary<ContractId, Hash>> _digests = new();
 
-    public VmUnderTest(string directory, HistoryMode mode, Statistics statistics)
+    public VmUnderTest(string directory, VmConfig config, Statistics statistics)
     {
         Statistics = statistics;
         Directory = directory;
-        Mode = mode;
-        Vm = Open(directory, mode);
+        Config = config;
+        Vm = Open(directory, config);
     }
 
     public Statistics Statistics { get; }
 
     public VM Vm { get; private set; }
     public string Directory { get; }
-    public HistoryMode Mode { get; private set; }
+    /// <summary>History mode and memory path the VM is open with.</summary>
+    public VmConfig Config { get; private set; }
     public Dictionary<int, Session> Sessions { get; } = new();
 
     /// <summary>Set when a check failed: later operations of the sequence are skipped (the property already fails).</summary>
@@ -36,16 +46,16 @@ internal sealed class VmUnderTest : IDisposable
     /// <summary>Sequences this VM has served (the pool retires it after a while).</summary>
     public int Uses { get; set; }
 
-    public static VM Open(string directory, HistoryMode mode) =>
-        VM.Open(directory, new VMOptions { Durable = false, History = mode });
+    public static VM Open(string directory, VmConfig config) =>
+        VM.Open(directory, new VMOptions { Durable = false, History = config.Mode, Memory = config.Path });
 
     /// <summary>Disposes the sessions, then the VM, and opens it again on the same directory.</summary>
-    public void Restart(HistoryMode mode)
+    public void Restart(VmConfig config)
     {
         DropSessions();
         Vm.Dispose();
-        Mode = mode;
-        Vm = Open(Directory, mode);
+        Config = config;
+        Vm = Open(Directory, config);
     }
 
     public void DropSessions()
@@ -103,33 +113,34 @@ internal sealed class VmUnderTest : IDisposable
 
 /// <summary>
 /// VMs kept open between sequences (opening RocksDB costs 0.1–0.5 s here, and a fresh VM compiles
-/// every contract again). A sequence gets an idle VM with no commits in the history mode it asks for,
-/// else a new one while the pool holds few, else an idle one of the other mode reopened in it (restart
-/// operations move VMs between modes; this keeps their number bounded); on return its sessions are
-/// dropped and every commit deleted, and it waits among the VMs of the mode it is in now (a restart
+/// every contract again). A sequence gets an idle VM with no commits in the configuration (history mode,
+/// memory path) it asks for, else a new one while the pool holds few, else another idle one reopened in
+/// it (restart operations move VMs between configurations; this keeps their number bounded); on return
+/// its sessions are dropped and every commit deleted, and it waits among the VMs of the configuration
+/// it is in now (a restart
 /// operation may have switched it). A VM whose sequence
 /// failed, or that served many sequences, is disposed and its directory removed. Thread-safe.
 /// </summary>
 internal sealed class VmPool(Statistics statistics) : IDisposable
 {
     private const int MaxUses = 500;
-    private const int MaxVms = 4;
-    private readonly ConcurrentDictionary<HistoryMode, ConcurrentBag<VmUnderTest>> _idle = new();
+    private const int MaxVms = 8;
+    private readonly ConcurrentDictionary<VmConfig, ConcurrentBag<VmUnderTest>> _idle = new();
     private readonly ConcurrentDictionary<VmUnderTest, bool> _all = new();
     private int _opened;
 
     /// <summary>VMs opened on fresh directories so far.</summary>
     public int Opened => _opened;
 
-    public VmUnderTest Take(HistoryMode mode)
+    public VmUnderTest Take(VmConfig config)
     {
-        // An idle VM in this mode; else a new one while there are few; else an idle one of the other mode, reopened.
-        if (!_idle.GetOrAdd(mode, _ => []).TryTake(out var vm) && _all.Count >= MaxVms && _idle.GetOrAdd(Other(mode), _ => []).TryTake(out vm))
-            vm.Restart(mode);
+        // An idle VM in this configuration; else a new one while there are few; else another idle one, reopened.
+        if (!_idle.GetOrAdd(config, _ => []).TryTake(out var vm) && _all.Count >= MaxVms && TakeAnyIdle(out vm))
+            vm.Restart(config);
         if (vm is null)
         {
             string directory = Path.Combine(Path.GetTempPath(), "piecrust-model-" + Guid.NewGuid().ToString("N"));
-            vm = new VmUnderTest(directory, mode, statistics);
+            vm = new VmUnderTest(directory, config, statistics);
             _all[vm] = true;
             Interlocked.Increment(ref _opened);
         }
@@ -137,7 +148,13 @@ internal sealed class VmPool(Statistics statistics) : IDisposable
         return vm;
     }
 
-    private static HistoryMode Other(HistoryMode mode) => mode == HistoryMode.Archive ? HistoryMode.Prune : HistoryMode.Archive;
+    private bool TakeAnyIdle([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out VmUnderTest? vm)
+    {
+        foreach (var bag in _idle.Values)
+            if (bag.TryTake(out vm)) return true;
+        vm = null;
+        return false;
+    }
 
     public void Return(VmUnderTest vm)
     {
@@ -150,7 +167,7 @@ internal sealed class VmPool(Statistics statistics) : IDisposable
                 if (vm.Vm.Commits.Count == 0 && vm.Vm.FinalizedCommit is null)
                 {
                     vm.Reset();
-                    _idle.GetOrAdd(vm.Mode, _ => []).Add(vm);
+                    _idle.GetOrAdd(vm.Config, _ => []).Add(vm);
                     return;
                 }
             }
