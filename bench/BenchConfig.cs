@@ -15,6 +15,8 @@ public static class BenchConfig
     /// <summary>Builds the configuration.</summary>
     public static IConfig Create() =>
         ManualConfig.Create(DefaultConfig.Instance)
+            // A loaded 2-core machine can take longer than the default 2 minutes to build the benchmark project.
+            .WithBuildTimeout(TimeSpan.FromMinutes(10))
             .AddJob(Job.ShortRun.WithWarmupCount(3).WithIterationCount(5).WithId("Short"))
             .AddColumn(CategoriesColumn.Default)
             .AddColumn(Metrics.Columns)

@@ -28,6 +28,10 @@ namespace Piecrust.Bench.Storage;
 /// <para><b>RawBatchHashed</b>: the baseline plus BLAKE3 of each page as its key — the floor for any
 /// content-addressed page store, which must compute its keys. Store / RawBatchHashed is the cost of
 /// the Merkle tree and the reference counts alone.</para>
+/// <para><b>RawBatchSameObjects</b>: the same staging as Store (page hashes, the new path nodes), then
+/// exactly the pages and nodes a commit writes, put raw in one batch — the same bytes, without the
+/// store's bookkeeping. Store / RawBatchSameObjects is the cost of the store itself: existence and
+/// count reads, count entries, the commit record.</para>
 /// </remarks>
 [MemoryDiagnoser]
 [BenchmarkCategory(Categories.Storage, Categories.StoreWrite)]
@@ -67,4 +71,8 @@ public class StoreWriteBench
     /// <summary>BLAKE3, LZ4 and put each page under its hash, one batch.</summary>
     [Benchmark]
     public void RawBatchHashed() => _fixture.RawBatchHashed();
+
+    /// <summary>The same staging as Store, then the same pages and nodes put raw in one batch (no counts, no commit record).</summary>
+    [Benchmark]
+    public void RawBatchSameObjects() => _fixture.RawBatchSameObjects();
 }

@@ -58,8 +58,39 @@ internal sealed class StoreWriteFixture : IDisposable
         }
         var root = _index.UpdatePages(_root, PageTree.Height32, _changes, staged);
         _store.WriteCommit(root, ObjectRef.Node(root), _root, staged);
+        _index.RememberCommitted(staged); // as Session.Commit does
         _root = root;
         return root;
+    }
+
+    /// <summary>
+    /// The same staging as <see cref="Store"/> (page hashes, path nodes), then every staged page and
+    /// node — the very objects a commit writes — put into the raw database in one batch: no
+    /// reference counts, no existence checks, no commit record.
+    /// </summary>
+    public void RawBatchSameObjects()
+    {
+        ulong stamp = ++_stamp;
+        var staged = new StagedObjects();
+        for (int i = 0; i < _pages.Length; i++)
+        {
+            BenchPages.Stamp(_pages[i], stamp);
+            _changes[i] = new PageChange(_indices[i], staged.AddPage(_pages[i]));
+        }
+        _index.UpdatePages(_root, PageTree.Height32, _changes, staged);
+        Span<byte> key = stackalloc byte[Hash.Size];
+        using var batch = new WriteBatch();
+        for (int i = 0; i < _pages.Length; i++)
+        {
+            _changes[i].Key.CopyTo(key);
+            _raw.Put(batch, key, _pages[i]);
+        }
+        foreach (var (nodeKey, bytes) in staged.Nodes)
+        {
+            nodeKey.CopyTo(key);
+            batch.Put(key, bytes.Span);
+        }
+        _raw.Write(batch);
     }
 
     /// <summary>LZ4 and put each page under a stand-in key, one batch.</summary>

@@ -61,16 +61,18 @@ public sealed partial class Session
     /// </summary>
     private CallReceipt RunTopLevel(ContractState target, string function, byte[] argument, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feeder)
     {
-        if (_deadInstances > DeadInstanceLimit)
-        {
-            Checkpoint();
-            RenewStore();
-        }
         var failures = new Dictionary<int, NestedFailure>();
         int debugStart = _debugLog.Count;
         long feedsDelivered = 0;
         while (true)
         {
+            // A re-run may have abandoned the instances the failed attempt touched: renew here, not
+            // only between top-level calls, or a call with many failing sub-calls piles them up.
+            if (_deadInstances > DeadInstanceLimit)
+            {
+                Checkpoint();
+                RenewStore();
+            }
             _debugLog.RemoveRange(debugStart, _debugLog.Count - debugStart);
             var context = new CallContext(failures, feeder, feedsDelivered, replaying: false);
             try
@@ -263,7 +265,7 @@ public sealed partial class Session
     private Store NewStore()
     {
         var store = new Store(_vm.Engine);
-        store.SetLimits(memorySize: (long)Runtime.WasmConfig.MaxMemory64, tableElements: 1_000_000, instances: 10_000, tables: 10_000, memories: 10_000);
+        store.SetLimits(memorySize: (long)Math.Min(Runtime.WasmConfig.MaxMemory64, _vm.Options.MaxMemory), tableElements: 1_000_000, instances: 10_000, tables: 10_000, memories: 10_000);
         return store;
     }
 

@@ -10,6 +10,12 @@ public sealed partial class Session
 {
     private const int MaxNameLength = 1024;
     private const ulong EventGasPerByte = 4;
+
+    /// <summary>
+    /// Debug output one top-level call may add to <see cref="DebugLog"/>, in characters (a line counts
+    /// at least 64). <c>hdebug</c> costs no gas, so without a cap a loop of it fills the host's memory.
+    /// </summary>
+    private const int MaxDebugCharsPerCall = 1 << 20;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>The host functions for one pointer width, bound to this session, in <see cref="HostImport"/> order.</summary>
@@ -133,7 +139,7 @@ public sealed partial class Session
     private int ReplayFailure(CallContext context, Frame caller, CallTree node, ulong limit, ulong remaining, NestedFailure failure)
     {
         context.Events.AddRange(failure.Events);
-        if (!context.Replaying) _debugLog.AddRange(failure.DebugLines);
+        foreach (var line in failure.DebugLines) AddDebugLine(context, line);
         foreach (var item in failure.Feeds) context.Feed(item);
         node.GasSpent = limit;
         node.Failed = true;
@@ -245,8 +251,20 @@ public sealed partial class Session
 
     private void Debug(int msgLen)
     {
-        var message = ReadArgument(_call!.Top, msgLen, "hdebug");
-        if (!_call.Replaying) _debugLog.Add(Encoding.UTF8.GetString(message));
+        var context = _call!;
+        if (msgLen is < 0 or > MaxArgumentSize)
+            throw Fail(context, ContractErrorKind.Trap, $"hdebug: length {msgLen} is outside the argument buffer (0..{MaxArgumentSize})");
+        if (context.Replaying || context.DebugChars >= MaxDebugCharsPerCall) return; // replays add no lines; the cap was reached (and noted) earlier
+        AddDebugLine(context, Encoding.UTF8.GetString(ReadArgument(context.Top, msgLen, "hdebug")));
+    }
+
+    private void AddDebugLine(CallContext context, string line)
+    {
+        if (context.Replaying || context.DebugChars >= MaxDebugCharsPerCall) return;
+        _debugLog.Add(line);
+        context.DebugChars += Math.Max(64, line.Length);
+        if (context.DebugChars >= MaxDebugCharsPerCall)
+            _debugLog.Add($"[piecrust: debug output of this call exceeded {MaxDebugCharsPerCall} characters; further lines are dropped]");
     }
 
     // ---- memory access with the ABI's pointer rules ----

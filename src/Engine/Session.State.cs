@@ -13,7 +13,7 @@ public sealed partial class Session
     /// given (any array, even empty; leave it <c>default</c> to deploy without running <c>init</c>, as
     /// piecrust does without an init argument), and adds it to the session's state. The id is BLAKE3 of the bytecode unless <see cref="ContractData.Id"/> is given.
     /// </summary>
-    /// <exception cref="InvalidModuleException">The bytecode breaks a module rule (the message says which).</exception>
+    /// <exception cref="InvalidModuleException">The bytecode breaks a module rule (the message says which), or cannot be instantiated under the engine's limits.</exception>
     /// <exception cref="ContractAlreadyExistsException">A contract with that id exists.</exception>
     /// <exception cref="CallFailedException">The contract's <c>init</c> failed; nothing was deployed.</exception>
     public ContractId Deploy(ReadOnlySpan<byte> bytecode, ContractData data, ulong gasLimit)
@@ -34,7 +34,15 @@ public sealed partial class Session
         Checkpoint(); // a deploy is never replayed: nothing before it may need replaying after it
         var state = new ContractState(id, compiled, data.Owner.ToArray(), PageTree.EmptyRoot(PageTree.HeightFor(compiled.Is64)),
             NewMemory(), newBytecode: code);
-        Instantiate(state, fresh: true);
+        try
+        {
+            Instantiate(state, fresh: true);
+        }
+        catch (Wasmtime.WasmtimeException e)
+        {
+            // e.g. a table or initial memory beyond the store's limits: the module can never run here.
+            throw new InvalidModuleException($"Invalid contract module: it cannot be instantiated under the engine's limits ({e.Message.Split('\n')[0]}).");
+        }
         _contracts[id] = state;
         state.Memory.AfterCall(state.Wasm!);
         if (state.Memory.NeedsCheckpoints) state.Memory.Checkpoint(state.Wasm);
@@ -50,6 +58,7 @@ public sealed partial class Session
             _contracts.Remove(id);
             _sinceCheckpoint.Remove(state);
             Abandon(state);
+            state.Memory.Dispose();
             throw;
         }
         return id;
@@ -67,6 +76,7 @@ public sealed partial class Session
         var staged = new StagedObjects();
         var root = ComputeRoot(staged, out var updates);
         var (_, lease) = _vm.Store.WriteCommitLeased(root, root == Domain.EmptyState ? null : ObjectRef.Node(root), _baseCommit, staged);
+        _vm.Index.RememberCommitted(staged);
         _lease?.Dispose();
         _lease = lease;
         _baseCommit = root;

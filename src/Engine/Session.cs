@@ -103,6 +103,7 @@ public sealed partial class Session : IDisposable
         if (_disposed) return;
         _disposed = true;
         _store.Dispose();
+        foreach (var state in _contracts.Values) state.Memory.Dispose();
         _lease?.Dispose();
         _lease = null;
     }

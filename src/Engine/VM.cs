@@ -26,7 +26,7 @@ public sealed partial class VM : IDisposable
         {
             Engine = new Wasmtime.Engine(WasmConfig.Create());
             Modules = new ModuleCache(Engine, store);
-            Images = new ImageCache(Path.Combine(store.Directory, "images"), Index);
+            Images = new ImageCache(Path.Combine(store.Directory, "images"), Index, root => store.TryGetCommit(root) is not null);
         }
         catch
         {

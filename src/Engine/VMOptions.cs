@@ -11,6 +11,18 @@ public sealed record VMOptions
 
     /// <summary>How sessions hold contract memories (default <see cref="MemoryPath.Mapped"/>).</summary>
     public MemoryPath Memory { get; init; } = MemoryPath.Mapped;
+
+    /// <summary>
+    /// The largest linear memory a contract may have, in bytes (default 4 GiB, the ABI's maximum for
+    /// 32-bit contracts; the ABI allows 64-bit ones up to 4 TiB). <c>memory.grow</c> past it fails
+    /// (returns -1) and a module whose initial memory is larger is refused at deploy. Why a limit below
+    /// the ABI's: the <see cref="MemoryPath.Plain"/> path reads every page of a contract's memory when
+    /// it loads it and after each call, and reading a page of Wasmtime memory makes the host allocate
+    /// it, so a contract could demand host RAM and time in proportion to its memory size rather than
+    /// to the gas it pays (a 64-bit memory of a few TiB got the process killed). The mapped path only
+    /// touches written pages; raise the limit only as far as the host's RAM allows.
+    /// </summary>
+    public ulong MaxMemory { get; init; } = 1UL << 32;
 }
 
 /// <summary>How sessions hold contract memories. Both give the same results, gas and roots.</summary>

@@ -34,5 +34,15 @@ public sealed partial class MerkleIndex
     public static PageStore EphemeralStore(PageStoreOptions? options = null) =>
         PageStore.Ephemeral(NodeLayout.Instance, options);
 
+    /// <summary>
+    /// Keeps the nodes of a commit just written in the node cache, so the next update of the same
+    /// trees does not read them back from the store. Staged nodes are valid by construction (their
+    /// keys were computed from their bytes), so caching one the commit did not reach is harmless.
+    /// </summary>
+    public void RememberCommitted(StagedObjects staged)
+    {
+        foreach (var (key, bytes) in staged.Nodes) _nodes.Add(key, bytes.ToArray());
+    }
+
     private ReadOnlyMemory<byte> Node(Hash key, StagedObjects? staged) => _nodes.Read(key, staged);
 }

@@ -25,13 +25,19 @@ internal sealed class NodeReader
         if (staged is not null && staged.TryGet(ObjectRef.Node(key), out var node)) return node;
         if (_cache.TryGetValue(key, out var cached)) return cached;
         var stored = _store.ReadNode(key);
+        Add(key, stored);
+        return stored;
+    }
+
+    /// <summary>Caches a node known to be valid (one a commit just wrote from staged, verified-by-construction bytes).</summary>
+    public void Add(Hash key, byte[] node)
+    {
         // A crude bound: dropping the whole cache now and then keeps memory flat without LRU bookkeeping.
         if (Volatile.Read(ref _added) >= CacheLimit)
         {
             _cache.Clear();
             Volatile.Write(ref _added, 0);
         }
-        if (_cache.TryAdd(key, stored)) Interlocked.Increment(ref _added);
-        return stored;
+        if (_cache.TryAdd(key, node)) Interlocked.Increment(ref _added);
     }
 }

@@ -248,10 +248,13 @@ public sealed partial class PageStore
                             $"The reference count of {reference} is {stored}, but {expected} {(expected == 1 ? "reference reaches" : "references reach")} it.");
                 }
             }
+            // Every reachable object's count was compared, explicitly stored or not.
+            _refs += _expected.Keys.Count(reference => !seen.Contains(reference));
+            // Objects with a single referrer have no entry: their count is 1 by being stored.
             foreach (var (reference, expected) in _expected)
-                if (!seen.Contains(reference))
+                if (!seen.Contains(reference) && expected != 1)
                     Problem(StoreProblemKind.WrongReferenceCount, reference,
-                        $"{reference} has no reference count, but {expected} {(expected == 1 ? "reference reaches" : "references reach")} it.");
+                        $"{reference} has no reference count entry (which means 1), but {expected} references reach it.");
             Report("comparing reference counts", _refs, total);
         }
 

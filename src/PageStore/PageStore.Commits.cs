@@ -29,9 +29,19 @@ public sealed partial class PageStore
     }
 
     /// <summary>The root marked finalized, if any (and still live).</summary>
+    /// <exception cref="CorruptStoreException">The stored finalized root is not a live commit (a damaged value; <c>Check</c> reports it too).</exception>
     public Hash? Finalized
     {
-        get { lock (_writeLock) return _finalized; }
+        get
+        {
+            lock (_writeLock)
+            {
+                // Deleting the finalized commit clears the value, so a root that is not live can only be damage.
+                if (_finalized is { } root && (!_commits.TryGetValue(root, out var record) || record.PendingDelete))
+                    throw new CorruptStoreException($"The store's finalized root ({FinalizedKey}) {root} is not one of its commits.");
+                return _finalized;
+            }
+        }
     }
 
     /// <summary>Statistics of the last commit or deletion, for tests and benchmarks.</summary>
@@ -76,7 +86,7 @@ public sealed partial class PageStore
                     // Re-committing a state whose deletion waits on a lease: it simply becomes live again.
                     existing = existing with { PendingDelete = false };
                     using var revive = new WriteBatch();
-                    revive.Put(root.ToArray(), existing.Encode(), Column(StoreColumn.Commits));
+                    revive.Put(root.ToArray(), existing.Encode(root), Column(StoreColumn.Commits));
                     Write(revive);
                     _commits[root] = existing;
                 }
@@ -89,7 +99,7 @@ public sealed partial class PageStore
             transaction.Flush();
 
             var record = new CommitRecord(_nextSequence, parent, rootNode is not null, PendingDelete: false);
-            batch.Put(root.ToArray(), record.Encode(), Column(StoreColumn.Commits));
+            batch.Put(root.ToArray(), record.Encode(root), Column(StoreColumn.Commits));
             var sequence = new byte[8];
             BinaryPrimitives.WriteUInt64LittleEndian(sequence, _nextSequence + 1);
             batch.Put(Encoding.ASCII.GetBytes(SequenceKey), sequence, Column(StoreColumn.Meta));
@@ -192,7 +202,7 @@ public sealed partial class PageStore
             if (_leases.ContainsKey(root))
             {
                 updates[root] = record with { PendingDelete = true };
-                batch.Put(root.ToArray(), updates[root]!.Value.Encode(), commits);
+                batch.Put(root.ToArray(), updates[root]!.Value.Encode(root), commits);
             }
             else
             {
@@ -207,7 +217,7 @@ public sealed partial class PageStore
             if (doomed.Contains(root) || record.Parent is not { } parent || !doomed.Contains(parent)) continue;
             var adopted = record with { Parent = NearestSurvivor(parent, doomed) };
             updates[root] = adopted;
-            batch.Put(root.ToArray(), adopted.Encode(), commits);
+            batch.Put(root.ToArray(), adopted.Encode(root), commits);
         }
         return updates;
     }
@@ -341,6 +351,16 @@ public sealed partial class PageStore
             var root = Hash.FromBytes(key);
             _commits[root] = CommitRecord.Decode(root, iterator.GetValueSpan());
         }
+    }
+
+    /// <summary>
+    /// A damaged commit-sequence value must not make a new commit reuse a sequence number (and so
+    /// its place in <see cref="Commits"/>): new commits go after the last recorded one. Check reports the value.
+    /// </summary>
+    private void CheckSequence()
+    {
+        if (_commits.Count > 0 && _commits.Values.Max(c => c.Sequence) is var last && last >= _nextSequence)
+            _nextSequence = last + 1;
     }
 
     private void ReclaimPendingDeletes()

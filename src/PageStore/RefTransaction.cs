@@ -17,6 +17,7 @@ internal sealed class RefTransaction
     private readonly WriteBatch _batch;
     private readonly StagedObjects? _staged;
     private readonly Dictionary<ObjectRef, ulong> _counts = new();
+    private readonly Dictionary<ObjectRef, ulong> _before = new(); // counts as stored when first touched
     private readonly List<ObjectRef> _children = new();
     private byte[] _encoded = [];
 
@@ -92,7 +93,11 @@ internal sealed class RefTransaction
         }
     }
 
-    /// <summary>Writes the changed counts into the batch.</summary>
+    /// <summary>
+    /// Writes the changed counts into the batch. Only counts of 2 or more are stored (a stored object
+    /// without an entry counts 1, see <see cref="PageStore.RefCount"/>), so an entry is put when a
+    /// count reaches 2 or more and deleted when it falls below 2 — never written for a count of 1.
+    /// </summary>
     public void Flush()
     {
         var refs = _store.Column(StoreColumn.Refs);
@@ -100,15 +105,19 @@ internal sealed class RefTransaction
         Span<byte> value = stackalloc byte[8];
         foreach (var (reference, count) in _counts)
         {
+            ulong before = _before[reference];
+            if (count == before) continue;
             PageStore.RefKey(reference, key);
-            if (count == 0)
+            if (count >= 2)
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(value, count);
+                _batch.Put(key, value, refs);
+                BytesWritten += key.Length + value.Length;
+            }
+            else if (before >= 2)
             {
                 _batch.Delete(key, refs);
-                continue;
             }
-            BinaryPrimitives.WriteUInt64LittleEndian(value, count);
-            _batch.Put(key, value, refs);
-            BytesWritten += key.Length + value.Length;
         }
     }
 
@@ -131,9 +140,13 @@ internal sealed class RefTransaction
 
     private ulong Count(ObjectRef reference)
     {
-        if (_counts.TryGetValue(reference, out ulong count) || _store.RefCounts.TryGet(reference, out count)) return count;
-        count = _store.RefCount(reference);
-        _store.RefCounts.Set(reference, count); // what the store holds now, so safe to cache before the write
+        if (_counts.TryGetValue(reference, out ulong count)) return count;
+        if (!_store.RefCounts.TryGet(reference, out count))
+        {
+            count = _store.RefCount(reference);
+            _store.RefCounts.Set(reference, count); // what the store holds now, so safe to cache before the write
+        }
+        _before[reference] = count;
         return count;
     }
 

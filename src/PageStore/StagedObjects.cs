@@ -41,4 +41,8 @@ public sealed class StagedObjects
     public void Clear() => _objects.Clear();
 
     internal IEnumerable<KeyValuePair<ObjectRef, ReadOnlyMemory<byte>>> All => _objects;
+
+    /// <summary>The staged tree nodes (key and bytes).</summary>
+    public IEnumerable<(Hash Key, ReadOnlyMemory<byte> Bytes)> Nodes =>
+        _objects.Where(o => o.Key.Kind == ObjectKind.Node).Select(o => (o.Key.Key, o.Value));
 }

@@ -27,12 +27,17 @@ internal static class Contracts
     /// <summary>A WAT text module as binary.</summary>
     public static byte[] Wat(string text) => Wasmtime.Module.ConvertText(text);
 
-    /// <summary>A real uplink contract from the shared fixtures.</summary>
+    /// <summary>A real uplink contract from tests/fixtures/uplink, checked against the pinned SHA-256 first.</summary>
     public static byte[] Uplink(string name)
     {
-        var dir = new DirectoryInfo(Root);
-        string path = Path.Combine(dir.Parent!.FullName, "shared", "contracts", "uplink", name + ".wasm");
-        return File.ReadAllBytes(path);
+        string directory = Path.Combine(Root, "tests", "fixtures", "uplink");
+        var bytes = File.ReadAllBytes(Path.Combine(directory, name + ".wasm"));
+        string expected = File.ReadLines(Path.Combine(directory, "SHA256SUMS"))
+            .Select(line => line.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries))
+            .Single(parts => parts[1].TrimStart('*', ' ') == name + ".wasm")[0];
+        string actual = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+        if (actual != expected) throw new InvalidDataException($"{name}.wasm does not match its pinned SHA-256 ({actual} != {expected}).");
+        return bytes;
     }
 
     public static readonly byte[] Owner = [1, 2, 3, 4];

@@ -243,4 +243,24 @@ public sealed class LifecycleTests
         Assert.Equal(0xfcUL, ReadCounter(vm, root, counter));
         Assert.Throws<InvalidArgumentException>(() => vm.RecompileModule(Hash.Of("nothing"u8)));
     }
+
+    [Fact]
+    public void A_session_on_a_deleted_commit_loads_contracts_and_closing_it_leaves_no_files_behind()
+    {
+        using var vm = TestVM.Ephemeral();
+        var (a, counter) = Genesis(vm);
+        var b = Increment(vm, a, counter);
+        string images = Path.Combine(vm.Directory, "images");
+        var session = vm.Session(new SessionData { Base = b });
+        vm.DeleteCommit(b);
+        vm.DeleteCommit(a);
+        // The contract is first loaded after its commit is gone: still readable through the lease.
+        Assert.Equal(0xfdUL, BitConverter.ToUInt64(session.Call(counter, "read_value", [], Contracts.Gas).Data));
+        session.Call(counter, "increment", [], Contracts.Gas);
+        Assert.Equal(0xfeUL, BitConverter.ToUInt64(session.Call(counter, "read_value", [], Contracts.Gas).Data));
+        session.Dispose();
+        Assert.Empty(vm.Commits);
+        Assert.True(!Directory.Exists(images) || Directory.GetFiles(images).Length == 0,
+            $"image files left behind: {string.Join(", ", Directory.Exists(images) ? Directory.GetFiles(images) : [])}");
+    }
 }

@@ -51,7 +51,7 @@ public sealed class MemoryTests
     [Fact]
     public void A_64_bit_contract_addresses_memory_above_4_GiB()
     {
-        using var f = new SessionFixture();
+        using var f = new SessionFixture(new VMOptions { MaxMemory = 8UL << 30 }); // the default stops at 4 GiB
         var big = f.Deploy("big64");
         var pages = BitConverter.ToUInt64(f.Call(big, "write_high", Contracts.Le(0x1122334455667788UL)).Data);
         Assert.True(pages >= 65537);

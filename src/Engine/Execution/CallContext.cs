@@ -23,6 +23,9 @@ internal sealed class CallContext(Dictionary<int, NestedFailure> knownFailures, 
     /// <summary>Items already handed to the feeder by earlier attempts: the same prefix is not delivered twice.</summary>
     public long FeedsDelivered { get; private set; } = feedsDelivered;
 
+    /// <summary>Characters of debug output this attempt added (see <c>Session.MaxDebugCharsPerCall</c>).</summary>
+    public int DebugChars { get; set; }
+
     /// <summary>Number of inter-contract calls started so far in this attempt; identifies them across attempts.</summary>
     public int CallCount { get; set; }
 

@@ -13,7 +13,7 @@ namespace Piecrust.Memory;
 /// only in the instance; the session must checkpoint before it drops an instance or reads the
 /// changed pages, and after a failure it reverts to the last checkpoint and replays the calls made since.
 /// </remarks>
-internal abstract class ContractMemory
+internal abstract class ContractMemory : IDisposable
 {
     /// <summary>Length in bytes as of the last capture (call or checkpoint); a multiple of 64 KiB.</summary>
     public abstract ulong Length { get; }
@@ -41,6 +41,9 @@ internal abstract class ContractMemory
 
     /// <summary>Copies page <paramref name="index"/> (4 KiB) of the current state into <paramref name="destination"/>.</summary>
     public abstract void ReadPage(ulong index, Span<byte> destination);
+
+    /// <summary>Releases files the memory holds (its session ended).</summary>
+    public virtual void Dispose() { }
 
     /// <summary>The state was committed as <paramref name="key"/> in <paramref name="commit"/> (with <paramref name="changes"/> relative to the previous base): it is the new base.</summary>
     public abstract void MarkCommitted(ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes, Hash commit);

@@ -16,6 +16,9 @@ internal sealed class ImageCache : IDisposable
 {
     public const int MaxLayers = 8;
 
+    /// <summary>Mappings an overlay layer may need (runs of consecutive pages); a larger change makes a fresh base.</summary>
+    public const int MaxOverlayRuns = 256;
+
     private readonly string _directory;
     private readonly MerkleIndex _index;
     private readonly object _lock = new();
@@ -29,10 +32,13 @@ internal sealed class ImageCache : IDisposable
         public int Commits { get; set; }
     }
 
-    public ImageCache(string directory, MerkleIndex index)
+    private readonly Func<Hash, bool> _isLive;
+
+    public ImageCache(string directory, MerkleIndex index, Func<Hash, bool> isLive)
     {
         _directory = directory;
         _index = index;
+        _isLive = isLive;
         if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
         Directory.CreateDirectory(directory);
     }
@@ -46,45 +52,60 @@ internal sealed class ImageCache : IDisposable
     /// <summary>Images built from the store so far (diagnostics and tests).</summary>
     public long BuiltFromStore { get; private set; }
 
-    /// <summary>The image of a committed memory, built from the store if needed, registered under <paramref name="commit"/>.</summary>
+    /// <summary>
+    /// The image of a committed memory, built from the store if needed, registered under
+    /// <paramref name="commit"/> while that commit lives. The caller gets a reference of its own and
+    /// releases it when done: the cache drops its reference when the commit is deleted, which can
+    /// happen while a session still uses the image (its lease keeps the commit's objects, not the files).
+    /// </summary>
     public MemoryImage Get(ContractLeaf leaf, Hash commit)
     {
         var key = new ImageKey(leaf.PageTreeRoot, leaf.MemoryLength, leaf.Is64);
         lock (_lock)
-            if (_images.TryGetValue(key, out var cached)) return Register(commit, key, cached);
+        {
+            if (_images.TryGetValue(key, out var cached))
+            {
+                if (_isLive(commit)) Register(commit, key, cached);
+                cached.Image.AddReferences();
+                return cached.Image;
+            }
+        }
 
         var image = new MemoryImage(key, [ImageLayer.CreateBase(NewPath("base"), leaf.MemoryLength, ReadPages(leaf))]);
         lock (_lock)
         {
             BuiltFromStore++;
+            // Registered only while the commit lives, under the lock ForgetCommits takes after a deletion.
+            if (!_isLive(commit)) return image;
             if (_images.TryGetValue(key, out var raced))
             {
                 image.Release();
-                return Register(commit, key, raced);
+                return Keep(commit, key, raced);
             }
-            var entry = new Entry(image);
-            _images[key] = entry;
-            return Register(commit, key, entry);
+            return Keep(commit, key, _images[key] = new Entry(image));
         }
     }
 
     /// <summary>
     /// The image of a memory committed as <paramref name="key"/> under <paramref name="commit"/>:
     /// <paramref name="parent"/> (the memory's previous image, or null for a new contract) plus
-    /// <paramref name="changes"/> (every page that differs from it, ascending).
+    /// <paramref name="changes"/> (every page that differs from it, ascending). The caller gets a
+    /// reference of its own, as with <see cref="Get"/>.
     /// </summary>
     public MemoryImage Derive(MemoryImage? parent, ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes, Hash commit)
     {
         lock (_lock)
-            if (_images.TryGetValue(key, out var cached)) return Register(commit, key, cached);
+            if (_images.TryGetValue(key, out var cached)) return Keep(commit, key, cached);
 
         MemoryImage image;
         if (parent is null)
         {
             image = new MemoryImage(key, [ImageLayer.CreateBase(NewPath("base"), key.Length, changes)]);
         }
-        else if (parent.Layers.Count >= MaxLayers)
+        else if (parent.Layers.Count >= MaxLayers || OverlayRuns(changes) > MaxOverlayRuns)
         {
+            // Too many layers, or an overlay of many scattered pages (one mapping each, and every
+            // session loading the memory would pay them against vm.max_map_count): a fresh base is one mapping.
             var leaf = new ContractLeaf(default, default, ReadOnlyMemory<byte>.Empty, key.PageTreeRoot, key.Length, key.Is64);
             image = new MemoryImage(key, [ImageLayer.CreateBase(NewPath("base"), key.Length, ReadPages(leaf))]);
         }
@@ -98,12 +119,18 @@ internal sealed class ImageCache : IDisposable
             if (_images.TryGetValue(key, out var raced))
             {
                 image.Release();
-                return Register(commit, key, raced);
+                return Keep(commit, key, raced);
             }
-            var entry = new Entry(image);
-            _images[key] = entry;
-            return Register(commit, key, entry);
+            return Keep(commit, key, _images[key] = new Entry(image));
         }
+    }
+
+    private static int OverlayRuns(IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes)
+    {
+        int runs = changes.Count == 0 ? 0 : 1;
+        for (int i = 1; i < changes.Count; i++)
+            if (changes[i].Index != changes[i - 1].Index + 1) runs++;
+        return runs;
     }
 
     /// <summary>Releases the images registered under commits that no longer exist.</summary>
@@ -128,10 +155,17 @@ internal sealed class ImageCache : IDisposable
     /// <summary>A new file name for a session's private overlay.</summary>
     public string NewSessionFile() => NewPath("session");
 
-    private MemoryImage Register(Hash commit, ImageKey key, Entry entry)
+    private void Register(Hash commit, ImageKey key, Entry entry)
     {
         if (!_byCommit.TryGetValue(commit, out var keys)) _byCommit[commit] = keys = [];
         if (keys.Add(key)) entry.Commits++;
+    }
+
+    /// <summary>Registers a cached image under <paramref name="commit"/> and hands the caller a reference of its own (under the lock).</summary>
+    private MemoryImage Keep(Hash commit, ImageKey key, Entry entry)
+    {
+        Register(commit, key, entry);
+        entry.Image.AddReferences();
         return entry.Image;
     }
 

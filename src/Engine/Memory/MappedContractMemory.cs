@@ -15,9 +15,18 @@ internal sealed class MappedContractMemory : ContractMemory
     private const int PageSize = PageStore.PageSize;
     private const int CompactionThreshold = 4096;
 
+    /// <summary>
+    /// Mappings (runs of pages) one memory's session overlay may add. Every mapping counts against the
+    /// process's vm.max_map_count (65,530): past it Wasmtime and the .NET runtime fail to map memory
+    /// and the process dies. A contract that writes many scattered pages would get there (one run per
+    /// page), so past this budget overlay pages are no longer mapped: the instance keeps its own copies
+    /// and the memory is scanned as a moved one (every populated page is a candidate).
+    /// </summary>
+    private const int MaxOverlayRuns = 256;
+
     private readonly ImageCache _images;
     private readonly Func<MemoryImage?> _loadImage;
-    private MemoryImage? _image;
+    private MemoryImage? _image; // this memory holds a reference on it: released when replaced or disposed
     private bool _imageLoaded;
     private ImageLayer? _private; // a session-private full image after compaction; supersedes image and overlay
     private SessionOverlay _overlay;
@@ -26,6 +35,7 @@ internal sealed class MappedContractMemory : ContractMemory
     private bool _lengthChanged;
     private nint _mappedAt;
     private bool _moved;
+    private int _overlayRuns; // mappings the session overlay currently has over the instance
 
     private MappedContractMemory(ImageCache images, ulong length, Func<MemoryImage?> loadImage, bool isNew)
     {
@@ -36,9 +46,9 @@ internal sealed class MappedContractMemory : ContractMemory
         _overlay = new SessionOverlay(images.NewSessionFile());
     }
 
-    /// <summary>A committed memory whose image is fetched (and built if needed) on first load.</summary>
+    /// <summary>A committed memory whose image is fetched (and built if needed) on first load; the loader hands over a reference.</summary>
     public static MappedContractMemory FromImage(ImageCache images, ulong length, Func<MemoryImage> loadImage) =>
-        new(images, length, loadImage, isNew: false);
+        new(images, length, () => loadImage(), isNew: false);
 
     /// <summary>A new contract's memory: nothing until the first checkpoint captures what instantiation wrote.</summary>
     public static MappedContractMemory New(ImageCache images) => new(images, 0, () => null, isNew: true);
@@ -89,6 +99,16 @@ internal sealed class MappedContractMemory : ContractMemory
             ulong covered = Image?.BaseLength ?? 0;
             if (fresh > covered) memory.Clear(covered, fresh - covered);
             Image?.MapInto(address);
+            _overlayRuns = _overlay.Runs;
+            if (_overlayRuns > MaxOverlayRuns)
+            {
+                // Too many scattered pages to map: copy them in (see MaxOverlayRuns).
+                _overlay.CopyInto(memory);
+                _overlayRuns = 0;
+                _mappedAt = address;
+                _moved = true;
+                return;
+            }
             _overlay.MapAll(address);
         }
         _mappedAt = address;
@@ -119,8 +139,17 @@ internal sealed class MappedContractMemory : ContractMemory
             changed.Add((index, current.ToArray()));
             _changed.Add(index);
         }
-        if (_moved) _overlay.Append(changed);
-        else _overlay.AppendAndMap(memory.Address, changed);
+        int runs = SessionOverlay.RunsOf(changed);
+        if (!_moved && _overlayRuns + runs > MaxOverlayRuns) _moved = true; // stop mapping (see MaxOverlayRuns)
+        if (_moved)
+        {
+            _overlay.Append(changed);
+        }
+        else
+        {
+            _overlay.AppendAndMap(memory.Address, changed);
+            _overlayRuns += runs;
+        }
         if (length != _length)
         {
             _length = length;
@@ -171,7 +200,9 @@ internal sealed class MappedContractMemory : ContractMemory
         if (Modified || !_imageLoaded || _private is not null)
         {
             var parent = _private is null ? Image : null;
-            _image = _images.Derive(parent, key, changes, commit);
+            var derived = _images.Derive(parent, key, changes, commit);
+            _image?.Release();
+            _image = derived;
             _imageLoaded = true;
         }
         // The current mappings already show this content; from now on reads and reloads use the new image.
@@ -179,8 +210,18 @@ internal sealed class MappedContractMemory : ContractMemory
         _private = null;
         _overlay.Dispose();
         _overlay = new SessionOverlay(_images.NewSessionFile());
+        _overlayRuns = 0;
         _changed.Clear();
         _lengthChanged = false;
+    }
+
+    public override void Dispose()
+    {
+        _overlay.Dispose();
+        _private?.Release();
+        _private = null;
+        _image?.Release();
+        _image = null;
     }
 
     // Too many overlay slots: one private base of the whole current memory replaces image and overlay.
@@ -194,5 +235,6 @@ internal sealed class MappedContractMemory : ContractMemory
         layer.MapInto(memory.Address);
         _overlay.Dispose();
         _overlay = new SessionOverlay(_images.NewSessionFile());
+        _overlayRuns = 0;
     }
 }

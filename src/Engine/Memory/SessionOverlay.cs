@@ -71,6 +71,40 @@ internal sealed class SessionOverlay : IDisposable
         }
     }
 
+    /// <summary>Mappings <paramref name="pages"/> (ascending) take when appended together: one per run of consecutive pages.</summary>
+    public static int RunsOf(IReadOnlyList<(ulong Index, byte[] Bytes)> pages)
+    {
+        int runs = pages.Count == 0 ? 0 : 1;
+        for (int i = 1; i < pages.Count; i++)
+            if (pages[i].Index != pages[i - 1].Index + 1) runs++;
+        return runs;
+    }
+
+    /// <summary>Mappings <see cref="MapAll"/> would make.</summary>
+    public int Runs
+    {
+        get
+        {
+            var sorted = _slots.OrderBy(s => s.Key).ToArray();
+            int runs = sorted.Length == 0 ? 0 : 1;
+            for (int i = 1; i < sorted.Length; i++)
+                if (sorted[i].Key != sorted[i - 1].Key + 1 || sorted[i].Value != sorted[i - 1].Value + PageSize) runs++;
+            return runs;
+        }
+    }
+
+    /// <summary>Copies every page held into <paramref name="memory"/> instead of mapping it (no mappings used).</summary>
+    public void CopyInto(LinearMemory memory)
+    {
+        var page = new byte[PageSize];
+        foreach (var (index, slot) in _slots)
+        {
+            RandomAccess.Read(Backing, page, slot);
+            if (!memory.TryWrite(index * PageSize, page))
+                throw new InvalidOperationException($"Overlay page {index} lies outside the instance's {memory.Length} bytes.");
+        }
+    }
+
     /// <summary>Maps every page held over the memory at <paramref name="address"/> (after a fresh instantiation).</summary>
     public void MapAll(nint address)
     {
