@@ -87,26 +87,31 @@ internal static class ChildProcess
         }) { IsBackground = true, Name = "crash child stdout" };
         reader.Start();
 
+        bool hung = false;
         switch (plan)
         {
             case KillPlan.AfterAcks:
-                for (int seen = 0; seen < acks && acknowledged.Wait(HangLimit) && !Volatile.Read(ref ended); seen++) { }
+                for (int seen = 0; seen < acks; seen++)
+                {
+                    if (!acknowledged.Wait(HangLimit)) hung = true;
+                    if (hung || Volatile.Read(ref ended)) break; // ended: the child is gone already
+                }
                 Kill(process);
                 break;
             case KillPlan.AfterDelay:
                 if (!process.WaitForExit(delay)) Kill(process);
                 break;
             case KillPlan.Fault:
-                if (!process.WaitForExit(HangLimit)) Kill(process);
+                hung = !process.WaitForExit(HangLimit);
+                if (hung) Kill(process);
                 break;
         }
         if (!process.WaitForExit(HangLimit))
-        {
-            Kill(process);
-            throw new TimeoutException($"The crash child did not end within {HangLimit} of being killed.");
-        }
+            throw new TimeoutException($"The crash child (pid {process.Id}) did not die within {HangLimit} of SIGKILL.");
         process.WaitForExit(); // also waits until the redirected streams are drained
         reader.Join();
+        if (hung)
+            throw new TimeoutException($"The crash child hung: nothing happened for {HangLimit}. Its last lines:\n{string.Join("\n", lines.TakeLast(8))}\n{stderr}");
         long open = Interlocked.Read(ref toOpen);
         lock (stderr) lock (lines)
             return new ChildResult(lines.ToArray(), process.ExitCode, stderr.ToString(), open < 0 ? null : open);
