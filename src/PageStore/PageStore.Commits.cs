@@ -137,6 +137,7 @@ public sealed partial class PageStore
             transaction.Flush();
             FaultPoint(StoreFault.BeforeReclaimWrite);
             Write(batch, transaction);
+            FaultPoint(StoreFault.AfterReclaimWrite);
             Apply(updates);
             LastWrite = new WriteStatistics(0, transaction.ObjectsRemoved, 0);
         }
@@ -163,6 +164,7 @@ public sealed partial class PageStore
             transaction.Flush();
             FaultPoint(StoreFault.BeforeReclaimWrite);
             Write(batch, transaction);
+            FaultPoint(StoreFault.AfterReclaimWrite);
             Apply(updates);
             _finalized = root;
             LastWrite = new WriteStatistics(0, transaction.ObjectsRemoved, 0);
@@ -287,6 +289,7 @@ public sealed partial class PageStore
         batch.Delete(root.ToArray(), Column(StoreColumn.Commits));
         FaultPoint(StoreFault.BeforeReclaimWrite);
         Write(batch, transaction);
+        FaultPoint(StoreFault.AfterReclaimWrite);
         _commits.Remove(root);
         LastWrite = new WriteStatistics(0, transaction.ObjectsRemoved, 0);
     }

@@ -43,8 +43,14 @@ internal sealed class ImageLayer
         try
         {
             RandomAccess.SetLength(file, (long)length);
+            bool first = true;
             foreach (var (index, bytes) in pages)
-                if (bytes.Span.IndexOfAnyExcept((byte)0) >= 0) RandomAccess.Write(file, bytes.Span, (long)(index * PageSize));
+            {
+                if (bytes.Span.IndexOfAnyExcept((byte)0) < 0) continue;
+                RandomAccess.Write(file, bytes.Span, (long)(index * PageSize));
+                if (first) Storage.PageStore.FaultPoint(Storage.StoreFault.ImageWrite);
+                first = false;
+            }
             return new ImageLayer(path, file, isBase: true, length, []) { Runs = length == 0 ? 0 : 1 };
         }
         catch
@@ -65,6 +71,7 @@ internal sealed class ImageLayer
             for (int i = 0; i < pages.Count; i++)
             {
                 RandomAccess.Write(file, pages[i].Bytes.Span, (long)i * PageSize);
+                if (i == 0) Storage.PageStore.FaultPoint(Storage.StoreFault.ImageWrite);
                 slots[i] = (pages[i].Index, (long)i * PageSize);
             }
             ulong end = pages.Count == 0 ? 0 : (pages[^1].Index + 1) * PageSize;
