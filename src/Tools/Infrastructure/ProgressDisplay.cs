@@ -8,6 +8,9 @@ internal static class ProgressDisplay
 {
     public static T Run<T>(IAnsiConsole console, string title, Func<IProgress<MaintenanceProgress>, T> work)
     {
+        // Redirected output (scripts, logs) gets no bar: Spectre's fallback would print a lone first frame.
+        if (!console.Profile.Capabilities.Interactive)
+            return work(new Progress<MaintenanceProgress>());
         T result = default!;
         console.Progress()
             .AutoClear(false)
