@@ -7,8 +7,9 @@ namespace Piecrust.Memory;
 /// The VM's immutable memory images, by memory content. An image is built from the store the
 /// first time a session loads a memory (O(non-zero pages), once per process and memory root) or,
 /// at commit, derived from the previous image plus an overlay of the changed pages (O(changed
-/// pages)); after <see cref="MaxLayers"/> overlays the next one is a fresh base instead, so mapping
-/// cost stays bounded. Images are registered under the commits that use them and released when those
+/// pages)); after <see cref="MaxLayers"/> layers the overlays are merged into one (O(pages changed
+/// since the base)), and when even the merged overlay would need too many mappings the next image is
+/// a fresh base built from the store, so mapping cost stays bounded. Images are registered under the commits that use them and released when those
 /// commits are deleted; files of released images are removed (sessions that mapped them keep their
 /// mappings). The directory is private to this process and cleared when the VM opens. Thread-safe.
 /// </summary>
@@ -102,17 +103,27 @@ internal sealed class ImageCache : IDisposable
         {
             image = new MemoryImage(key, [ImageLayer.CreateBase(NewPath("base"), key.Length, changes)]);
         }
-        else if (parent.Layers.Count >= MaxLayers || OverlayRuns(changes) > MaxOverlayRuns)
-        {
-            // Too many layers, or an overlay of many scattered pages (one mapping each, and every
-            // session loading the memory would pay them against vm.max_map_count): a fresh base is one mapping.
-            var leaf = new ContractLeaf(default, default, ReadOnlyMemory<byte>.Empty, key.PageTreeRoot, key.Length, key.Is64);
-            image = new MemoryImage(key, [ImageLayer.CreateBase(NewPath("base"), key.Length, ReadPages(leaf))]);
-        }
-        else
+        else if (parent.Layers.Count < MaxLayers && OverlayRuns(changes) <= MaxOverlayRuns)
         {
             parent.AddReferences();
             image = new MemoryImage(key, [.. parent.Layers, ImageLayer.CreateOverlay(NewPath("overlay"), changes)]);
+        }
+        else if (MergedOverlayPages(parent, changes) is { } merged && OverlayRuns(merged) <= MaxOverlayRuns
+            && (ulong)merged.Count <= key.Length / PageStore.PageSize / 4)
+        {
+            // Too many layers: the overlays and the changes merge into one overlay over the same base,
+            // which costs the pages changed since that base, not the memory.
+            var @base = parent.Layers[0];
+            @base.AddReference();
+            image = new MemoryImage(key, [@base, ImageLayer.CreateOverlay(NewPath("overlay"), ReadMerged(parent, merged, changes))]);
+        }
+        else
+        {
+            // An overlay of many scattered pages (one mapping each, and every session loading the
+            // memory would pay them against vm.max_map_count), or of a quarter of the memory (whose
+            // merges would rewrite it again and again): a fresh base is one mapping.
+            var leaf = new ContractLeaf(default, default, ReadOnlyMemory<byte>.Empty, key.PageTreeRoot, key.Length, key.Is64);
+            image = new MemoryImage(key, [ImageLayer.CreateBase(NewPath("base"), key.Length, ReadPages(leaf))]);
         }
         lock (_lock)
         {
@@ -125,12 +136,44 @@ internal sealed class ImageCache : IDisposable
         }
     }
 
-    private static int OverlayRuns(IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes)
+    private static int OverlayRuns(IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes) =>
+        OverlayRuns(changes.Select(c => c.Index).ToList());
+
+    private static int OverlayRuns(IReadOnlyList<ulong> pages)
     {
-        int runs = changes.Count == 0 ? 0 : 1;
-        for (int i = 1; i < changes.Count; i++)
-            if (changes[i].Index != changes[i - 1].Index + 1) runs++;
+        int runs = pages.Count == 0 ? 0 : 1;
+        for (int i = 1; i < pages.Count; i++)
+            if (pages[i] != pages[i - 1] + 1) runs++;
         return runs;
+    }
+
+    /// <summary>Every page the parent's overlays or the changes hold, ascending; null when the parent's first layer is not a base.</summary>
+    private static List<ulong>? MergedOverlayPages(MemoryImage parent, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes)
+    {
+        if (!parent.Layers[0].IsBase) return null;
+        var pages = new SortedSet<ulong>(changes.Select(c => c.Index));
+        foreach (var layer in parent.Layers.Skip(1)) pages.UnionWith(layer.OverlayPages);
+        return [.. pages];
+    }
+
+    // Each merged page from the changes, else from the newest overlay that has it (never the base: the merge replaces only overlays).
+    private static IEnumerable<(ulong, ReadOnlyMemory<byte>)> ReadMerged(MemoryImage parent, List<ulong> pages, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes)
+    {
+        var changed = changes.ToDictionary(c => c.Index, c => c.Bytes);
+        var buffer = new byte[PageStore.PageSize];
+        foreach (ulong index in pages)
+        {
+            if (changed.TryGetValue(index, out var bytes))
+            {
+                yield return (index, bytes);
+                continue;
+            }
+            bool found = false;
+            for (int i = parent.Layers.Count - 1; i >= 1 && !found; i--)
+                found = parent.Layers[i].TryRead(index, buffer);
+            if (!found) throw new InvalidOperationException($"Page {index} is in no overlay of the image being merged.");
+            yield return (index, buffer);
+        }
     }
 
     /// <summary>Releases the images registered under commits that no longer exist.</summary>

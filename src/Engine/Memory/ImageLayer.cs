@@ -62,20 +62,24 @@ internal sealed class ImageLayer
     }
 
     /// <summary>Writes an overlay: the given pages (ascending, distinct) packed one after another.</summary>
-    public static ImageLayer CreateOverlay(string path, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> pages)
+    /// <remarks>The bytes of each page are written before the next is asked for, so a source may reuse one buffer.</remarks>
+    public static ImageLayer CreateOverlay(string path, IEnumerable<(ulong Index, ReadOnlyMemory<byte> Bytes)> pages)
     {
         var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite);
         try
         {
-            var slots = new (ulong, long)[pages.Count];
-            for (int i = 0; i < pages.Count; i++)
+            var slots = new List<(ulong, long)>();
+            ulong end = 0;
+            foreach (var (index, bytes) in pages)
             {
-                RandomAccess.Write(file, pages[i].Bytes.Span, (long)i * PageSize);
-                if (i == 0) Storage.PageStore.FaultPoint(Storage.StoreFault.ImageWrite);
-                slots[i] = (pages[i].Index, (long)i * PageSize);
+                long slot = (long)slots.Count * PageSize;
+                RandomAccess.Write(file, bytes.Span, slot);
+                if (slots.Count == 0) Storage.PageStore.FaultPoint(Storage.StoreFault.ImageWrite);
+                slots.Add((index, slot));
+                end = (index + 1) * PageSize;
             }
-            ulong end = pages.Count == 0 ? 0 : (pages[^1].Index + 1) * PageSize;
-            return new ImageLayer(path, file, isBase: false, end, slots) { Runs = CountRuns(slots) };
+            var packed = slots.ToArray();
+            return new ImageLayer(path, file, isBase: false, end, packed) { Runs = CountRuns(packed) };
         }
         catch
         {
@@ -84,6 +88,9 @@ internal sealed class ImageLayer
             throw;
         }
     }
+
+    /// <summary>The pages an overlay holds, ascending (none for a base).</summary>
+    public IEnumerable<ulong> OverlayPages => _slots.Select(s => s.Page);
 
     /// <summary>Maps the layer privately over the memory at <paramref name="address"/>.</summary>
     public void MapInto(nint address)
