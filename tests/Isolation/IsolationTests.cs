@@ -130,13 +130,7 @@ public sealed class IsolationTests
     public void Sessions_never_see_each_others_uncommitted_writes()
     {
         using var vm = VM.Ephemeral();
-        ContractId counter;
-        Hash genesis;
-        using (var setup = vm.Session())
-        {
-            counter = Contracts.Deploy(setup, "counter");
-            genesis = setup.Commit();
-        }
+        var (counter, genesis) = CommittedCounter(vm);
         ulong Read(Session s) => BitConverter.ToUInt64(s.Call(counter, "read_value", [], Contracts.Gas).Data);
 
         using var writer = vm.Session(new SessionData { Base = genesis });
@@ -181,13 +175,7 @@ public sealed class IsolationTests
     public void Sessions_on_many_threads_writing_one_contract_each_see_only_their_own_writes()
     {
         using var vm = VM.Ephemeral();
-        ContractId counter;
-        Hash genesis;
-        using (var setup = vm.Session())
-        {
-            counter = Contracts.Deploy(setup, "counter");
-            genesis = setup.Commit();
-        }
+        var (counter, genesis) = CommittedCounter(vm);
         const int Threads = 6;
         var seen = new ulong[Threads][];
         var roots = new Hash[Threads];
@@ -211,5 +199,13 @@ public sealed class IsolationTests
             Assert.Equal((ulong)(t * 1000 + 19), BitConverter.ToUInt64(session.Call(counter, "read_value", [], Contracts.Gas).Data));
         }
         Assert.Equal(Threads, roots.Distinct().Count());
+    }
+
+    /// <summary>Deploys a counter in a new session and commits: the common base of the session tests.</summary>
+    private static (ContractId Counter, Hash Genesis) CommittedCounter(VM vm)
+    {
+        using var setup = vm.Session();
+        var counter = Contracts.Deploy(setup, "counter");
+        return (counter, setup.Commit());
     }
 }

@@ -8,9 +8,10 @@ namespace Piecrust.Memory;
 /// first time a session loads a memory (O(non-zero pages), once per process and memory root) or,
 /// at commit, derived from the previous image plus an overlay of the changed pages (O(changed
 /// pages)); after <see cref="MaxLayers"/> layers the overlays are merged into one (O(pages changed
-/// since the base)), and when even the merged overlay would need too many mappings the next image is
-/// a fresh base built from the store, so mapping cost stays bounded. Images are registered under the commits that use them and released when those
-/// commits are deleted; files of released images are removed (sessions that mapped them keep their
+/// since the base)), and when the merged overlay would need too many mappings or cover a quarter of
+/// the memory the next image is a fresh base built from the store, so mapping cost stays bounded.
+/// Images are registered under the commits that use them and released when those commits are
+/// deleted; files of released images are removed (sessions that mapped them keep their
 /// mappings). The directory is private to this process and cleared when the VM opens. Thread-safe.
 /// </summary>
 internal sealed class ImageCache : IDisposable
