@@ -104,12 +104,12 @@ internal sealed class ImageCache : IDisposable
         {
             image = new MemoryImage(key, [ImageLayer.CreateBase(NewPath("base"), key.Length, changes)]);
         }
-        else if (parent.Layers.Count < MaxLayers && OverlayRuns(changes) <= MaxOverlayRuns)
+        else if (parent.Layers.Count < MaxLayers && PageRuns.Count(changes.Select(c => c.Index)) <= MaxOverlayRuns)
         {
             parent.AddReferences();
             image = new MemoryImage(key, [.. parent.Layers, ImageLayer.CreateOverlay(NewPath("overlay"), changes)]);
         }
-        else if (MergedOverlayPages(parent, changes) is { } merged && OverlayRuns(merged) <= MaxOverlayRuns
+        else if (MergedOverlayPages(parent, changes) is var merged && PageRuns.Count(merged) <= MaxOverlayRuns
             && (ulong)merged.Count <= key.Length / PageStore.PageSize / 4)
         {
             // Too many layers: the overlays and the changes merge into one overlay over the same base,
@@ -137,21 +137,9 @@ internal sealed class ImageCache : IDisposable
         }
     }
 
-    private static int OverlayRuns(IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes) =>
-        OverlayRuns(changes.Select(c => c.Index).ToList());
-
-    private static int OverlayRuns(IReadOnlyList<ulong> pages)
+    /// <summary>Every page the parent's overlays (all its layers but the base) or the changes hold, ascending.</summary>
+    private static List<ulong> MergedOverlayPages(MemoryImage parent, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes)
     {
-        int runs = pages.Count == 0 ? 0 : 1;
-        for (int i = 1; i < pages.Count; i++)
-            if (pages[i] != pages[i - 1] + 1) runs++;
-        return runs;
-    }
-
-    /// <summary>Every page the parent's overlays or the changes hold, ascending; null when the parent's first layer is not a base.</summary>
-    private static List<ulong>? MergedOverlayPages(MemoryImage parent, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes)
-    {
-        if (!parent.Layers[0].IsBase) return null;
         var pages = new SortedSet<ulong>(changes.Select(c => c.Index));
         foreach (var layer in parent.Layers.Skip(1)) pages.UnionWith(layer.OverlayPages);
         return [.. pages];

@@ -79,7 +79,7 @@ internal sealed class ImageLayer
                 end = (index + 1) * PageSize;
             }
             var packed = slots.ToArray();
-            return new ImageLayer(path, file, isBase: false, end, packed) { Runs = CountRuns(packed) };
+            return new ImageLayer(path, file, isBase: false, end, packed) { Runs = PageRuns.OfSlots(packed).Count() };
         }
         catch
         {
@@ -101,7 +101,7 @@ internal sealed class ImageLayer
             if (Length > 0) Posix.MapPrivateFixed(address, Length, fd, 0);
             return;
         }
-        foreach (var (page, slot, count) in Runs_(_slots))
+        foreach (var (page, slot, count) in PageRuns.OfSlots(_slots))
             Posix.MapPrivateFixed(address + (nint)(page * PageSize), (ulong)count * PageSize, fd, slot);
     }
 
@@ -133,21 +133,6 @@ internal sealed class ImageLayer
         _file.Dispose();
         try { File.Delete(Path); }
         catch (IOException) { /* the images directory is cleared on the next open */ }
-    }
-
-    private static int CountRuns((ulong Page, long Slot)[] slots) => Runs_(slots).Count();
-
-    // Consecutive pages stored at consecutive slots map with one call.
-    private static IEnumerable<(ulong Page, long Slot, int Count)> Runs_((ulong Page, long Slot)[] slots)
-    {
-        int i = 0;
-        while (i < slots.Length)
-        {
-            int j = i + 1;
-            while (j < slots.Length && slots[j].Page == slots[j - 1].Page + 1 && slots[j].Slot == slots[j - 1].Slot + PageSize) j++;
-            yield return (slots[i].Page, slots[i].Slot, j - i);
-            i = j;
-        }
     }
 
     private sealed class SlotComparer : IComparer<(ulong Page, long Slot)>

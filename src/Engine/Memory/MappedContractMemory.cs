@@ -139,7 +139,7 @@ internal sealed class MappedContractMemory : ContractMemory
             changed.Add((index, current.ToArray()));
             _changed.Add(index);
         }
-        int runs = SessionOverlay.RunsOf(changed);
+        int runs = PageRuns.Count(changed.Select(c => c.Index));
         if (!_moved && _overlayRuns + runs > MaxOverlayRuns) _moved = true; // stop mapping (see MaxOverlayRuns)
         if (_moved)
         {

@@ -43,21 +43,17 @@ internal sealed class SessionOverlay : IDisposable
     public void AppendAndMap(nint address, IReadOnlyList<(ulong Index, byte[] Bytes)> pages)
     {
         if (pages.Count == 0) return;
-        long first = _end;
+        var written = new (ulong Page, long Slot)[pages.Count];
         for (int i = 0; i < pages.Count; i++)
         {
             RandomAccess.Write(Backing, pages[i].Bytes, _end);
             _slots[pages[i].Index] = _end;
+            written[i] = (pages[i].Index, _end);
             _end += PageSize;
         }
         int fd = (int)Backing.DangerousGetHandle();
-        int start = 0;
-        for (int i = 1; i <= pages.Count; i++)
-        {
-            if (i < pages.Count && pages[i].Index == pages[i - 1].Index + 1) continue;
-            Posix.MapPrivateFixed(address + (nint)(pages[start].Index * PageSize), (ulong)(i - start) * PageSize, fd, first + (long)start * PageSize);
-            start = i;
-        }
+        foreach (var (page, slot, count) in PageRuns.OfSlots(written))
+            Posix.MapPrivateFixed(address + (nint)(page * PageSize), (ulong)count * PageSize, fd, slot);
     }
 
     /// <summary>Appends pages without mapping them (for a memory whose base moved and is no longer mapped).</summary>
@@ -71,27 +67,8 @@ internal sealed class SessionOverlay : IDisposable
         }
     }
 
-    /// <summary>Mappings <paramref name="pages"/> (ascending) take when appended together: one per run of consecutive pages.</summary>
-    public static int RunsOf(IReadOnlyList<(ulong Index, byte[] Bytes)> pages)
-    {
-        int runs = pages.Count == 0 ? 0 : 1;
-        for (int i = 1; i < pages.Count; i++)
-            if (pages[i].Index != pages[i - 1].Index + 1) runs++;
-        return runs;
-    }
-
     /// <summary>Mappings <see cref="MapAll"/> would make.</summary>
-    public int Runs
-    {
-        get
-        {
-            var sorted = _slots.OrderBy(s => s.Key).ToArray();
-            int runs = sorted.Length == 0 ? 0 : 1;
-            for (int i = 1; i < sorted.Length; i++)
-                if (sorted[i].Key != sorted[i - 1].Key + 1 || sorted[i].Value != sorted[i - 1].Value + PageSize) runs++;
-            return runs;
-        }
-    }
+    public int Runs => PageRuns.OfSlots(SortedSlots()).Count();
 
     /// <summary>Copies every page held into <paramref name="memory"/> instead of mapping it (no mappings used).</summary>
     public void CopyInto(LinearMemory memory)
@@ -108,18 +85,13 @@ internal sealed class SessionOverlay : IDisposable
     /// <summary>Maps every page held over the memory at <paramref name="address"/> (after a fresh instantiation).</summary>
     public void MapAll(nint address)
     {
-        if (_slots.Count == 0) return;
+        if (_slots.Count == 0) return; // no file yet, and none needed
         int fd = (int)Backing.DangerousGetHandle();
-        var sorted = _slots.OrderBy(s => s.Key).ToArray();
-        int start = 0;
-        for (int i = 1; i <= sorted.Length; i++)
-        {
-            // Consecutive pages stored at consecutive slots map with one call.
-            if (i < sorted.Length && sorted[i].Key == sorted[i - 1].Key + 1 && sorted[i].Value == sorted[i - 1].Value + PageSize) continue;
-            Posix.MapPrivateFixed(address + (nint)(sorted[start].Key * PageSize), (ulong)(i - start) * PageSize, fd, sorted[start].Value);
-            start = i;
-        }
+        foreach (var (page, slot, count) in PageRuns.OfSlots(SortedSlots()))
+            Posix.MapPrivateFixed(address + (nint)(page * PageSize), (ulong)count * PageSize, fd, slot);
     }
+
+    private (ulong Page, long Slot)[] SortedSlots() => _slots.OrderBy(s => s.Key).Select(s => (s.Key, s.Value)).ToArray();
 
     public bool TryRead(ulong index, Span<byte> destination)
     {
