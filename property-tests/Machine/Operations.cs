@@ -207,46 +207,51 @@ internal sealed class DropOp(int sid) : VmOperation
     public override string ToString() => $"s{sid}.Drop()";
 }
 
-/// <summary>Deletes a labelled commit (which may already be gone).</summary>
-internal sealed class DeleteOp(int label) : VmOperation
+/// <summary>
+/// An operation on a labelled commit (which may already be gone): the model applies it to a live
+/// commit and expects <see cref="Outcome.CommitNotFound"/> for a gone one; the VM must agree and
+/// reach exactly what the model reaches afterwards.
+/// </summary>
+internal abstract class LabelledCommitOp(int label, string verb) : VmOperation
 {
     public override bool Pre(VmModel m) => m.Labels.ContainsKey(Label(label));
+
+    /// <summary>The operation on the model, for a live commit.</summary>
+    protected abstract VmModel Apply(VmModel m, string key);
+
+    /// <summary>The operation on the VM.</summary>
+    protected abstract void Run(VM vm, Hash root);
 
     protected override VmModel Step(VmModel m)
     {
         var key = m.Labels[Label(label)];
-        return m.IsLive(key) ? m.Delete(new HashSet<string> { key }) with { Expect = Outcome.Ok() } : m with { Expect = Outcome.CommitNotFound };
+        return m.IsLive(key) ? Apply(m, key) with { Expect = Outcome.Ok() } : m with { Expect = Outcome.CommitNotFound };
     }
 
     protected override void Execute(VmUnderTest a, VmModel m, List<string> errors)
     {
         var root = a.RootOf(m.Labels[Label(label)]);
-        Compare((Outcome)m.Expect!, Attempt(() => { a.Vm.DeleteCommit(root); return Outcome.Ok(); }), errors, "delete");
+        Compare((Outcome)m.Expect!, Attempt(() => { Run(a.Vm, root); return Outcome.Ok(); }), errors, verb);
         Checks.Reachable(a, m, errors);
     }
 
-    public override string ToString() => $"Delete({Label(label)})";
+    public override string ToString() => $"{char.ToUpperInvariant(verb[0])}{verb[1..]}({Label(label)})";
+}
+
+/// <summary>Deletes a labelled commit (which may already be gone).</summary>
+internal sealed class DeleteOp(int label) : LabelledCommitOp(label, "delete")
+{
+    protected override VmModel Apply(VmModel m, string key) => m.Delete(new HashSet<string> { key });
+
+    protected override void Run(VM vm, Hash root) => vm.DeleteCommit(root);
 }
 
 /// <summary>Finalizes a labelled commit under the VM's current history mode.</summary>
-internal sealed class FinalizeOp(int label) : VmOperation
+internal sealed class FinalizeOp(int label) : LabelledCommitOp(label, "finalize")
 {
-    public override bool Pre(VmModel m) => m.Labels.ContainsKey(Label(label));
+    protected override VmModel Apply(VmModel m, string key) => m.Finalize(key);
 
-    protected override VmModel Step(VmModel m)
-    {
-        var key = m.Labels[Label(label)];
-        return m.IsLive(key) ? m.Finalize(key) with { Expect = Outcome.Ok() } : m with { Expect = Outcome.CommitNotFound };
-    }
-
-    protected override void Execute(VmUnderTest a, VmModel m, List<string> errors)
-    {
-        var root = a.RootOf(m.Labels[Label(label)]);
-        Compare((Outcome)m.Expect!, Attempt(() => { a.Vm.FinalizeCommit(root); return Outcome.Ok(); }), errors, "finalize");
-        Checks.Reachable(a, m, errors);
-    }
-
-    public override string ToString() => $"Finalize({Label(label)})";
+    protected override void Run(VM vm, Hash root) => vm.FinalizeCommit(root);
 }
 
 /// <summary>Drops every session, disposes the VM and opens it again on its directory (possibly in another history mode or memory path).</summary>
