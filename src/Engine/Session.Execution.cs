@@ -7,17 +7,10 @@ namespace Piecrust;
 
 public sealed partial class Session
 {
-    // Wasmtime frees instances only with their store: after this many abandoned instances the
-    // session starts over with a new store (at the next top-level call) so memory stays bounded.
-    private const int DeadInstanceLimit = 32;
-
     // With checkpointed memories, at most this many successful calls are kept for replay.
     private const int ReplayLimit = 64;
 
-    private Store _store;
-    private Function[]? _imports32;
-    private Function[]? _imports64;
-    private int _deadInstances;
+    private WasmRuntime _runtime;
     private long _generation;
     private CallContext? _call;
     private readonly List<LoggedCall> _replayLog = [];
@@ -68,10 +61,12 @@ public sealed partial class Session
         {
             // A re-run may have abandoned the instances the failed attempt touched: renew here, not
             // only between top-level calls, or a call with many failing sub-calls piles them up.
-            if (_deadInstances > DeadInstanceLimit)
+            // Wasmtime frees instances only with their store: past this many unusable ones the
+            // session goes on in another runtime so memory stays bounded.
+            if (_runtime.Dead > WasmRuntime.MaxDead)
             {
                 Checkpoint();
-                RenewStore();
+                RenewRuntime();
             }
             _debugLog.RemoveRange(debugStart, _debugLog.Count - debugStart);
             var context = new CallContext(failures, feeder, feedsDelivered, replaying: false);
@@ -92,7 +87,7 @@ public sealed partial class Session
                     var error = Classify(e, context);
                     failure = error.ToException();
                     failure.Contract = context.Frames.Count > 0 ? context.Top.Contract.Id : target.Id;
-                    failure.GasSpent = error.Kind == ContractErrorKind.OutOfGas ? gasLimit : gasLimit - _store.Fuel;
+                    failure.GasSpent = error.Kind == ContractErrorKind.OutOfGas ? gasLimit : gasLimit - _runtime.Store.Fuel;
                     failure.Events = context.Events.Select(ev => ev with { Reverted = true }).ToArray();
                 }
                 var debugLines = _debugLog.Skip(debugStart).ToArray();
@@ -117,14 +112,14 @@ public sealed partial class Session
         if (_broken) throw new InvalidOperationException("This session is unusable: replaying its calls after a failure diverged (see the earlier error).");
         _call = context;
         _generation++;
-        _store.Fuel = gasLimit;
+        _runtime.Store.Fuel = gasLimit;
         var tree = new CallTree(target.Id, function, gasLimit);
         try
         {
             var frame = new Frame(target, gasLimit, tree);
             context.Frames.Add(frame);
             var result = Invoke(frame, function, argument, argument.Length);
-            ulong spent = gasLimit - _store.Fuel;
+            ulong spent = gasLimit - _runtime.Store.Fuel;
             tree.GasSpent = spent - frame.ChargedToChildren;
             return new CallReceipt(result, gasLimit, spent, context.Events.ToArray(), tree);
         }
@@ -224,7 +219,7 @@ public sealed partial class Session
         int resultLength = state.Function(function)(argLength);
         // Wasmtime checks fuel at function entries and loop headers, so straight-line code can end
         // slightly past the limit with the counter clamped at zero: no gas left means out of gas.
-        if (_store.Fuel == 0) throw Fail(context, ContractErrorKind.OutOfGas, "The call ran out of gas.");
+        if (_runtime.Store.Fuel == 0) throw Fail(context, ContractErrorKind.OutOfGas, "The call ran out of gas.");
         if (resultLength is < 0 or > MaxArgumentSize)
             throw Fail(context, ContractErrorKind.Trap, $"'{function}' returned result length {resultLength}; it must be 0..{MaxArgumentSize}");
         var result = new byte[resultLength];
@@ -235,48 +230,32 @@ public sealed partial class Session
 
     private void Instantiate(ContractState state, bool fresh)
     {
-        var imports = state.Code.Is64 ? _imports64 ??= CreateImports(is64: true) : _imports32 ??= CreateImports(is64: false);
-        var bound = new object[state.Code.Imports.Length];
-        for (int i = 0; i < bound.Length; i++) bound[i] = imports[(int)state.Code.Imports[i]];
-        // Instantiation applies data segments, which Wasmtime meters as fuel: it must not cost the call gas.
-        ulong fuel = _store.Fuel;
-        _store.Fuel = ulong.MaxValue / 2;
-        Instance instance;
-        try
-        {
-            instance = new Instance(_store, state.Code.Module, bound);
-        }
-        finally
-        {
-            _store.Fuel = fuel;
-        }
-        state.Attach(instance);
-        if (!fresh) state.Memory.LoadInto(state.Wasm!);
+        // A committed state may go into an idle instance an earlier session left (memory all zeros,
+        // or showing the state's image): after LoadInto it shows exactly what a new instance would,
+        // and globals are reset per call.
+        var idle = fresh ? null : _runtime.TakeIdle(state.Code, state.Memory.Length, state.Memory.BaseImage);
+        state.Attach(idle ?? _runtime.Instantiate(state.Code));
+        if (!fresh) state.Memory.LoadInto(state.Wasm!, idle?.Prior ?? PriorContent.DataSegments);
     }
 
-    /// <summary>Drops a contract's instance (after its writes were reverted or checkpointed).</summary>
+    /// <summary>Drops a contract's instance (after its writes were reverted or checkpointed); the runtime clears it for reuse when it can.</summary>
     private void Abandon(ContractState state)
     {
-        if (state.Instance is null) return;
-        state.Detach();
-        _deadInstances++;
+        if (state.Detach() is { } live) Release(state, live);
     }
 
-    private Store NewStore()
+    /// <summary>Hands an instance the session is done with back to the runtime, its image kept when the memory allows.</summary>
+    private void Release(ContractState state, LiveInstance live)
     {
-        var store = new Store(_vm.Engine);
-        store.SetLimits(memorySize: (long)Math.Min(Runtime.WasmConfig.MaxMemory64, _vm.Options.MaxMemory), tableElements: 1_000_000, instances: 10_000, tables: 10_000, memories: 10_000);
-        return store;
+        bool reusable = !state.Code.NeedsFreshInstance;
+        _runtime.Release(live, reusable, reusable ? state.Memory.TryRestoreBaseImage(live.Memory) : null);
     }
 
-    private void RenewStore()
+    private void RenewRuntime()
     {
         foreach (var state in _contracts.Values) state.Detach();
-        _store.Dispose();
-        _store = NewStore();
-        _imports32 = null;
-        _imports64 = null;
-        _deadInstances = 0;
+        _runtime.Dispose();
+        _runtime = _vm.Runtimes.Rent(this);
     }
 
     /// <summary>Records why the current frame fails and returns the exception that unwinds it.</summary>
@@ -298,7 +277,7 @@ public sealed partial class Session
     {
         var pending = context.PendingError;
         context.PendingError = null;
-        if (_store.Fuel == 0) return new ContractError(ContractErrorKind.OutOfGas, "The call ran out of gas.");
+        if (_runtime.Store.Fuel == 0) return new ContractError(ContractErrorKind.OutOfGas, "The call ran out of gas.");
         if (pending is not null) return pending;
         return exception switch
         {

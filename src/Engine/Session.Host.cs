@@ -18,35 +18,39 @@ public sealed partial class Session
     private const int MaxDebugCharsPerCall = 1 << 20;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    /// <summary>The host functions for one pointer width, bound to this session, in <see cref="HostImport"/> order.</summary>
-    private Function[] CreateImports(bool is64)
+    /// <summary>
+    /// The host functions for one pointer width, in <see cref="HostImport"/> order, bound in
+    /// <paramref name="runtime"/>'s store: each serves the session that holds the runtime when it runs.
+    /// </summary>
+    internal static Function[] CreateImports(WasmRuntime runtime, bool is64)
     {
         var f = new Function[HostImports.Count];
-        var s = _store;
+        var s = runtime.Store;
+        var r = runtime;
         if (is64)
         {
-            f[(int)HostImport.C] = Function.FromCallback(s, (long callee, long name, int nameLen, int argLen, long gas) => Guard(() => CallContract((ulong)callee, (ulong)name, nameLen, argLen, gas)));
-            f[(int)HostImport.Hq] = Function.FromCallback(s, (long name, int nameLen, int argLen) => Guard(() => HostQuery((ulong)name, nameLen, argLen)));
-            f[(int)HostImport.Hd] = Function.FromCallback(s, (long name, int nameLen) => Guard(() => HostData((ulong)name, nameLen)));
-            f[(int)HostImport.Emit] = Function.FromCallback(s, (long topic, int topicLen, int argLen) => Guard(() => Emit((ulong)topic, topicLen, argLen)));
-            f[(int)HostImport.Owner] = Function.FromCallback(s, (long id) => Guard(() => Owner((ulong)id)));
+            f[(int)HostImport.C] = Function.FromCallback(s, (long callee, long name, int nameLen, int argLen, long gas) => Guard(r, h => h.CallContract((ulong)callee, (ulong)name, nameLen, argLen, gas)));
+            f[(int)HostImport.Hq] = Function.FromCallback(s, (long name, int nameLen, int argLen) => Guard(r, h => h.HostQuery((ulong)name, nameLen, argLen)));
+            f[(int)HostImport.Hd] = Function.FromCallback(s, (long name, int nameLen) => Guard(r, h => h.HostData((ulong)name, nameLen)));
+            f[(int)HostImport.Emit] = Function.FromCallback(s, (long topic, int topicLen, int argLen) => Guard(r, h => h.Emit((ulong)topic, topicLen, argLen)));
+            f[(int)HostImport.Owner] = Function.FromCallback(s, (long id) => Guard(r, h => h.Owner((ulong)id)));
         }
         else
         {
-            f[(int)HostImport.C] = Function.FromCallback(s, (int callee, int name, int nameLen, int argLen, long gas) => Guard(() => CallContract((uint)callee, (uint)name, nameLen, argLen, gas)));
-            f[(int)HostImport.Hq] = Function.FromCallback(s, (int name, int nameLen, int argLen) => Guard(() => HostQuery((uint)name, nameLen, argLen)));
-            f[(int)HostImport.Hd] = Function.FromCallback(s, (int name, int nameLen) => Guard(() => HostData((uint)name, nameLen)));
-            f[(int)HostImport.Emit] = Function.FromCallback(s, (int topic, int topicLen, int argLen) => Guard(() => Emit((uint)topic, topicLen, argLen)));
-            f[(int)HostImport.Owner] = Function.FromCallback(s, (int id) => Guard(() => Owner((uint)id)));
+            f[(int)HostImport.C] = Function.FromCallback(s, (int callee, int name, int nameLen, int argLen, long gas) => Guard(r, h => h.CallContract((uint)callee, (uint)name, nameLen, argLen, gas)));
+            f[(int)HostImport.Hq] = Function.FromCallback(s, (int name, int nameLen, int argLen) => Guard(r, h => h.HostQuery((uint)name, nameLen, argLen)));
+            f[(int)HostImport.Hd] = Function.FromCallback(s, (int name, int nameLen) => Guard(r, h => h.HostData((uint)name, nameLen)));
+            f[(int)HostImport.Emit] = Function.FromCallback(s, (int topic, int topicLen, int argLen) => Guard(r, h => h.Emit((uint)topic, topicLen, argLen)));
+            f[(int)HostImport.Owner] = Function.FromCallback(s, (int id) => Guard(r, h => h.Owner((uint)id)));
         }
-        f[(int)HostImport.Feed] = Function.FromCallback(s, (int argLen) => Guard(() => Feed(argLen)));
-        f[(int)HostImport.Caller] = Function.FromCallback(s, () => Guard(Caller));
-        f[(int)HostImport.Callstack] = Function.FromCallback(s, () => Guard(Callstack));
-        f[(int)HostImport.Limit] = Function.FromCallback(s, () => (long)_call!.Top.GasLimit);
-        f[(int)HostImport.Spent] = Function.FromCallback(s, () => (long)(_call!.Top.GasLimit - _store.Fuel));
-        f[(int)HostImport.Panic] = Function.FromCallback(s, (int argLen) => Guard(() => Panic(argLen)));
-        f[(int)HostImport.SelfId] = Function.FromCallback(s, () => Guard(SelfId));
-        f[(int)HostImport.Hdebug] = Function.FromCallback(s, (int msgLen) => Guard(() => Debug(msgLen)));
+        f[(int)HostImport.Feed] = Function.FromCallback(s, (int argLen) => Guard(r, h => h.Feed(argLen)));
+        f[(int)HostImport.Caller] = Function.FromCallback(s, () => Guard(r, h => h.Caller()));
+        f[(int)HostImport.Callstack] = Function.FromCallback(s, () => Guard(r, h => h.Callstack()));
+        f[(int)HostImport.Limit] = Function.FromCallback(s, () => (long)r.Session!._call!.Top.GasLimit);
+        f[(int)HostImport.Spent] = Function.FromCallback(s, () => (long)(r.Session!._call!.Top.GasLimit - s.Fuel));
+        f[(int)HostImport.Panic] = Function.FromCallback(s, (int argLen) => Guard(r, h => h.Panic(argLen)));
+        f[(int)HostImport.SelfId] = Function.FromCallback(s, () => Guard(r, h => h.SelfId()));
+        f[(int)HostImport.Hdebug] = Function.FromCallback(s, (int msgLen) => Guard(r, h => h.Debug(msgLen)));
         return f;
     }
 
@@ -55,21 +59,22 @@ public sealed partial class Session
     /// other exception is an engine error (e.g. a corrupt store) that must reach the caller of the
     /// top-level call unchanged, so it is recorded as fatal and the frames unwind.
     /// </summary>
-    private T Guard<T>(Func<T> body)
+    private static T Guard<T>(WasmRuntime runtime, Func<Session, T> body)
     {
+        var session = runtime.Session!;
         try
         {
-            return body();
+            return body(session);
         }
         catch (Exception e)
         {
-            var context = _call!;
+            var context = session._call!;
             if (e is not UnwindSignal && !context.Unwinding && !IsContractFailure(e, context)) context.Fatal = e;
             throw UnwindSignal.Instance;
         }
     }
 
-    private void Guard(Action body) => Guard(() => { body(); return 0; });
+    private static void Guard(WasmRuntime runtime, Action<Session> body) => Guard(runtime, s => { body(s); return 0; });
 
     // ---- c: inter-contract call ----
 
@@ -95,7 +100,7 @@ public sealed partial class Session
         if (callee is null) return DoesNotExist;
         if (!callee.Code.Functions.Contains(name)) return Unknown;
 
-        ulong remaining = _store.Fuel;
+        ulong remaining = _runtime.Store.Fuel;
         ulong limit = gasArg > 0 && (ulong)gasArg < remaining ? (ulong)gasArg : remaining * 93 / 100;
         var node = new CallTree(calleeId, name, limit);
         caller.Node.Add(node);
@@ -109,14 +114,14 @@ public sealed partial class Session
         var frame = new Frame(callee, limit, node);
         int depth = context.Frames.Count;
         context.Frames.Add(frame);
-        _store.Fuel = limit;
+        _runtime.Store.Fuel = limit;
         try
         {
             var result = Invoke(frame, name, argument, argLen);
-            ulong spent = limit - _store.Fuel;
+            ulong spent = limit - _runtime.Store.Fuel;
             node.GasSpent = spent - frame.ChargedToChildren;
             caller.ChargedToChildren += spent;
-            _store.Fuel = remaining - spent;
+            _runtime.Store.Fuel = remaining - spent;
             if (!caller.Contract.Wasm!.TryWrite(caller.Contract.Code.ArgumentBuffer, result))
                 throw Fail(context, ContractErrorKind.Trap, "the caller's argument buffer lies outside its current memory");
             return result.Length;
@@ -144,7 +149,7 @@ public sealed partial class Session
         node.GasSpent = limit;
         node.Failed = true;
         caller.ChargedToChildren += limit;
-        _store.Fuel = remaining - limit;
+        _runtime.Store.Fuel = remaining - limit;
         if (failure.Error.Kind == ContractErrorKind.Panic)
         {
             var message = Encoding.UTF8.GetBytes(failure.Error.Message);
@@ -271,13 +276,13 @@ public sealed partial class Session
 
     private void Charge(CallContext context, ulong gas)
     {
-        ulong remaining = _store.Fuel;
+        ulong remaining = _runtime.Store.Fuel;
         if (gas > remaining)
         {
-            _store.Fuel = 0;
+            _runtime.Store.Fuel = 0;
             throw Fail(context, ContractErrorKind.OutOfGas, "The call ran out of gas.");
         }
-        _store.Fuel = remaining - gas;
+        _runtime.Store.Fuel = remaining - gas;
     }
 
     /// <summary>Reads <paramref name="destination"/>.Length bytes at <paramref name="pointer"/>; false when the range is not inside the maximum memory size.</summary>

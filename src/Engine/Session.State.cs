@@ -123,7 +123,7 @@ public sealed partial class Session
         var code = _vm.Modules.ForStored(leaf.Bytecode);
         var baseCommit = _baseCommit!.Value;
         ContractMemory memory = _vm.Options.Memory == MemoryPath.Mapped
-            ? MappedContractMemory.FromImage(_vm.Images, leaf.MemoryLength, () => _vm.Images.Get(leaf, baseCommit))
+            ? MappedContractMemory.FromImage(_vm.Images, ImageKey.Of(leaf), () => _vm.Images.Get(leaf, baseCommit))
             : PlainContractMemory.FromStore(leaf.MemoryLength, () => ReadPages(leaf));
         state = new ContractState(id, code, leaf.Owner.ToArray(), leaf.PageTreeRoot, memory, newBytecode: null);
         _contracts[id] = state;

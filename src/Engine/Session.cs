@@ -46,7 +46,7 @@ public sealed partial class Session : IDisposable
         {
             _baseRoot = Domain.EmptyState;
         }
-        _store = NewStore();
+        _runtime = vm.Runtimes.Rent(this);
     }
 
     /// <summary>The commit this session's state is built on (null for the empty state); after <see cref="Commit"/>, that commit.</summary>
@@ -102,8 +102,26 @@ public sealed partial class Session : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        _store.Dispose();
-        foreach (var state in _contracts.Values) state.Memory.Dispose();
+        // The runtime goes back to the VM for the next session, its instances' memories cleared;
+        // one that cannot be cleared goes with its store.
+        bool cleared = true;
+        foreach (var state in _contracts.Values)
+        {
+            if (state.Detach() is { } live && cleared)
+            {
+                try
+                {
+                    Release(state, live);
+                }
+                catch (InvalidOperationException)
+                {
+                    cleared = false;
+                }
+            }
+            state.Memory.Dispose();
+        }
+        if (cleared) _vm.Runtimes.Return(_runtime);
+        else _runtime.Dispose();
         _lease?.Dispose();
         _lease = null;
     }

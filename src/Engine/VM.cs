@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Piecrust.Execution;
 using Piecrust.Memory;
 using Piecrust.Merkle;
 using Piecrust.Runtime;
@@ -26,6 +27,7 @@ public sealed partial class VM : IDisposable
         {
             Engine = new Wasmtime.Engine(WasmConfig.Create());
             Modules = new ModuleCache(Engine, store);
+            Runtimes = new RuntimePool(Engine, options.MaxMemory);
             Images = new ImageCache(Path.Combine(store.Directory, "images"), Index, root => store.TryGetCommit(root) is not null);
         }
         catch
@@ -44,6 +46,7 @@ public sealed partial class VM : IDisposable
     internal MerkleIndex Index { get; }
     internal Wasmtime.Engine Engine { get; }
     internal ModuleCache Modules { get; }
+    internal RuntimePool Runtimes { get; }
     internal ImageCache Images { get; }
 
     /// <summary>Opens (or creates) a VM whose state lives in <paramref name="directory"/>.</summary>
@@ -118,6 +121,13 @@ public sealed partial class VM : IDisposable
     /// <summary>Modules this VM compiled from bytecode rather than loading from the store's cache (diagnostics).</summary>
     public long ModulesCompiled => Modules.CompiledCount;
 
+    /// <summary>
+    /// Contract instances this VM's sessions created in Wasmtime (diagnostics). A session that ends
+    /// leaves its instances, memories cleared, to later sessions, which reuse them instead of
+    /// instantiating again.
+    /// </summary>
+    public long InstancesCreated => Runtimes.InstancesCreated;
+
     internal IHostQuery? HostQuery(string name) => _hostQueries.GetValueOrDefault(name);
 
     /// <inheritdoc/>
@@ -125,6 +135,7 @@ public sealed partial class VM : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
+        Runtimes.Dispose();
         Modules.Dispose();
         Images.Dispose();
         Engine.Dispose();

@@ -10,9 +10,6 @@ namespace Piecrust.Execution;
 /// </summary>
 internal sealed class ContractState
 {
-    private readonly Dictionary<string, Func<int, int>> _functions = new(StringComparer.Ordinal);
-    private Global[]? _resetGlobals;
-
     public ContractState(ContractId id, CompiledContract code, byte[] owner, Hash basePageTree, ContractMemory memory, byte[]? newBytecode)
     {
         Id = id;
@@ -38,44 +35,32 @@ internal sealed class ContractState
     /// <summary>True when the commit must write a new leaf for this contract.</summary>
     public bool Modified => NewBytecode is not null || Memory.Modified;
 
-    public Instance? Instance { get; private set; }
-    public LinearMemory? Wasm { get; private set; }
+    /// <summary>The instance running this contract's calls in the session, if loaded.</summary>
+    public LiveInstance? Live { get; private set; }
+
+    public Instance? Instance => Live?.Instance;
+    public LinearMemory? Wasm => Live?.Memory;
 
     /// <summary>The top-level call generation this instance was last reset for.</summary>
     public long Generation { get; set; } = -1;
 
-    public void Attach(Instance instance)
+    public void Attach(LiveInstance live)
     {
-        Instance = instance;
-        Wasm = new LinearMemory(instance.GetMemory("memory") ?? throw new InvalidOperationException("A validated contract has no memory export."));
-        _functions.Clear();
-        _resetGlobals = Code.GlobalResets
-            .Select(r => instance.GetGlobal(r.ExportName) ?? throw new InvalidOperationException($"Injected global export {r.ExportName} is missing."))
-            .ToArray();
-    }
-
-    /// <summary>Forgets the instance (its memory may hold a failed call's writes).</summary>
-    public void Detach()
-    {
-        Instance = null;
-        Wasm = null;
-        _functions.Clear();
-        _resetGlobals = null;
+        Live = live;
         Generation = -1;
     }
 
-    /// <summary>Restores every mutable global the code writes to its initial value.</summary>
-    public void ResetGlobals()
+    /// <summary>Lets go of the instance (its memory may hold a failed call's writes) and hands it to the caller.</summary>
+    public LiveInstance? Detach()
     {
-        var globals = _resetGlobals!;
-        for (int i = 0; i < globals.Length; i++) globals[i].SetValue(Code.GlobalResets[i].InitialValue);
+        var live = Live;
+        Live = null;
+        Generation = -1;
+        return live;
     }
 
-    public Func<int, int> Function(string name)
-    {
-        if (_functions.TryGetValue(name, out var function)) return function;
-        function = Instance!.GetFunction<int, int>(name) ?? throw new InvalidOperationException($"A validated export '{name}' is missing.");
-        _functions[name] = function;
-        return function;
-    }
+    /// <summary>Restores every mutable global the code writes to its initial value.</summary>
+    public void ResetGlobals() => Live!.ResetGlobals();
+
+    public Func<int, int> Function(string name) => Live!.Function(name);
 }

@@ -24,8 +24,21 @@ internal abstract class ContractMemory : IDisposable
     /// <summary>True when successful calls are taken in only at <see cref="Checkpoint"/> (and failures need a replay).</summary>
     public abstract bool NeedsCheckpoints { get; }
 
-    /// <summary>Makes a freshly instantiated memory show this state (grows it to <see cref="Length"/>, replaces every byte).</summary>
-    public abstract void LoadInto(LinearMemory memory);
+    /// <summary>
+    /// Makes an instance's memory, at most <see cref="Length"/> bytes long, show this state (grows it,
+    /// replaces every byte); <paramref name="prior"/> says what it holds now.
+    /// </summary>
+    public abstract void LoadInto(LinearMemory memory, PriorContent prior);
+
+    /// <summary>The committed image <see cref="LoadInto"/> would map first, if any: an instance already showing it cleanly saves the mapping.</summary>
+    public virtual ImageKey? BaseImage => null;
+
+    /// <summary>
+    /// At the end of the instance's use: when its memory shows <see cref="BaseImage"/> plus nothing but
+    /// private copies of pages, drops those copies and returns the image it then shows cleanly;
+    /// otherwise null (the caller clears the memory).
+    /// </summary>
+    public virtual ImageKey? TryRestoreBaseImage(LinearMemory memory) => null;
 
     /// <summary>Called after every successful top-level call that touched the contract.</summary>
     public abstract void AfterCall(LinearMemory memory);

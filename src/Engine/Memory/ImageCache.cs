@@ -62,7 +62,7 @@ internal sealed class ImageCache : IDisposable
     /// </summary>
     public MemoryImage Get(ContractLeaf leaf, Hash commit)
     {
-        var key = new ImageKey(leaf.PageTreeRoot, leaf.MemoryLength, leaf.Is64);
+        var key = ImageKey.Of(leaf);
         lock (_lock)
         {
             if (_images.TryGetValue(key, out var cached))

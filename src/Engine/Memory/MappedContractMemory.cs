@@ -25,6 +25,7 @@ internal sealed class MappedContractMemory : ContractMemory
     private const int MaxOverlayRuns = 256;
 
     private readonly ImageCache _images;
+    private readonly ImageKey? _baseKey; // the committed image the session starts from (null for a new contract)
     private readonly Func<MemoryImage?> _loadImage;
     private MemoryImage? _image; // this memory holds a reference on it: released when replaced or disposed
     private bool _imageLoaded;
@@ -36,10 +37,12 @@ internal sealed class MappedContractMemory : ContractMemory
     private nint _mappedAt;
     private bool _moved;
     private int _overlayRuns; // mappings the session overlay currently has over the instance
+    private bool _showsImage; // the instance shows Image's own mappings (plus overlay runs and private pages), nothing older
 
-    private MappedContractMemory(ImageCache images, ulong length, Func<MemoryImage?> loadImage, bool isNew)
+    private MappedContractMemory(ImageCache images, ImageKey? baseKey, ulong length, Func<MemoryImage?> loadImage, bool isNew)
     {
         _images = images;
+        _baseKey = baseKey;
         _length = length;
         _loadImage = loadImage;
         _lengthChanged = isNew;
@@ -47,11 +50,11 @@ internal sealed class MappedContractMemory : ContractMemory
     }
 
     /// <summary>A committed memory whose image is fetched (and built if needed) on first load; the loader hands over a reference.</summary>
-    public static MappedContractMemory FromImage(ImageCache images, ulong length, Func<MemoryImage> loadImage) =>
-        new(images, length, () => loadImage(), isNew: false);
+    public static MappedContractMemory FromImage(ImageCache images, ImageKey key, Func<MemoryImage> loadImage) =>
+        new(images, key, key.Length, () => loadImage(), isNew: false);
 
     /// <summary>A new contract's memory: nothing until the first checkpoint captures what instantiation wrote.</summary>
-    public static MappedContractMemory New(ImageCache images) => new(images, 0, () => null, isNew: true);
+    public static MappedContractMemory New(ImageCache images) => new(images, null, 0, () => null, isNew: true);
 
     public override ulong Length => _length;
 
@@ -72,11 +75,13 @@ internal sealed class MappedContractMemory : ContractMemory
         }
     }
 
-    public override void LoadInto(LinearMemory memory)
+    public override ImageKey? BaseImage => _private is not null ? null : _imageLoaded ? _image?.Key : _baseKey;
+
+    public override void LoadInto(LinearMemory memory, PriorContent prior)
     {
         ulong fresh = memory.Length;
         if (fresh > _length && _length > 0)
-            throw new InvalidOperationException($"A fresh instance has {fresh} bytes of memory, more than the stored {_length}.");
+            throw new InvalidOperationException($"An instance has {fresh} bytes of memory, more than the stored {_length}.");
         if (_length > fresh && !memory.Grow((_length - fresh) / 65536))
             throw new InvalidOperationException($"The instance's memory cannot grow to its stored length of {_length} bytes.");
         if (_length == 0)
@@ -87,32 +92,37 @@ internal sealed class MappedContractMemory : ContractMemory
             return;
         }
         nint address = memory.Address;
-        Posix.NoHugePages(address, _length);
-        if (_private is not null)
-        {
-            _private.MapInto(address);
-        }
-        else
-        {
-            // Data segments were just written into the initial pages: clear what the base does not
-            // cover (overlay pages mapped next replace their share of it anyway).
-            ulong covered = Image?.BaseLength ?? 0;
-            if (fresh > covered) memory.Clear(covered, fresh - covered);
-            Image?.MapInto(address);
-            _overlayRuns = _overlay.Runs;
-            if (_overlayRuns > MaxOverlayRuns)
-            {
-                // Too many scattered pages to map: copy them in (see MaxOverlayRuns).
-                _overlay.CopyInto(memory);
-                _overlayRuns = 0;
-                _mappedAt = address;
-                _moved = true;
-                return;
-            }
-            _overlay.MapAll(address);
-        }
         _mappedAt = address;
         _moved = false;
+        _showsImage = false;
+        if (_private is not null)
+        {
+            Posix.NoHugePages(address, _length);
+            _private.MapInto(address);
+            return;
+        }
+        // An instance an earlier session left showing this very image cleanly needs no mapping.
+        if (prior.Image is not { } shown || shown != BaseImage)
+        {
+            if (prior.Image is not null) throw new InvalidOperationException("An instance showing another image must be cleared first.");
+            Posix.NoHugePages(address, _length);
+            // A new instance's data segments were written into the initial pages: clear what the base
+            // does not cover (overlay pages mapped next replace their share of it anyway).
+            ulong covered = Image?.BaseLength ?? 0;
+            if (fresh > covered && !prior.Zeroed) memory.Clear(covered, fresh - covered);
+            Image?.MapInto(address);
+        }
+        _showsImage = BaseImage is not null;
+        _overlayRuns = _overlay.Runs;
+        if (_overlayRuns > MaxOverlayRuns)
+        {
+            // Too many scattered pages to map: copy them in (see MaxOverlayRuns).
+            _overlay.CopyInto(memory);
+            _overlayRuns = 0;
+            _moved = true;
+            return;
+        }
+        _overlay.MapAll(address);
     }
 
     public override void AfterCall(LinearMemory memory) { }
@@ -161,16 +171,25 @@ internal sealed class MappedContractMemory : ContractMemory
     public override bool TryRevert(LinearMemory memory)
     {
         if (_moved || memory.Address != _mappedAt || memory.Length != _length) return false;
-        var dirty = new List<ulong>();
-        DirtyPageScanner.Scan(memory.Address, _length / PageSize, dirty);
-        int start = 0;
-        for (int i = 1; i <= dirty.Count; i++)
-        {
-            if (i < dirty.Count && dirty[i] == dirty[i - 1] + 1) continue;
-            Posix.DiscardPrivatePages(memory.Address + (nint)(dirty[start] * PageSize), (ulong)(i - start) * PageSize);
-            start = i;
-        }
+        DiscardWrites(memory);
         return true;
+    }
+
+    public override ImageKey? TryRestoreBaseImage(LinearMemory memory)
+    {
+        if (!_showsImage || _moved || _private is not null || _overlayRuns > 0 || memory.Address != _mappedAt) return null;
+        if (BaseImage is not { } key || memory.Length != key.Length) return null;
+        DiscardWrites(memory);
+        return key;
+    }
+
+    // Drops the instance's private copies of pages: each reads from its file (or as zeros) again.
+    private static void DiscardWrites(LinearMemory memory)
+    {
+        var dirty = new List<ulong>();
+        DirtyPageScanner.Scan(memory.Address, memory.Length / PageSize, dirty);
+        foreach (var (start, count) in PageRuns.Of(dirty))
+            Posix.DiscardPrivatePages(memory.Address + (nint)(start * PageSize), count * PageSize);
     }
 
     public override IEnumerable<(ulong Index, ReadOnlyMemory<byte> Bytes)> ChangedPages()
@@ -211,6 +230,7 @@ internal sealed class MappedContractMemory : ContractMemory
         _overlay.Dispose();
         _overlay = new SessionOverlay(_images.NewSessionFile());
         _overlayRuns = 0;
+        _showsImage = false;
         _changed.Clear();
         _lengthChanged = false;
     }
@@ -233,6 +253,7 @@ internal sealed class MappedContractMemory : ContractMemory
         _private?.Release();
         _private = layer;
         layer.MapInto(memory.Address);
+        _showsImage = false;
         _overlay.Dispose();
         _overlay = new SessionOverlay(_images.NewSessionFile());
         _overlayRuns = 0;

@@ -18,6 +18,19 @@ internal static class PageRuns
         return runs;
     }
 
+    /// <summary>The runs of consecutive indices in <paramref name="ascendingPages"/> (ascending, distinct): first page and length.</summary>
+    public static IEnumerable<(ulong Start, ulong Count)> Of(IReadOnlyList<ulong> ascendingPages)
+    {
+        int i = 0;
+        while (i < ascendingPages.Count)
+        {
+            int j = i + 1;
+            while (j < ascendingPages.Count && ascendingPages[j] == ascendingPages[j - 1] + 1) j++;
+            yield return (ascendingPages[i], (ulong)(j - i));
+            i = j;
+        }
+    }
+
     /// <summary>
     /// The runs of <paramref name="slots"/> (sorted by page) that one mmap call each can map:
     /// consecutive pages stored at consecutive file offsets.

@@ -43,15 +43,15 @@ internal sealed class PlainContractMemory : ContractMemory
 
     public override bool TryRevert(LinearMemory memory) => false;
 
-    public override void LoadInto(LinearMemory memory)
+    public override void LoadInto(LinearMemory memory, PriorContent prior)
     {
         EnsureLoaded();
         ulong current = memory.Length;
         if (current > _length)
-            throw new InvalidOperationException($"A fresh instance has {current} bytes of memory, more than the stored {_length}.");
+            throw new InvalidOperationException($"An instance has {current} bytes of memory, more than the stored {_length}.");
         // Only the initial pages can hold data-segment bytes; grown pages start zeroed, and leaving
         // them untouched keeps a large memory from being committed just to be cleared.
-        memory.Clear(0, current);
+        if (!prior.Zeroed) memory.Clear(0, current);
         if (!memory.Grow((_length - current) / 65536))
             throw new InvalidOperationException($"The instance's memory cannot grow to its stored length of {_length} bytes.");
         foreach (var (index, bytes) in _pages)

@@ -6,7 +6,7 @@ namespace Piecrust.Memory;
 internal static partial class Posix
 {
     public const int ProtRead = 1, ProtWrite = 2;
-    private const int MapPrivate = 0x02, MapFixed = 0x10;
+    private const int MapPrivate = 0x02, MapFixed = 0x10, MapAnonymous = 0x20;
     private const int MadvDontNeed = 4, MadvNoHugePage = 15;
 
     [LibraryImport("libc", SetLastError = true)]
@@ -24,6 +24,18 @@ internal static partial class Posix
         nint result = mmap(address, (nuint)length, ProtRead | ProtWrite, MapPrivate | MapFixed, fd, fileOffset);
         if (result != address)
             throw new InvalidOperationException($"mmap of {length} bytes at 0x{address:x} failed (errno {Marshal.GetLastPInvokeError()}).");
+    }
+
+    /// <summary>
+    /// Replaces whatever is mapped at <c>[address, address + length)</c> with fresh zero pages, read-write,
+    /// in one call: files mapped there are unmapped and populated pages freed.
+    /// </summary>
+    public static void MapZeros(nint address, ulong length)
+    {
+        if (length == 0) return;
+        nint result = mmap(address, (nuint)length, ProtRead | ProtWrite, MapPrivate | MapFixed | MapAnonymous, -1, 0);
+        if (result != address)
+            throw new InvalidOperationException($"mmap of {length} zero bytes at 0x{address:x} failed (errno {Marshal.GetLastPInvokeError()}).");
     }
 
     /// <summary>Drops private copies of pages: they read from their file (or as zeros) again.</summary>

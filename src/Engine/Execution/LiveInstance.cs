@@ -1,0 +1,63 @@
+using Piecrust.Memory;
+using Piecrust.Runtime;
+using Wasmtime;
+
+namespace Piecrust.Execution;
+
+/// <summary>
+/// A Wasmtime instance of one contract's code with what calls need from it looked up once: its
+/// memory, the globals reset before each top-level call and the exports called so far. It outlives
+/// the session that made it: <see cref="WasmRuntime"/> keeps it, memory cleared, for the next session.
+/// </summary>
+internal sealed class LiveInstance
+{
+    private readonly Dictionary<string, Func<int, int>> _functions = new(StringComparer.Ordinal);
+    private readonly Global[] _resetGlobals;
+
+    public LiveInstance(CompiledContract code, Instance instance)
+    {
+        Code = code;
+        Instance = instance;
+        Memory = new LinearMemory(instance.GetMemory("memory") ?? throw new InvalidOperationException("A validated contract has no memory export."));
+        _resetGlobals = code.GlobalResets
+            .Select(r => instance.GetGlobal(r.ExportName) ?? throw new InvalidOperationException($"Injected global export {r.ExportName} is missing."))
+            .ToArray();
+    }
+
+    public CompiledContract Code { get; }
+    public Instance Instance { get; }
+    public LinearMemory Memory { get; }
+
+    /// <summary>Restores every mutable global the code writes to its initial value.</summary>
+    public void ResetGlobals()
+    {
+        for (int i = 0; i < _resetGlobals.Length; i++) _resetGlobals[i].SetValue(Code.GlobalResets[i].InitialValue);
+    }
+
+    public Func<int, int> Function(string name)
+    {
+        if (_functions.TryGetValue(name, out var function)) return function;
+        function = Instance.GetFunction<int, int>(name) ?? throw new InvalidOperationException($"A validated export '{name}' is missing.");
+        _functions[name] = function;
+        return function;
+    }
+
+    /// <summary>
+    /// While idle: the committed image the memory shows, clean (nothing written, nothing else mapped),
+    /// or null when every byte is zero.
+    /// </summary>
+    public ImageKey? Shows { get; set; }
+
+    /// <summary>What a state loaded into this idle instance finds in its memory.</summary>
+    public PriorContent Prior => Shows is { } key ? PriorContent.CleanImage(key) : PriorContent.Zeros;
+
+    /// <summary>
+    /// Makes every byte of the memory zero again, its pages handed back to the kernel and any image
+    /// mappings gone, so nothing of one session reaches the next one to use the instance.
+    /// </summary>
+    public void ClearMemory()
+    {
+        Posix.MapZeros(Memory.Address, Memory.Length);
+        Shows = null;
+    }
+}

@@ -1,0 +1,67 @@
+namespace Piecrust.Execution;
+
+/// <summary>
+/// The runtimes sessions of one VM handed back, ready for new sessions (see <see cref="WasmRuntime"/>).
+/// Holds a few per core: one per session that runs at the same time is all that can be reused.
+/// Thread-safe.
+/// </summary>
+internal sealed class RuntimePool : IDisposable
+{
+    private readonly Stack<WasmRuntime> _idle = new();
+    private readonly Wasmtime.Engine _engine;
+    private readonly ulong _maxMemory;
+    private readonly int _capacity = Math.Max(4, 2 * Environment.ProcessorCount);
+    private bool _disposed;
+    private long _instancesCreated;
+
+    public RuntimePool(Wasmtime.Engine engine, ulong maxMemory)
+    {
+        _engine = engine;
+        _maxMemory = maxMemory;
+    }
+
+    /// <summary>A runtime for <paramref name="session"/>: a returned one when there is one, else a new one.</summary>
+    public WasmRuntime Rent(Session session)
+    {
+        WasmRuntime? runtime = null;
+        lock (_idle)
+        {
+            if (_idle.Count > 0) runtime = _idle.Pop();
+        }
+        runtime ??= new WasmRuntime(this, _engine, _maxMemory);
+        runtime.Session = session;
+        return runtime;
+    }
+
+    /// <summary>Instances the runtimes of this pool created in Wasmtime (rather than reused).</summary>
+    public long InstancesCreated => Interlocked.Read(ref _instancesCreated);
+
+    public void CountInstance() => Interlocked.Increment(ref _instancesCreated);
+
+    /// <summary>Takes a runtime back from a session that ended (it keeps it, or disposes it when full or worn out).</summary>
+    public void Return(WasmRuntime runtime)
+    {
+        runtime.Session = null;
+        if (runtime.Reusable)
+        {
+            lock (_idle)
+            {
+                if (!_disposed && _idle.Count < _capacity)
+                {
+                    _idle.Push(runtime);
+                    return;
+                }
+            }
+        }
+        runtime.Dispose();
+    }
+
+    public void Dispose()
+    {
+        lock (_idle)
+        {
+            _disposed = true;
+            while (_idle.Count > 0) _idle.Pop().Dispose();
+        }
+    }
+}
