@@ -2,7 +2,8 @@ namespace Piecrust.Execution;
 
 /// <summary>
 /// The runtimes sessions of one VM handed back, ready for new sessions (see <see cref="WasmRuntime"/>).
-/// Holds a few per core: one per session that runs at the same time is all that can be reused.
+/// Holds two per core, at least 4 and at most 16: one per session that runs at the same time is all
+/// that can be reused, and each holds up to 64 instances with their mappings.
 /// Thread-safe.
 /// </summary>
 internal sealed class RuntimePool : IDisposable
@@ -10,7 +11,7 @@ internal sealed class RuntimePool : IDisposable
     private readonly Stack<WasmRuntime> _idle = new();
     private readonly Wasmtime.Engine _engine;
     private readonly ulong _maxMemory;
-    private readonly int _capacity = Math.Max(4, 2 * Environment.ProcessorCount);
+    private readonly int _capacity = Math.Clamp(2 * Environment.ProcessorCount, 4, 16);
     private bool _disposed;
     private long _instancesCreated;
 

@@ -24,6 +24,13 @@ internal sealed class MappedContractMemory : ContractMemory
     /// </summary>
     private const int MaxOverlayRuns = 256;
 
+    /// <summary>
+    /// Mappings an image may have for an idle instance to keep showing it after the session (see
+    /// <see cref="TryRestoreBaseImage"/>): idle instances hold their mappings indefinitely, so only
+    /// images that cost a few count against vm.max_map_count.
+    /// </summary>
+    private const int MaxIdleImageRuns = 8;
+
     private readonly ImageCache _images;
     private readonly ImageKey? _baseKey; // the committed image the session starts from (null for a new contract)
     private readonly Func<MemoryImage?> _loadImage;
@@ -179,6 +186,8 @@ internal sealed class MappedContractMemory : ContractMemory
     {
         if (!_showsImage || _moved || _private is not null || _overlayRuns > 0 || memory.Address != _mappedAt) return null;
         if (BaseImage is not { } key || memory.Length != key.Length) return null;
+        // Not loaded: the instance showed the image before this session, so it passed this check then.
+        if (_imageLoaded && _image!.MappingRuns > MaxIdleImageRuns) return null;
         DiscardWrites(memory);
         return key;
     }
