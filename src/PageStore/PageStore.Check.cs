@@ -122,10 +122,13 @@ public sealed partial class PageStore
         {
             var meta = store.Column(StoreColumn.Meta);
             var format = store._db.Get(Encoding.ASCII.GetBytes(FormatKey), meta);
-            if (format is null || Encoding.ASCII.GetString(format) != FormatValue)
+            var sequence = store._db.Get(Encoding.ASCII.GetBytes(SequenceKey), meta);
+            // No marker and nothing ever committed: the process stopped while creating the store,
+            // before it wrote the marker. The next open writes it; nothing is wrong.
+            bool creationInterrupted = format is null && !anyCommit && sequence is null;
+            if (!creationInterrupted && (format is null || Encoding.ASCII.GetString(format) != FormatValue))
                 Problem(StoreProblemKind.BadMetadata, FormatKey, null,
                     $"The store's format marker is {(format is null ? "missing" : $"'{Encoding.ASCII.GetString(format)}'")}; expected '{FormatValue}'.");
-            var sequence = store._db.Get(Encoding.ASCII.GetBytes(SequenceKey), meta);
             if (sequence is not null && sequence.Length != 8)
                 Problem(StoreProblemKind.BadMetadata, SequenceKey, null, $"The commit sequence value is {sequence.Length} bytes; it should be 8.");
             else if (anyCommit && (sequence is null || BinaryPrimitives.ReadUInt64LittleEndian(sequence) <= maxSequence))

@@ -127,6 +127,38 @@ public sealed class FsckTests
     }
 
     [Fact]
+    public void A_store_with_commits_and_no_format_marker_is_reported()
+    {
+        using var state = new CounterState();
+        RawStore.Delete(state.Directory, "meta", "format"u8.ToArray());
+
+        var report = VM.FsckDirectory(state.Directory);
+        var problem = Assert.Single(report.Problems);
+        Assert.Equal(StoreProblemKind.BadMetadata, problem.Kind);
+        Assert.Equal("format", problem.Key);
+        Assert.Throws<CorruptStoreException>(() => VM.Open(state.Directory).Dispose());
+    }
+
+    [Fact]
+    public void A_store_whose_creation_stopped_before_the_format_marker_is_clean_and_opens()
+    {
+        var directory = Storage.StoreFixture.TempDirectory();
+        try
+        {
+            VM.Open(directory).Dispose();
+            RawStore.Delete(directory, "meta", "format"u8.ToArray()); // as if killed between creating the database and writing the marker
+
+            Assert.True(VM.FsckDirectory(directory).IsClean);
+            using (var vm = VM.Open(directory)) Assert.Empty(vm.Commits);
+            Assert.NotNull(RawStore.Get(directory, "meta", "format"u8.ToArray()));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_finalized_root_that_is_not_a_commit_is_reported()
     {
         using var state = new CounterState();
