@@ -123,6 +123,9 @@ public sealed partial class PageStore : IDisposable
     /// </summary>
     private const ulong SmallEntryWriteBufferBytes = 8UL << 20;
 
+    /// <summary>Memory for each memtable's bloom filter, as a fraction of the memtable's size.</summary>
+    private const double MemtableBloomRatio = 0.02;
+
     private static RocksDb OpenDb(string directory, PageStoreOptions options)
     {
         var cache = Cache.CreateLru(options.BlockCacheBytes);
@@ -144,7 +147,12 @@ public sealed partial class PageStore : IDisposable
             // Pages and bytecode are LZ4'd by us, nodes are hashes: RocksDB compression would not pay.
             var cf = new ColumnFamilyOptions()
                 .SetCompression(Compression.No)
-                .SetBlockBasedTableFactory(table);
+                .SetBlockBasedTableFactory(table)
+                .SetMemtablePrefixBloomSizeRatio(MemtableBloomRatio);
+            // Most lookups a commit makes are for keys that are not there (a new node or page, a
+            // count entry an object with one referrer never has): a bloom filter over the memtable's
+            // whole keys answers those without walking its skiplist.
+            Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(cf.Handle, 1);
             if (column is StoreColumn.Refs or StoreColumn.Nodes) cf.SetWriteBufferSize(SmallEntryWriteBufferBytes);
             families.Add(StoreColumns.Name(column), cf);
         }

@@ -94,22 +94,27 @@ internal sealed class WasmRuntime : IDisposable
 
     /// <summary>
     /// Keeps an instance a session is done with for a later one, or counts it dead. Its memory must
-    /// show <paramref name="shows"/> cleanly; without an image it is cleared here.
+    /// show <paramref name="shows"/> cleanly; without an image it is cleared here. A dead instance's
+    /// memory is cleared too: it lives on in the store, but holds no pages or mappings.
     /// </summary>
     public void Release(LiveInstance live, bool reusable, ImageKey? shows)
     {
-        if (reusable)
+        var idle = reusable ? IdleOf(live.Code) : null;
+        bool keep = idle is { Count: < MaxIdlePerCode };
+        if (!keep || shows is null) live.ClearMemory();
+        if (!keep)
         {
-            if (!_idle.TryGetValue(live.Code.Bytecode, out var idle)) _idle[live.Code.Bytecode] = idle = [];
-            if (idle.Count < MaxIdlePerCode)
-            {
-                if (shows is null) live.ClearMemory();
-                live.Shows = shows;
-                idle.Add(live);
-                return;
-            }
+            Dead++;
+            return;
         }
-        Dead++;
+        live.Shows = shows;
+        idle!.Add(live);
+    }
+
+    private List<LiveInstance> IdleOf(CompiledContract code)
+    {
+        if (!_idle.TryGetValue(code.Bytecode, out var idle)) _idle[code.Bytecode] = idle = [];
+        return idle;
     }
 
     public void Dispose() => Store.Dispose();
