@@ -7,8 +7,9 @@ namespace Piecrust.Bench.Engine;
 /// (mapped: flat, ≤ 50 µs)": open a session on a commit, make one call that increments a u64 in one
 /// page, close the session. The memory is dense (every 4 KiB page holds data), so the plain path
 /// reads and copies all of it. The image of the memory root is built once, in warm-up (a node builds
-/// it once per process and memory root). Baseline: Wasmtime itself instantiating the module with a
-/// fresh memory of the same size and making the same call.
+/// it once per process and memory root), and after warm-up each session takes over the instance the
+/// previous one left (as a node's back-to-back sessions do). Baseline: Wasmtime itself instantiating
+/// the module with a fresh memory of the same size and making the same call.
 /// </summary>
 [MemoryDiagnoser]
 [BenchmarkCategory(EngineCategories.Engine, EngineCategories.FirstCall)]
