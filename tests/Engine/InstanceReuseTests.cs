@@ -166,6 +166,55 @@ public sealed class InstanceReuseTests
     }
 
     [Fact]
+    public void New_and_reused_instances_give_the_same_results_gas_events_and_root()
+    {
+        var directory = Storage.StoreFixture.TempDirectory();
+        try
+        {
+            Hash root;
+            ContractId counter, center;
+            using (var vm = TestVM.Open(directory))
+            using (var session = vm.Session())
+            {
+                counter = Contracts.Deploy(session, "counter");
+                center = Contracts.Deploy(session, "callcenter");
+                root = session.Commit();
+            }
+            // A session of inter-contract calls, a nested failure, a top-level panic and events.
+            List<string> Run(VM vm)
+            {
+                var seen = new List<string>();
+                using var session = vm.Session(new SessionData { Base = root });
+                void Record(CallReceipt r) => seen.Add($"{Convert.ToHexString(r.Data)} gas {r.GasSpent} events {string.Join(",", r.Events.Select(e => e.Topic + ":" + Convert.ToHexString(e.Data)))}");
+                Record(session.Call(center, "increment_counter", counter.ToArray(), Contracts.Gas));
+                Record(session.Call(center, "query_counter", counter.ToArray(), Contracts.Gas));
+                Record(session.Call(center, "delegate_query_with_event", SessionFixture.Request(counter, "read_value"), Contracts.Gas));
+                Record(session.Call(center, "delegate_query_with_event", SessionFixture.Request(counter, "increment_fallible", [1]), Contracts.Gas));
+                var panic = Assert.ThrowsAny<CallFailedException>(() => session.Call(center, "panik", [], Contracts.Gas));
+                seen.Add($"panic gas {panic.GasSpent}");
+                Record(session.Call(counter, "read_value", [], Contracts.Gas));
+                seen.Add(session.Root.ToString());
+                return seen;
+            }
+            using (var vm = TestVM.Open(directory))
+            {
+                long before = vm.InstancesCreated;
+                var fresh = Run(vm);
+                Assert.Equal(2, vm.InstancesCreated - before); // the first session of a VM instantiates
+                var reused = Run(vm);
+                var reusedAgain = Run(vm);
+                Assert.Equal(2, vm.InstancesCreated - before); // the later ones take its instances over
+                Assert.Equal(fresh, reused);
+                Assert.Equal(fresh, reusedAgain);
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Sessions_open_at_the_same_time_get_instances_of_their_own()
     {
         using var vm = TestVM.Ephemeral();
