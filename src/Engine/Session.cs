@@ -101,6 +101,8 @@ public sealed partial class Session : IDisposable
     public void Dispose()
     {
         if (_disposed) return;
+        // From a host query, say: the running call's instances and store must outlive it.
+        if (_call is not null) throw new InvalidOperationException("A session cannot be disposed while one of its calls runs.");
         _disposed = true;
         // The runtime goes back to the VM for the next session, its instances' memories cleared;
         // one that cannot be cleared goes with its store.

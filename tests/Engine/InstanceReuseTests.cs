@@ -215,6 +215,21 @@ public sealed class InstanceReuseTests
     }
 
     [Fact]
+    public void Disposing_a_session_from_inside_its_running_call_is_refused()
+    {
+        using var f = new SessionFixture();
+        var feeder = f.Deploy("feeder");
+        var root = f.Session.Root;
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            f.Session.FeederCall(feeder, "feed_num", Contracts.Le(3u), Contracts.Gas, _ => f.Session.Dispose()));
+        Assert.Contains("while one of its calls runs", error.Message);
+        Assert.Equal(root, f.Session.Root); // the call was undone and the session still works
+        var items = new List<byte[]>();
+        f.Session.FeederCall(feeder, "feed_num", Contracts.Le(3u), Contracts.Gas, item => items.Add(item.ToArray()));
+        Assert.Equal(3, items.Count);
+    }
+
+    [Fact]
     public void Sessions_open_at_the_same_time_get_instances_of_their_own()
     {
         using var vm = TestVM.Ephemeral();
