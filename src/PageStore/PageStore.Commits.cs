@@ -109,7 +109,7 @@ public sealed partial class PageStore
 
             _nextSequence++;
             _commits[root] = record;
-            LastWrite = new WriteStatistics(transaction.ObjectsWritten, 0, transaction.BytesWritten);
+            LastWrite = new WriteStatistics(transaction.ObjectsWritten, 0, transaction.BytesWritten, transaction.ExistenceLookups);
             return new CommitInfo(root, parent, record.Sequence);
         }
     }
@@ -387,4 +387,5 @@ public sealed partial class PageStore
 /// <param name="ObjectsWritten">Pages, nodes and bytecode newly written.</param>
 /// <param name="ObjectsRemoved">Pages, nodes and bytecode reclaimed.</param>
 /// <param name="BytesWritten">Bytes of keys and values added to the store (objects and counts).</param>
-public readonly record struct WriteStatistics(int ObjectsWritten, int ObjectsRemoved, long BytesWritten);
+/// <param name="ExistenceLookups">Staged objects a commit had to look up in the store to learn whether they were already there (the rest were inferred absent).</param>
+public readonly record struct WriteStatistics(int ObjectsWritten, int ObjectsRemoved, long BytesWritten, int ExistenceLookups = 0);

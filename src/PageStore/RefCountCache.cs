@@ -6,7 +6,7 @@ namespace Piecrust.Storage;
 /// incremented commit after commit, and the nodes one commit writes are the next one's siblings.
 /// Never stale: every count changes under the store's write lock, and the cache learns a changed
 /// count only once the batch holding it is written (<see cref="RefTransaction.Applied"/>).
-/// Bounded crudely: cleared when full, like the index's node cache.
+/// Bounded crudely: cleared when full.
 /// Used under the store's write lock only.
 /// </summary>
 internal sealed class RefCountCache

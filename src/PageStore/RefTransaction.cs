@@ -19,7 +19,14 @@ internal sealed class RefTransaction
     private readonly Dictionary<ObjectRef, ulong> _counts = new();
     private readonly Dictionary<ObjectRef, ulong> _before = new(); // counts as stored when first touched
     private readonly List<ObjectRef> _children = new();
-    private byte[] _encoded = [];
+    private readonly Dictionary<ObjectRef, bool> _absent = new(); // staged objects known stored or not
+    private readonly List<ObjectRef> _probed = new();
+    // New objects' stored bytes, gathered in one buffer and put into the batch in key order (Flush):
+    // a memtable insert then starts from where the previous one ended (RocksDB keeps the last
+    // insert's position in each skiplist), instead of searching from the top for every random key.
+    private readonly List<(ObjectRef Reference, int Offset, int Length)> _writes = new();
+    private byte[] _written = new byte[1 << 12];
+    private int _writtenLength;
 
     public RefTransaction(PageStore store, WriteBatch batch, StagedObjects? staged)
     {
@@ -37,6 +44,9 @@ internal sealed class RefTransaction
     /// <summary>Bytes of keys and values added by this transaction.</summary>
     public long BytesWritten { get; private set; }
 
+    /// <summary>Staged objects looked up in the store to learn whether they are stored.</summary>
+    public int ExistenceLookups { get; private set; }
+
     /// <summary>Adds one reference to <paramref name="root"/>; an object gaining its first reference is written, and references its children in turn.</summary>
     public void Increment(ObjectRef root)
     {
@@ -52,12 +62,9 @@ internal sealed class RefTransaction
 
             if (_staged is null || !_staged.TryGet(reference, out var value))
                 throw new CorruptStoreException($"Cannot commit: {reference} is referenced but neither stored nor staged.");
-            reference.Key.CopyTo(key);
-            // The batch copies what it is given: nodes go in as staged, pages and bytecode through one scratch buffer.
-            var stored = reference.Kind == ObjectKind.Node ? value.Span : Encode(value.Span);
-            _batch.Put(key, stored, _store.Column(StoreColumns.ColumnOf(reference.Kind)));
+            int length = AddWrite(reference, value.Span);
             ObjectsWritten++;
-            BytesWritten += Hash.Size + stored.Length;
+            BytesWritten += Hash.Size + length;
 
             if (reference.Kind == ObjectKind.Node) PushChildren(value.Span, pending);
         }
@@ -100,11 +107,22 @@ internal sealed class RefTransaction
     /// </summary>
     public void Flush()
     {
+        Span<byte> objectKey = stackalloc byte[Hash.Size];
+        _writes.Sort((a, b) => a.Reference.Kind != b.Reference.Kind ? a.Reference.Kind.CompareTo(b.Reference.Kind) : a.Reference.Key.CompareTo(b.Reference.Key));
+        foreach (var (reference, offset, length) in _writes)
+        {
+            reference.Key.CopyTo(objectKey);
+            _batch.Put(objectKey, _written.AsSpan(offset, length), _store.Column(StoreColumns.ColumnOf(reference.Kind)));
+        }
+
         var refs = _store.Column(StoreColumn.Refs);
         Span<byte> key = stackalloc byte[1 + Hash.Size];
         Span<byte> value = stackalloc byte[8];
-        foreach (var (reference, count) in _counts)
+        var changed = _counts.Where(c => c.Value != _before[c.Key]).Select(c => c.Key).ToList();
+        changed.Sort((a, b) => a.Kind != b.Kind ? a.Kind.CompareTo(b.Kind) : a.Key.CompareTo(b.Key));
+        foreach (var reference in changed)
         {
+            ulong count = _counts[reference];
             ulong before = _before[reference];
             if (count == before) continue;
             PageStore.RefKey(reference, key);
@@ -143,17 +161,56 @@ internal sealed class RefTransaction
         if (_counts.TryGetValue(reference, out ulong count)) return count;
         if (!_store.RefCounts.TryGet(reference, out count))
         {
-            count = _store.RefCount(reference);
+            count = _staged is not null && _staged.TryGet(reference, out var value)
+                ? IsAbsent(reference, value) ? 0 : _store.StoredCount(reference) ?? 1
+                : _store.RefCount(reference);
             _store.RefCounts.Set(reference, count); // what the store holds now, so safe to cache before the write
         }
         _before[reference] = count;
         return count;
     }
 
-    private ReadOnlySpan<byte> Encode(ReadOnlySpan<byte> data)
+    // Whether a staged object is absent from the store. A stored node's children are always stored
+    // (a commit writes all its root reaches that the store lacks, and an object is reclaimed only
+    // once nothing references it; fsck checks it), so a node with an absent staged child is absent
+    // too: only the bottom of each new path — a page, or a node whose children all exist — costs a
+    // lookup. One new page: 1 lookup instead of 21.
+    private bool IsAbsent(ObjectRef reference, ReadOnlyMemory<byte> value)
     {
-        int max = BlobCodec.MaxEncodedLength(data.Length);
-        if (_encoded.Length < max) _encoded = new byte[max];
-        return _encoded.AsSpan(0, BlobCodec.Encode(data, _encoded));
+        if (_absent.TryGetValue(reference, out bool absent)) return absent;
+        if (reference.Kind == ObjectKind.Node)
+        {
+            int first = _probed.Count; // this call's children sit above its callers' in the shared list
+            _store.Layout.AddChildren(value.Span, _probed);
+            for (int i = first; i < _probed.Count && !absent; i++)
+                absent = _staged!.TryGet(_probed[i], out var child) && IsAbsent(_probed[i], child);
+            _probed.RemoveRange(first, _probed.Count - first);
+        }
+        if (!absent)
+        {
+            ExistenceLookups++;
+            absent = !_store.Contains(reference);
+        }
+        _absent[reference] = absent;
+        return absent;
+    }
+
+    // Appends the object's stored form (nodes as they are, pages and bytecode encoded) to the buffer.
+    private int AddWrite(ObjectRef reference, ReadOnlySpan<byte> data)
+    {
+        int max = reference.Kind == ObjectKind.Node ? data.Length : BlobCodec.MaxEncodedLength(data.Length);
+        if (_written.Length - _writtenLength < max)
+            Array.Resize(ref _written, Math.Max(_written.Length * 2, _writtenLength + max));
+        var destination = _written.AsSpan(_writtenLength, max);
+        int length = reference.Kind == ObjectKind.Node ? Copy(data, destination) : BlobCodec.Encode(data, destination);
+        _writes.Add((reference, _writtenLength, length));
+        _writtenLength += length;
+        return length;
+    }
+
+    private static int Copy(ReadOnlySpan<byte> data, Span<byte> destination)
+    {
+        data.CopyTo(destination);
+        return data.Length;
     }
 }

@@ -78,6 +78,7 @@ public sealed class MerkleIndexTests
 
         Assert.Equal(PageTree.Height32 + 1, store.LastWrite.ObjectsWritten); // the path's nodes and the page itself
         Assert.Equal(PageTree.Height32 + 1, staged.Count);
+        Assert.Equal(1, store.LastWrite.ExistenceLookups); // the page; its absence implies the new path's
     }
 
     [Fact]
