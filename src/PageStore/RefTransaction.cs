@@ -52,7 +52,6 @@ internal sealed class RefTransaction
     {
         var pending = new Stack<ObjectRef>();
         pending.Push(root);
-        Span<byte> key = stackalloc byte[Hash.Size];
         while (pending.Count > 0)
         {
             var reference = pending.Pop();
@@ -101,14 +100,15 @@ internal sealed class RefTransaction
     }
 
     /// <summary>
-    /// Writes the changed counts into the batch. Only counts of 2 or more are stored (a stored object
-    /// without an entry counts 1, see <see cref="PageStore.RefCount"/>), so an entry is put when a
-    /// count reaches 2 or more and deleted when it falls below 2 — never written for a count of 1.
+    /// Puts the new objects and the changed counts into the batch, each column in key order. Only
+    /// counts of 2 or more are stored (a stored object without an entry counts 1, see
+    /// <see cref="PageStore.RefCount"/>), so an entry is put when a count reaches 2 or more and
+    /// deleted when it falls below 2 — never written for a count of 1.
     /// </summary>
     public void Flush()
     {
         Span<byte> objectKey = stackalloc byte[Hash.Size];
-        _writes.Sort((a, b) => a.Reference.Kind != b.Reference.Kind ? a.Reference.Kind.CompareTo(b.Reference.Kind) : a.Reference.Key.CompareTo(b.Reference.Key));
+        _writes.Sort((a, b) => InKeyOrder(a.Reference, b.Reference));
         foreach (var (reference, offset, length) in _writes)
         {
             reference.Key.CopyTo(objectKey);
@@ -119,12 +119,11 @@ internal sealed class RefTransaction
         Span<byte> key = stackalloc byte[1 + Hash.Size];
         Span<byte> value = stackalloc byte[8];
         var changed = _counts.Where(c => c.Value != _before[c.Key]).Select(c => c.Key).ToList();
-        changed.Sort((a, b) => a.Kind != b.Kind ? a.Kind.CompareTo(b.Kind) : a.Key.CompareTo(b.Key));
+        changed.Sort(InKeyOrder);
         foreach (var reference in changed)
         {
             ulong count = _counts[reference];
             ulong before = _before[reference];
-            if (count == before) continue;
             PageStore.RefKey(reference, key);
             if (count >= 2)
             {
@@ -207,6 +206,9 @@ internal sealed class RefTransaction
         _writtenLength += length;
         return length;
     }
+
+    // The order of each column's keys (a count key is the kind byte, then the object key).
+    private static int InKeyOrder(ObjectRef a, ObjectRef b) => a.Kind != b.Kind ? a.Kind.CompareTo(b.Kind) : a.Key.CompareTo(b.Key);
 
     private static int Copy(ReadOnlySpan<byte> data, Span<byte> destination)
     {
