@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Piecrust.Storage;
 
 namespace Piecrust.Merkle;
@@ -42,12 +41,7 @@ public sealed partial class MerkleIndex
     /// </summary>
     public void RememberCommitted(StagedObjects staged)
     {
-        foreach (var (key, bytes) in staged.Nodes)
-        {
-            // The index stages each node as its own array, never changed after: no copy needed.
-            var whole = MemoryMarshal.TryGetArray(bytes, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length;
-            _nodes.Add(key, whole ? segment.Array! : bytes.ToArray());
-        }
+        foreach (var (key, bytes) in staged.Nodes) _nodes.Add(key, bytes.ToArray());
     }
 
     private ReadOnlyMemory<byte> Node(Hash key, StagedObjects? staged) => _nodes.Read(key, staged);
