@@ -118,12 +118,11 @@ internal sealed class RefTransaction
         var refs = _store.Column(StoreColumn.Refs);
         Span<byte> key = stackalloc byte[1 + Hash.Size];
         Span<byte> value = stackalloc byte[8];
-        var changed = _counts.Where(c => c.Value != _before[c.Key]).Select(c => c.Key).ToList();
-        changed.Sort(InKeyOrder);
-        foreach (var reference in changed)
+        var changed = _counts.Select(c => (Reference: c.Key, Count: c.Value, Before: _before[c.Key]))
+            .Where(c => c.Count != c.Before).ToList();
+        changed.Sort((a, b) => InKeyOrder(a.Reference, b.Reference));
+        foreach (var (reference, count, before) in changed)
         {
-            ulong count = _counts[reference];
-            ulong before = _before[reference];
             PageStore.RefKey(reference, key);
             if (count >= 2)
             {
