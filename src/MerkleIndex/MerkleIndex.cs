@@ -41,7 +41,7 @@ public sealed partial class MerkleIndex
     /// </summary>
     public void RememberCommitted(StagedObjects staged)
     {
-        foreach (var (key, bytes) in staged.Nodes) _nodes.Add(key, bytes.ToArray());
+        foreach (var (key, bytes) in staged.Nodes) _nodes.Add(key, bytes.Span);
     }
 
     private ReadOnlyMemory<byte> Node(Hash key, StagedObjects? staged) => _nodes.Read(key, staged);

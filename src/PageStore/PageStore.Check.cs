@@ -126,7 +126,7 @@ public sealed partial class PageStore
             // No marker and nothing ever committed: the process stopped while creating the store,
             // before it wrote the marker. The next open writes it; nothing is wrong.
             bool creationInterrupted = format is null && !anyCommit && sequence is null;
-            if (!creationInterrupted && (format is null || Encoding.ASCII.GetString(format) != FormatValue))
+            if (!creationInterrupted && (format is null || Encoding.ASCII.GetString(format) is not (FormatValue or PreviousFormatValue)))
                 Problem(StoreProblemKind.BadMetadata, FormatKey, null,
                     $"The store's format marker is {(format is null ? "missing" : $"'{Encoding.ASCII.GetString(format)}'")}; expected '{FormatValue}'.");
             if (sequence is not null && sequence.Length != 8)
@@ -226,6 +226,7 @@ public sealed partial class PageStore
 
         private void CompareCounts()
         {
+            var pending = PendingIncrements();
             var seen = new HashSet<ObjectRef>();
             long total = _expected.Count;
             using (var iterator = store._db.NewIterator(store.Column(StoreColumn.Refs)))
@@ -245,20 +246,48 @@ public sealed partial class PageStore
                     var reference = new ObjectRef((ObjectKind)key[0], Hash.FromBytes(key[1..]));
                     seen.Add(reference);
                     ulong stored = BinaryPrimitives.ReadUInt64LittleEndian(value);
-                    ulong expected = _expected.GetValueOrDefault(reference);
-                    if (stored != expected)
-                        Problem(StoreProblemKind.WrongReferenceCount, reference,
-                            $"The reference count of {reference} is {stored}, but {expected} {(expected == 1 ? "reference reaches" : "references reach")} it.");
+                    CompareCount(reference, stored, pending, $"is {stored}");
                 }
             }
             // Every reachable object's count was compared, explicitly stored or not.
             _refs += _expected.Keys.Count(reference => !seen.Contains(reference));
             // Objects with a single referrer have no entry: their count is 1 by being stored.
-            foreach (var (reference, expected) in _expected)
-                if (!seen.Contains(reference) && expected != 1)
-                    Problem(StoreProblemKind.WrongReferenceCount, reference,
-                        $"{reference} has no reference count entry (which means 1), but {expected} references reach it.");
+            foreach (var reference in _expected.Keys)
+                if (!seen.Contains(reference)) CompareCount(reference, 1, pending, "has no entry (which means 1)");
+            // Journaled increments of objects that neither have an entry nor are reachable.
+            foreach (var reference in pending.Keys)
+                if (!seen.Contains(reference) && !_expected.ContainsKey(reference))
+                    CompareCount(reference, _stored.Contains(reference) ? 1UL : 0, pending, _stored.Contains(reference) ? "has no entry (which means 1)" : "is not stored (0)");
             Report("comparing reference counts", _refs, total);
+        }
+
+        // A count is its stored value plus the increments commits journaled for it.
+        private void CompareCount(ObjectRef reference, ulong stored, Dictionary<ObjectRef, ulong> pending, string storedText)
+        {
+            ulong journaled = pending.GetValueOrDefault(reference);
+            ulong expected = _expected.GetValueOrDefault(reference);
+            if (stored + journaled == expected) return;
+            string count = journaled == 0 ? storedText : $"{storedText} with {journaled} pending {(journaled == 1 ? "increment" : "increments")}";
+            Problem(StoreProblemKind.WrongReferenceCount, reference,
+                $"The reference count of {reference} {count}, but {expected} {(expected == 1 ? "reference reaches" : "references reach")} it.");
+        }
+
+        private Dictionary<ObjectRef, ulong> PendingIncrements()
+        {
+            var pending = new Dictionary<ObjectRef, ulong>();
+            var references = new List<ObjectRef>();
+            foreach (var (key, value) in store.JournalEntries())
+            {
+                references.Clear();
+                if (!CountJournal.TryDecode(key, value, references))
+                {
+                    Problem(StoreProblemKind.MalformedReferenceCount, Convert.ToHexStringLower(key), null,
+                        $"A pending reference-count entry is malformed (key 0x{Convert.ToHexStringLower(key)}, {value.Length}-byte value); its increments are ignored.");
+                    continue;
+                }
+                foreach (var reference in references) pending[reference] = pending.GetValueOrDefault(reference) + 1;
+            }
+            return pending;
         }
 
         private void FindLeaks()

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Text;
 using RocksDbSharp;
 
@@ -93,9 +94,11 @@ public sealed partial class PageStore
                 return new CommitInfo(root, existing.Parent, existing.Sequence);
             }
 
+            if (_pendingIncrements >= _pendingCountLimit) ApplyPendingIncrements();
             using var batch = new WriteBatch();
-            var transaction = new RefTransaction(this, batch, staged);
+            using var transaction = new RefTransaction(this, batch, staged);
             if (rootNode is { } node) transaction.Increment(node);
+            transaction.Journal(_nextSequence);
             transaction.Flush();
 
             var record = new CommitRecord(_nextSequence, parent, rootNode is not null, PendingDelete: false);
@@ -132,7 +135,7 @@ public sealed partial class PageStore
         {
             foreach (var root in roots) RequireLive(root);
             using var batch = new WriteBatch();
-            var transaction = new RefTransaction(this, batch, staged: null);
+            using var transaction = new RefTransaction(this, batch, staged: null);
             var updates = Delete(roots.ToHashSet(), batch, transaction);
             transaction.Flush();
             FaultPoint(StoreFault.BeforeReclaimWrite);
@@ -155,7 +158,7 @@ public sealed partial class PageStore
         {
             RequireLive(root);
             using var batch = new WriteBatch();
-            var transaction = new RefTransaction(this, batch, staged: null);
+            using var transaction = new RefTransaction(this, batch, staged: null);
             var doomed = pruneOthers
                 ? _commits.Where(c => !c.Value.PendingDelete && !IsDescendantOrSelf(c.Key, root)).Select(c => c.Key).ToHashSet()
                 : [];
@@ -283,7 +286,7 @@ public sealed partial class PageStore
     private void Reclaim(Hash root, CommitRecord record)
     {
         using var batch = new WriteBatch();
-        var transaction = new RefTransaction(this, batch, staged: null);
+        using var transaction = new RefTransaction(this, batch, staged: null);
         if (record.HasRootNode) transaction.Decrement(ObjectRef.Node(root));
         transaction.Flush();
         batch.Delete(root.ToArray(), Column(StoreColumn.Commits));
@@ -306,6 +309,34 @@ public sealed partial class PageStore
     {
         Write(batch);
         transaction.Applied();
+        _pendingIncrements += transaction.JournaledIncrements - transaction.FoldedIncrements;
+    }
+
+    /// <summary>The transactions' working collections: the store's own when free (transactions run one at a time under the write lock), else new ones.</summary>
+    internal RefScratch TakeScratch()
+    {
+        Debug.Assert(Monitor.IsEntered(_writeLock), "Transactions run under the write lock only.");
+        var scratch = _scratch.InUse ? new RefScratch() : _scratch;
+        scratch.Reset();
+        scratch.InUse = true;
+        return scratch;
+    }
+
+    internal void ReturnScratch(RefScratch scratch) => scratch.InUse = false;
+
+    // Applies the journaled count increments in a batch of their own (when they exceed the limit).
+    private void ApplyPendingIncrements()
+    {
+        using var batch = new WriteBatch();
+        using var transaction = new RefTransaction(this, batch, staged: null);
+        transaction.FoldJournal();
+        transaction.Flush();
+        Write(batch, transaction);
+    }
+
+    private void LoadPendingIncrements()
+    {
+        foreach (var (_, value) in JournalEntries()) _pendingIncrements += value.Length / CountJournal.EntrySize;
     }
 
     private void Write(WriteBatch batch)
@@ -329,6 +360,10 @@ public sealed partial class PageStore
             if (_db.Get(Encoding.ASCII.GetBytes(SequenceKey), meta) is not null)
                 throw new CorruptStoreException($"The store at '{Directory}' has commits but no format marker.");
             _db.Put(FormatKey, FormatValue, meta);
+        }
+        else if (format == PreviousFormatValue)
+        {
+            _db.Put(FormatKey, FormatValue, meta); // its journal is empty: it is already a valid store of this format
         }
         else if (format != FormatValue)
         {

@@ -14,11 +14,12 @@ public sealed partial class PageStore
     public StoreStatistics GetStatistics()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        long commits, pending;
+        long commits, pending, increments;
         lock (_writeLock)
         {
             commits = _commits.Count(c => !c.Value.PendingDelete);
             pending = _commits.Count - commits;
+            increments = _pendingIncrements;
         }
         var (pages, pageBytes) = CountColumn(StoreColumn.Pages, null);
         var (nodes, nodeBytes) = CountColumn(StoreColumn.Nodes, null);
@@ -27,14 +28,15 @@ public sealed partial class PageStore
         var (modules, moduleBytes) = CountColumn(StoreColumn.Modules, null);
         var (refs, _) = CountColumn(StoreColumn.Refs, null);
         return new StoreStatistics(commits, pending, pages, pageBytes, nodes, nodeBytes, bytecodes, bytecodeBytes, decoded,
-            modules, moduleBytes, refs, DiskBytes());
+            modules, moduleBytes, refs, DiskBytes(), increments);
     }
 
     /// <summary>
     /// Garbage collection. With exact reference counts nothing reachable is ever garbage, so this
     /// removes only what the counts do not cover: deleted commits whose reclamation was deferred by a
-    /// lease that has since ended, and cached compiled modules whose bytecode is no longer stored;
-    /// then it compacts every RocksDB column family so deleted values leave the disk.
+    /// lease that has since ended, and cached compiled modules whose bytecode is no longer stored.
+    /// It applies the count increments commits journaled (<see cref="PageStoreOptions.PendingCountLimit"/>),
+    /// then compacts every RocksDB column family so deleted values leave the disk.
     /// Objects that <see cref="Check"/> reports as leaked are left alone: a leak is a symptom (of a
     /// corrupt node, say) to investigate, not something to delete blindly.
     /// </summary>
@@ -54,6 +56,9 @@ public sealed partial class PageStore
                 objects += LastWrite.ObjectsRemoved;
                 progress?.Report(new MaintenanceProgress("reclaiming deleted commits", ++reclaimed, doomed.Length));
             }
+
+            progress?.Report(new MaintenanceProgress("applying journaled reference counts", 0, 0));
+            if (_pendingIncrements > 0) ApplyPendingIncrements();
 
             progress?.Report(new MaintenanceProgress("removing orphan compiled modules", 0, 0));
             using var batch = new WriteBatch();

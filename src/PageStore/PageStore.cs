@@ -25,7 +25,9 @@ public sealed partial class PageStore : IDisposable
     public const int PageSize = 4096;
 
     private const string FormatKey = "format";
-    private const string FormatValue = "piecrust-store/2";
+    private const string FormatValue = "piecrust-store/3";
+    // The format before counts were journaled: the same but for an empty journal, so it opens as is.
+    private const string PreviousFormatValue = "piecrust-store/2";
     private const string SequenceKey = "sequence";
     private const string FinalizedKey = "finalized";
 
@@ -40,13 +42,18 @@ public sealed partial class PageStore : IDisposable
     private readonly Dictionary<Hash, CommitRecord> _commits = new();
     private readonly Dictionary<Hash, int> _leases = new();
     private readonly RefCountCache _refCounts = new();
+    private readonly RefScratch _scratch = new();
+    private readonly int _pendingCountLimit;
+    private long _pendingIncrements; // journaled count increments not yet applied (CountJournal)
     private ulong _nextSequence;
     private Hash? _finalized;
     private bool _disposed;
 
-    private PageStore(RocksDb db, string directory, INodeLayout layout, bool durable, bool ephemeral)
+    private PageStore(RocksDb db, string directory, INodeLayout layout, PageStoreOptions options, bool ephemeral)
     {
         _db = db;
+        _pendingCountLimit = options.PendingCountLimit;
+        bool durable = options.Durable;
         Directory = directory;
         Layout = layout;
         _ephemeral = ephemeral;
@@ -55,6 +62,7 @@ public sealed partial class PageStore : IDisposable
         _columns = StoreColumns.All.Select(c => db.GetColumnFamily(StoreColumns.Name(c))).ToArray();
         LoadMeta();
         LoadCommits();
+        LoadPendingIncrements();
         CheckSequence();
         ReclaimPendingDeletes();
     }
@@ -75,6 +83,7 @@ public sealed partial class PageStore : IDisposable
     public static PageStore Open(string directory, INodeLayout layout, PageStoreOptions? options = null)
     {
         options ??= new PageStoreOptions();
+        Validate(options);
         directory = Path.GetFullPath(directory);
         if (!System.IO.Directory.Exists(directory))
         {
@@ -85,7 +94,7 @@ public sealed partial class PageStore : IDisposable
         var db = OpenDb(directory, options);
         try
         {
-            return new PageStore(db, directory, layout, options.Durable, ephemeral: false);
+            return new PageStore(db, directory, layout, options, ephemeral: false);
         }
         catch
         {
@@ -98,13 +107,14 @@ public sealed partial class PageStore : IDisposable
     public static PageStore Ephemeral(INodeLayout layout, PageStoreOptions? options = null)
     {
         options = (options ?? new PageStoreOptions()) with { Durable = false, CreateIfMissing = true };
+        Validate(options);
         string directory = Path.Combine(Path.GetTempPath(), "piecrust-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
         RocksDb? db = null;
         try
         {
             db = OpenDb(directory, options);
-            return new PageStore(db, directory, layout, durable: false, ephemeral: true);
+            return new PageStore(db, directory, layout, options, ephemeral: true);
         }
         catch
         {
@@ -112,6 +122,12 @@ public sealed partial class PageStore : IDisposable
             System.IO.Directory.Delete(directory, recursive: true);
             throw;
         }
+    }
+
+    private static void Validate(PageStoreOptions options)
+    {
+        if (options.PendingCountLimit < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.PendingCountLimit, "PageStoreOptions.PendingCountLimit must be at least 1.");
     }
 
     /// <summary>
@@ -253,12 +269,40 @@ public sealed partial class PageStore : IDisposable
     /// <remarks>
     /// Stored form: an object with a single referrer — most objects, and every object a commit
     /// creates — has no count entry (a stored object without one counts 1); only counts of 2 and more
-    /// are written. That halves the entries a commit writes.
+    /// are written. The references a commit adds to objects already stored are journaled until the
+    /// next deletion applies them (<see cref="PageStoreOptions.PendingCountLimit"/>), so this reads the
+    /// journal too: it costs a pass over at most that many increments.
     /// </remarks>
     public ulong RefCount(ObjectRef reference)
     {
+        ulong count = AppliedCount(reference);
+        if (count == 0) return 0;
+        var references = new List<ObjectRef>();
+        foreach (var (key, value) in JournalEntries())
+        {
+            references.Clear();
+            if (!CountJournal.TryDecode(key, value, references))
+                throw new CorruptStoreException($"A pending reference-count entry (key 0x{Convert.ToHexStringLower(key)}) is malformed (run fsck).");
+            foreach (var pending in references)
+                if (pending == reference) count++;
+        }
+        return count;
+    }
+
+    /// <summary>The object's count without its journaled increments: 0 when it is not stored, else its entry or 1.</summary>
+    internal ulong AppliedCount(ObjectRef reference)
+    {
         if (!Contains(reference) || reference.Kind == ObjectKind.Page && reference.Key == ZeroPageKey) return 0;
         return StoredCount(reference) ?? 1;
+    }
+
+    /// <summary>The journal of pending count increments, in commit order (keys and values copied).</summary>
+    internal IEnumerable<(byte[] Key, byte[] Value)> JournalEntries()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var iterator = _db.NewIterator(Column(StoreColumn.Increments));
+        for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
+            yield return (iterator.Key(), iterator.Value());
     }
 
     /// <summary>The explicit count entry of an object (only counts of 2 or more have one), or null.</summary>

@@ -14,4 +14,12 @@ public sealed record PageStoreOptions
 
     /// <summary>Size of the RocksDB block cache shared by all column families, in bytes.</summary>
     public ulong BlockCacheBytes { get; init; } = 64UL << 20;
+
+    /// <summary>
+    /// How many reference-count increments commits may leave journaled, not yet applied to the
+    /// counts, before the next commit applies them first (default 65,536: about 2 MiB of journal).
+    /// Commits journal the references they add to objects already stored instead of rewriting those
+    /// objects' counts; a deletion applies the journal in its own batch. Must be at least 1.
+    /// </summary>
+    public int PendingCountLimit { get; init; } = 1 << 16;
 }

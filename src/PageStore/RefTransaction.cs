@@ -8,24 +8,31 @@ namespace Piecrust.Storage;
 /// Why reference counts rather than mark-and-sweep: every commit shares almost all of its nodes
 /// with its parent, so a sweep would cost O(total state) per deletion, while counts cost
 /// O(objects created or freed). Counts live in their own column family and change only inside the
-/// same atomic batch as the objects they count, so they are exact after any crash.
+/// same atomic batch as the objects they count, so they are exact after any crash. A commit writes
+/// the objects it creates (count 1, no entry) and journals the references it adds to objects
+/// already stored (<see cref="CountJournal"/>): it reads and writes no count. A deletion applies
+/// the journal first, in the same batch, so it decrements exact counts.
 /// Used under the store's write lock only.
 /// </summary>
-internal sealed class RefTransaction
+internal sealed class RefTransaction : IDisposable
 {
     private readonly PageStore _store;
     private readonly WriteBatch _batch;
     private readonly StagedObjects? _staged;
-    private readonly Dictionary<ObjectRef, ulong> _counts = new();
-    private readonly Dictionary<ObjectRef, ulong> _before = new(); // counts as stored when first touched
-    private readonly List<ObjectRef> _children = new();
-    private readonly Dictionary<ObjectRef, bool> _absent = new(); // staged objects known stored or not
-    private readonly List<ObjectRef> _probed = new();
+    private readonly Dictionary<ObjectRef, ulong> _counts;
+    private readonly Dictionary<ObjectRef, ulong> _before; // counts as stored when first touched
+    private readonly List<ObjectRef> _children;
+    private readonly Dictionary<ObjectRef, bool> _absent; // staged objects known stored or not
+    private readonly List<ObjectRef> _probed;
+    private readonly List<ObjectRef> _increments; // references journaled, not counted
+    private readonly Stack<ObjectRef> _pending;
+    private readonly RefScratch _scratch;
+    private bool _folded; // the journal is applied in this transaction
     // New objects' stored bytes, gathered in one buffer and put into the batch in key order (Flush):
     // a memtable insert then starts from where the previous one ended (RocksDB keeps the last
     // insert's position in each skiplist), instead of searching from the top for every random key.
-    private readonly List<(ObjectRef Reference, int Offset, int Length)> _writes = new();
-    private byte[] _written = new byte[1 << 12];
+    private readonly List<(ObjectRef Reference, int Offset, int Length)> _writes;
+    private byte[] _written;
     private int _writtenLength;
 
     public RefTransaction(PageStore store, WriteBatch batch, StagedObjects? staged)
@@ -33,6 +40,16 @@ internal sealed class RefTransaction
         _store = store;
         _batch = batch;
         _staged = staged;
+        _scratch = store.TakeScratch();
+        _counts = _scratch.Counts;
+        _before = _scratch.Before;
+        _children = _scratch.Children;
+        _absent = _scratch.Absent;
+        _probed = _scratch.Probed;
+        _increments = _scratch.Increments;
+        _pending = _scratch.Pending;
+        _writes = _scratch.Writes;
+        _written = _scratch.Written;
     }
 
     /// <summary>Objects written by this transaction, and their encoded bytes (for statistics and tests).</summary>
@@ -47,20 +64,32 @@ internal sealed class RefTransaction
     /// <summary>Staged objects looked up in the store to learn whether they are stored.</summary>
     public int ExistenceLookups { get; private set; }
 
-    /// <summary>Adds one reference to <paramref name="root"/>; an object gaining its first reference is written, and references its children in turn.</summary>
+    /// <summary>References this transaction added to objects already stored, journaled rather than counted (see <see cref="CountJournal"/>).</summary>
+    public int JournaledIncrements => _increments.Count;
+
+    /// <summary>Journaled increments this transaction applied to the counts.</summary>
+    public int FoldedIncrements { get; private set; }
+
+    /// <summary>
+    /// Adds one reference to <paramref name="root"/>; an object gaining its first reference is
+    /// written, and references its children in turn. A reference to an object already stored is
+    /// journaled (<see cref="Journal"/>), not counted: a commit reads and writes no counts.
+    /// </summary>
     public void Increment(ObjectRef root)
     {
-        var pending = new Stack<ObjectRef>();
+        var pending = _pending;
+        pending.Clear();
         pending.Push(root);
         while (pending.Count > 0)
         {
             var reference = pending.Pop();
-            ulong count = Count(reference);
-            _counts[reference] = count + 1;
-            if (count > 0) continue;
-
-            if (_staged is null || !_staged.TryGet(reference, out var value))
-                throw new CorruptStoreException($"Cannot commit: {reference} is referenced but neither stored nor staged.");
+            if (!IsNew(reference, out var value))
+            {
+                _increments.Add(reference);
+                continue;
+            }
+            _counts[reference] = 1; // no entry: a stored object without one counts 1
+            _before[reference] = 0;
             int length = AddWrite(reference, value.Span);
             ObjectsWritten++;
             BytesWritten += Hash.Size + length;
@@ -69,10 +98,49 @@ internal sealed class RefTransaction
         }
     }
 
+    /// <summary>Puts this transaction's journaled increments into the batch as the entry of commit <paramref name="sequence"/>.</summary>
+    public void Journal(ulong sequence)
+    {
+        if (_increments.Count == 0) return;
+        var value = CountJournal.Encode(_increments);
+        _batch.Put(CountJournal.Key(sequence), value, _store.Column(StoreColumn.Increments));
+        BytesWritten += 8 + value.Length;
+    }
+
+    /// <summary>
+    /// Applies every journaled increment to the counts and deletes the journal's entries, in this
+    /// transaction's batch. Deletions do this first, so they see exact counts.
+    /// </summary>
+    /// <exception cref="CorruptStoreException">An entry is malformed or names an object that is not stored.</exception>
+    public void FoldJournal()
+    {
+        if (_folded) return;
+        _folded = true;
+        var journal = _store.Column(StoreColumn.Increments);
+        var references = new List<ObjectRef>();
+        foreach (var (key, value) in _store.JournalEntries())
+        {
+            references.Clear();
+            if (!CountJournal.TryDecode(key, value, references))
+                throw new CorruptStoreException($"A pending reference-count entry (key 0x{Convert.ToHexStringLower(key)}) is malformed: the store's counts cannot be trusted (run fsck).");
+            foreach (var reference in references)
+            {
+                ulong count = Count(reference);
+                if (count == 0)
+                    throw new CorruptStoreException($"A pending reference-count entry names {reference}, which is not stored (run fsck).");
+                _counts[reference] = count + 1;
+            }
+            FoldedIncrements += references.Count;
+            _batch.Delete(key, journal);
+        }
+    }
+
     /// <summary>Removes one reference to <paramref name="root"/>; an object losing its last reference is deleted, and releases its children in turn.</summary>
     public void Decrement(ObjectRef root)
     {
-        var pending = new Stack<ObjectRef>();
+        FoldJournal();
+        var pending = _pending;
+        pending.Clear();
         pending.Push(root);
         Span<byte> key = stackalloc byte[Hash.Size];
         while (pending.Count > 0)
@@ -118,8 +186,10 @@ internal sealed class RefTransaction
         var refs = _store.Column(StoreColumn.Refs);
         Span<byte> key = stackalloc byte[1 + Hash.Size];
         Span<byte> value = stackalloc byte[8];
-        var changed = _counts.Select(c => (Reference: c.Key, Count: c.Value, Before: _before[c.Key]))
-            .Where(c => c.Count != c.Before).ToList();
+        var changed = _scratch.Changed;
+        changed.Clear();
+        foreach (var (reference, count) in _counts)
+            if (_before[reference] is var before && count != before) changed.Add((reference, count, before));
         changed.Sort((a, b) => InKeyOrder(a.Reference, b.Reference));
         foreach (var (reference, count, before) in changed)
         {
@@ -143,6 +213,9 @@ internal sealed class RefTransaction
         foreach (var (reference, count) in _counts) _store.RefCounts.Set(reference, count);
     }
 
+    /// <summary>Returns the working collections to the store; the transaction is unusable after.</summary>
+    public void Dispose() => _store.ReturnScratch(_scratch);
+
     // A node holds one reference to each distinct child, however often it names it (a page-tree
     // branch over two equal pages names that page twice): counts are "commits and nodes referencing
     // the object", so the same definition holds when they are recomputed from the trees (fsck).
@@ -154,18 +227,41 @@ internal sealed class RefTransaction
             if (_children.IndexOf(_children[i], 0, i) < 0) pending.Push(_children[i]);
     }
 
+    // A count as applied (journaled increments not included) — all a deletion needs once it has
+    // folded the journal into this transaction.
     private ulong Count(ObjectRef reference)
     {
         if (_counts.TryGetValue(reference, out ulong count)) return count;
-        if (!_store.RefCounts.TryGet(reference, out count))
-        {
-            count = _staged is not null && _staged.TryGet(reference, out var value)
-                ? IsAbsent(reference, value) ? 0 : _store.StoredCount(reference) ?? 1
-                : _store.RefCount(reference);
-            _store.RefCounts.Set(reference, count); // what the store holds now, so safe to cache before the write
-        }
+        count = CachedAppliedCount(reference);
         _before[reference] = count;
         return count;
+    }
+
+    // The applied count the store holds now (through the cache, which may learn it before the write).
+    private ulong CachedAppliedCount(ObjectRef reference)
+    {
+        if (!_store.RefCounts.TryGet(reference, out ulong count))
+        {
+            count = _store.AppliedCount(reference);
+            _store.RefCounts.Set(reference, count);
+        }
+        return count;
+    }
+
+    // Whether a commit must write the object: true for a staged object the store lacks and this
+    // transaction has not written yet, false for one already stored or written.
+    private bool IsNew(ObjectRef reference, out ReadOnlyMemory<byte> value)
+    {
+        if (_counts.ContainsKey(reference))
+        {
+            value = default;
+            return false;
+        }
+        if (_staged is not null && _staged.TryGet(reference, out value)) return IsAbsent(reference, value);
+        value = default;
+        if (CachedAppliedCount(reference) == 0)
+            throw new CorruptStoreException($"Cannot commit: {reference} is referenced but neither stored nor staged.");
+        return false;
     }
 
     // Whether a staged object is absent from the store. A stored node's children are always stored
@@ -198,7 +294,10 @@ internal sealed class RefTransaction
     {
         int max = reference.Kind == ObjectKind.Node ? data.Length : BlobCodec.MaxEncodedLength(data.Length);
         if (_written.Length - _writtenLength < max)
+        {
             Array.Resize(ref _written, Math.Max(_written.Length * 2, _writtenLength + max));
+            _scratch.Written = _written;
+        }
         var destination = _written.AsSpan(_writtenLength, max);
         int length = reference.Kind == ObjectKind.Node ? Copy(data, destination) : BlobCodec.Encode(data, destination);
         _writes.Add((reference, _writtenLength, length));

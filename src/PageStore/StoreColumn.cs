@@ -17,6 +17,11 @@ internal enum StoreColumn
     Refs,
     /// <summary>Named store-wide values (format version, commit sequence, finalized root).</summary>
     Meta,
+    /// <summary>
+    /// Commit sequence (u64 big-endian) → the references that commit added to objects already
+    /// stored, not yet applied to <see cref="Refs"/> (<see cref="CountJournal"/>).
+    /// </summary>
+    Increments,
 }
 
 internal static class StoreColumns

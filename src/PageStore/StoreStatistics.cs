@@ -18,13 +18,14 @@ namespace Piecrust.Storage;
 /// <param name="ModuleBytes">Stored bytes of the cached compiled modules.</param>
 /// <param name="ReferenceCounts">Reference-count entries.</param>
 /// <param name="DiskBytes">Bytes of RocksDB's table files and memtables over all column families (RocksDB's own estimate).</param>
+/// <param name="PendingCountIncrements">Reference-count increments commits journaled and no deletion has applied yet (<see cref="PageStoreOptions.PendingCountLimit"/>).</param>
 public sealed record StoreStatistics(
     long Commits, long PendingDeletes,
     long Pages, long PageBytes,
     long Nodes, long NodeBytes,
     long Bytecodes, long BytecodeBytes, long BytecodeDecodedBytes,
     long Modules, long ModuleBytes,
-    long ReferenceCounts, long DiskBytes)
+    long ReferenceCounts, long DiskBytes, long PendingCountIncrements = 0)
 {
     /// <summary>Bytes of the pages before encoding: <see cref="Pages"/> × 4096.</summary>
     public long PageDecodedBytes => Pages * PageStore.PageSize;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Piecrust.Merkle;
 using Piecrust.Storage;
 using Piecrust.Tests.Engine;
 using Xunit;
@@ -105,13 +106,43 @@ public sealed class FsckTests
     [Fact]
     public void A_missing_reference_count_is_reported()
     {
-        // Two commits' contract leaves share the bytecode: its count is 2, the only kind stored explicitly.
+        // Two commits' contract leaves share the bytecode: its count is 2. The second commit journals
+        // that reference; garbage collection applies the journal, so the count gets an entry.
         using var state = new CounterState(secondCommit: true);
+        using (var store = MerkleIndex.OpenStore(state.Directory)) store.CollectGarbage();
         Assert.NotNull(RawStore.Get(state.Directory, "refs", RefKey(ObjectKind.Bytecode, state.Bytecode)));
         RawStore.Delete(state.Directory, "refs", RefKey(ObjectKind.Bytecode, state.Bytecode));
 
         var problem = AssertSingleProblem(state, StoreProblemKind.WrongReferenceCount);
         Assert.Equal(ObjectRef.Bytecode(state.Bytecode), problem.Object);
+    }
+
+    [Fact]
+    public void A_lost_journaled_increment_is_reported()
+    {
+        using var state = new CounterState(secondCommit: true);
+        var journal = RawStore.Keys(state.Directory, "increments");
+        Assert.Single(journal); // the second commit's references to what the first one stored
+        RawStore.Delete(state.Directory, "increments", journal[0]);
+
+        using var vm = VM.Open(state.Directory);
+        var report = vm.Fsck();
+        Assert.NotEmpty(report.Problems);
+        Assert.All(report.Problems, p => Assert.Equal(StoreProblemKind.WrongReferenceCount, p.Kind));
+        var bytecode = Assert.Single(report.Problems, p => p.Object == ObjectRef.Bytecode(state.Bytecode));
+        Assert.Contains("has no entry (which means 1), but 2", bytecode.Message);
+    }
+
+    [Fact]
+    public void A_malformed_journal_entry_is_reported()
+    {
+        using var state = new CounterState(secondCommit: true);
+        var key = Assert.Single(RawStore.Keys(state.Directory, "increments"));
+        RawStore.Put(state.Directory, "increments", key, [9, 9, 9]);
+
+        using var vm = VM.Open(state.Directory);
+        var report = vm.Fsck();
+        Assert.Single(report.Problems, p => p.Kind == StoreProblemKind.MalformedReferenceCount);
     }
 
     [Fact]
@@ -137,6 +168,22 @@ public sealed class FsckTests
         Assert.Equal(StoreProblemKind.BadMetadata, problem.Kind);
         Assert.Equal("format", problem.Key);
         Assert.Throws<CorruptStoreException>(() => VM.Open(state.Directory).Dispose());
+    }
+
+    [Fact]
+    public void A_store_of_the_format_before_journaled_counts_opens_and_is_upgraded()
+    {
+        // piecrust-store/2 is this format without the journal: a /2 store has none pending.
+        using var state = new CounterState();
+        RawStore.Put(state.Directory, "meta", "format"u8.ToArray(), "piecrust-store/2"u8.ToArray());
+
+        Assert.True(VM.FsckDirectory(state.Directory).IsClean);
+        using (var vm = VM.Open(state.Directory))
+        {
+            Assert.Equal(0xfdUL, CounterState.ReadCounter(vm, state.Root, state.Contract));
+            Assert.True(vm.Fsck().IsClean);
+        }
+        Assert.Equal("piecrust-store/3"u8.ToArray(), RawStore.Get(state.Directory, "meta", "format"u8.ToArray()));
     }
 
     [Fact]

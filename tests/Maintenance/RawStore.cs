@@ -6,7 +6,7 @@ namespace Piecrust.Tests.Maintenance;
 /// <summary>Edits a closed store's RocksDB behind the store's back, to simulate damage.</summary>
 internal static class RawStore
 {
-    private static readonly string[] Columns = ["pages", "nodes", "bytecode", "modules", "commits", "refs", "meta"];
+    private static readonly string[] Columns = ["pages", "nodes", "bytecode", "modules", "commits", "refs", "meta", "increments"];
 
     public static void Edit(string directory, Action<RocksDb, Func<string, ColumnFamilyHandle>> edit)
     {
@@ -32,6 +32,17 @@ internal static class RawStore
 
     public static void Put(string directory, string column, byte[] key, byte[] value) =>
         Edit(directory, (db, cf) => db.Put(key, value, cf(column)));
+
+    public static List<byte[]> Keys(string directory, string column)
+    {
+        var keys = new List<byte[]>();
+        Edit(directory, (db, cf) =>
+        {
+            using var iterator = db.NewIterator(cf(column));
+            for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next()) keys.Add(iterator.Key());
+        });
+        return keys;
+    }
 
     public static byte[]? Get(string directory, string column, byte[] key)
     {
