@@ -11,32 +11,52 @@ namespace Piecrust.Merkle;
 /// ~15 µs of collector pauses per one-page commit.)
 /// </summary>
 /// <remarks>
-/// Two generations: nodes go into the current one; when it is full it becomes the previous one and
-/// a new current one starts, so the cache keeps between one and two generations of nodes. A node
-/// found in the previous generation is copied into the current one, so what is still used
-/// survives. A chunk is never written again where a node was copied, so the memory handed out stays
-/// valid and unchanged for as long as a reader holds it (chunks of old generations are dropped, not reused).
-/// Thread-safe: one lock around each lookup or insert (a dictionary probe and a copy).
+/// Several small generations rather than one large table: nodes go into the newest; when it is full
+/// the oldest is dropped and a new one starts. Inserting into a table that fits the CPU caches is
+/// what keeps caching a commit's nodes cheap (one table of 2^15 entries cost ~0.7 µs of cache misses
+/// per node, one of 2^13 ~0.3 µs), and the generations together still hold a large working set
+/// (IndexUpdateBench's 256-page updates over 4,096 pages read ~8,000 distinct nodes again and again).
+/// A node found in the older half of the generations is copied into the newest, so what is still
+/// used survives. A chunk is never written again where a node was copied, so the memory handed out
+/// stays valid and unchanged for as long as a reader holds it (chunks of dropped generations are
+/// left to the collector, not reused).
+/// Thread-safe: one lock around each lookup or insert.
 /// </remarks>
 internal sealed class NodeCache
 {
-    private const int GenerationEntries = 1 << 15;
-    private const int ChunkBytes = 1 << 18;
-    private const int MaxChunks = 16;
-    private const int MaxNodeBytes = ChunkBytes; // larger nodes are not cached
+    /// <summary>Nodes per generation.</summary>
+    internal const int GenerationEntries = 1 << 12;
+
+    /// <summary>Generations kept: the cache holds between 7 and 8 generations' worth of nodes.</summary>
+    internal const int Generations = 8;
+
+    private const int PromoteFromAge = Generations / 2;
+    private const int GenerationBytes = 1 << 20;
+    // Chunks grow from small to large, so a new index (a session's, say) does not pay for a big one.
+    private const int FirstChunkBytes = 1 << 12;
+    private const int MaxChunkBytes = 1 << 18;
+    private const int MaxNodeBytes = 1 << 16; // larger nodes are not cached
 
     private readonly object _lock = new();
-    private Generation _current = new();
-    private Generation _previous = new();
+    private readonly Generation?[] _ring = new Generation?[Generations];
+    private int _newest;
+
+    public NodeCache() => _ring[0] = new Generation();
 
     public bool TryGet(Hash key, out ReadOnlyMemory<byte> node)
     {
         lock (_lock)
         {
-            if (_current.TryGet(key, out node)) return true;
-            if (!_previous.TryGet(key, out node)) return false;
-            AddLocked(key, node.Span);
-            return true;
+            for (int age = 0; age < Generations; age++)
+            {
+                var generation = _ring[(_newest - age + Generations) % Generations];
+                if (generation is null) break;
+                if (!generation.TryGet(key, out node)) continue;
+                if (age >= PromoteFromAge) AddLocked(key, node.Span);
+                return true;
+            }
+            node = default;
+            return false;
         }
     }
 
@@ -49,17 +69,18 @@ internal sealed class NodeCache
 
     private void AddLocked(Hash key, ReadOnlySpan<byte> node)
     {
-        if (_current.TryAdd(key, node)) return;
-        _previous = _current;
-        _current = new Generation();
-        _current.TryAdd(key, node);
+        if (_ring[_newest]!.TryAdd(key, node)) return;
+        _newest = (_newest + 1) % Generations;
+        _ring[_newest] = new Generation(); // the oldest is dropped
+        _ring[_newest]!.TryAdd(key, node);
     }
 
     private sealed class Generation
     {
         private readonly Dictionary<Hash, (int Chunk, int Offset, int Length)> _index = new();
         private readonly List<byte[]> _chunks = [];
-        private int _used = ChunkBytes; // of the last chunk; none yet
+        private int _used; // bytes used in the last chunk
+        private int _total; // bytes of all chunks
 
         public bool TryGet(Hash key, out ReadOnlyMemory<byte> node)
         {
@@ -75,13 +96,17 @@ internal sealed class NodeCache
         // True when the node is (now) in this generation; false when the generation is full.
         public bool TryAdd(Hash key, ReadOnlySpan<byte> node)
         {
-            bool full = _index.Count >= GenerationEntries || (ChunkBytes - _used < node.Length && _chunks.Count == MaxChunks);
+            bool fits = _chunks.Count > 0 && _chunks[^1].Length - _used >= node.Length;
+            int nextChunk = _chunks.Count == 0 ? FirstChunkBytes : Math.Min(MaxChunkBytes, 2 * _chunks[^1].Length);
+            nextChunk = Math.Max(nextChunk, node.Length);
+            bool full = _index.Count >= GenerationEntries || (!fits && _total + nextChunk > GenerationBytes);
             if (full) return _index.ContainsKey(key);
             ref var at = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, key, out bool exists);
             if (exists) return true;
-            if (ChunkBytes - _used < node.Length)
+            if (!fits)
             {
-                _chunks.Add(new byte[ChunkBytes]);
+                _chunks.Add(new byte[nextChunk]);
+                _total += nextChunk;
                 _used = 0;
             }
             node.CopyTo(_chunks[^1].AsSpan(_used));

@@ -11,6 +11,8 @@ internal sealed class RefScratch
     // Collections that grew past this (a large deletion) are replaced rather than cleared, so that
     // small transactions after it do not pay for clearing their capacity.
     private const int KeepCapacity = 1 << 12;
+    // Enough for the new pages of a 1,000-page commit.
+    private const int KeepWrittenBytes = 4 << 20;
 
     public Dictionary<ObjectRef, ulong> Counts { get; private set; } = new();
     public Dictionary<ObjectRef, ulong> Before { get; private set; } = new();
@@ -36,7 +38,7 @@ internal sealed class RefScratch
         if (Writes.Count > KeepCapacity) Writes = new(); else Writes.Clear();
         if (Pending.Count > KeepCapacity) Pending = new(); else Pending.Clear();
         if (Changed.Count > KeepCapacity) Changed = new(); else Changed.Clear();
-        if (Written.Length > KeepCapacity * 64) Written = new byte[1 << 14];
+        if (Written.Length > KeepWrittenBytes) Written = new byte[1 << 14];
         Children.Clear();
         Probed.Clear();
     }

@@ -14,7 +14,8 @@ public sealed class NodeCacheTests
     {
         var cache = new NodeCache();
         var handedOut = new List<(int Index, ReadOnlyMemory<byte> Bytes)>();
-        const int Total = 100_000; // about three generations of 32,768 nodes
+        const int Capacity = NodeCache.Generations * NodeCache.GenerationEntries;
+        const int Total = 3 * Capacity + 1000;
         for (int i = 0; i < Total; i++)
         {
             cache.Add(Key(i), Node(i));
@@ -25,8 +26,8 @@ public sealed class NodeCacheTests
             }
         }
 
-        // The latest generation is all there; the oldest is gone (the cache is bounded).
-        for (int i = Total - 30_000; i < Total; i++)
+        // The last 7 generations' worth is all there; the oldest is gone (the cache is bounded).
+        for (int i = Total - Capacity + NodeCache.GenerationEntries; i < Total; i++)
         {
             Assert.True(cache.TryGet(Key(i), out var bytes), $"node {i}");
             Assert.Equal(Node(i), bytes.ToArray());
@@ -41,10 +42,10 @@ public sealed class NodeCacheTests
     {
         var cache = new NodeCache();
         cache.Add(Key(-1), Node(-1));
-        for (int i = 0; i < 70_000; i++)
+        for (int i = 0; i < 3 * NodeCache.Generations * NodeCache.GenerationEntries; i++)
         {
             cache.Add(Key(i), Node(i));
-            if (i % 1000 == 0) Assert.True(cache.TryGet(Key(-1), out _), $"lost after {i} inserts");
+            if (i % (NodeCache.GenerationEntries * 3) == 0) Assert.True(cache.TryGet(Key(-1), out _), $"lost after {i} inserts");
         }
         Assert.True(cache.TryGet(Key(-1), out var bytes));
         Assert.Equal(Node(-1), bytes.ToArray());
