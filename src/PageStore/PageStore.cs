@@ -277,15 +277,9 @@ public sealed partial class PageStore : IDisposable
     {
         ulong count = AppliedCount(reference);
         if (count == 0) return 0;
-        var references = new List<ObjectRef>();
-        foreach (var (key, value) in JournalEntries())
-        {
-            references.Clear();
-            if (!CountJournal.TryDecode(key, value, references))
-                throw new CorruptStoreException($"A pending reference-count entry (key 0x{Convert.ToHexStringLower(key)}) is malformed (run fsck).");
+        foreach (var (_, references) in PendingIncrements())
             foreach (var pending in references)
                 if (pending == reference) count++;
-        }
         return count;
     }
 
@@ -294,6 +288,20 @@ public sealed partial class PageStore : IDisposable
     {
         if (!Contains(reference) || reference.Kind == ObjectKind.Page && reference.Key == ZeroPageKey) return 0;
         return StoredCount(reference) ?? 1;
+    }
+
+    /// <summary>The journal's entries decoded, in commit order (the list is reused from one entry to the next).</summary>
+    /// <exception cref="CorruptStoreException">An entry is malformed.</exception>
+    internal IEnumerable<(byte[] Key, List<ObjectRef> References)> PendingIncrements()
+    {
+        var references = new List<ObjectRef>();
+        foreach (var (key, value) in JournalEntries())
+        {
+            references.Clear();
+            if (!CountJournal.TryDecode(key, value, references))
+                throw new CorruptStoreException($"A pending reference-count entry (key 0x{Convert.ToHexStringLower(key)}) is malformed: the store's counts cannot be trusted (run fsck).");
+            yield return (key, references);
+        }
     }
 
     /// <summary>The journal of pending count increments, in commit order (keys and values copied).</summary>

@@ -117,12 +117,8 @@ internal sealed class RefTransaction : IDisposable
         if (_folded) return;
         _folded = true;
         var journal = _store.Column(StoreColumn.Increments);
-        var references = new List<ObjectRef>();
-        foreach (var (key, value) in _store.JournalEntries())
+        foreach (var (key, references) in _store.PendingIncrements())
         {
-            references.Clear();
-            if (!CountJournal.TryDecode(key, value, references))
-                throw new CorruptStoreException($"A pending reference-count entry (key 0x{Convert.ToHexStringLower(key)}) is malformed: the store's counts cannot be trusted (run fsck).");
             foreach (var reference in references)
             {
                 ulong count = Count(reference);
