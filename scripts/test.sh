@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 bash tests/contracts/build.sh
 dotnet build Piecrust.Store.sln -c Release -nologo -v minimal
+# The NuGet packages and the dotnet tool: packed, installed and run from a temporary folder.
+bash scripts/package-check.sh
 dotnet test tests/Tests.csproj -c Release --no-build -nologo
 # The engine suite again on the plain (reference) memory path; the default run used the mapped path.
 PIECRUST_TEST_MEMORY_PATH=Plain dotnet test tests/Tests.csproj -c Release --no-build -nologo --filter "FullyQualifiedName~Piecrust.Tests.Engine"
