@@ -23,6 +23,52 @@ public sealed record VMOptions
     /// touches written pages; raise the limit only as far as the host's RAM allows.
     /// </summary>
     public ulong MaxMemory { get; init; } = 1UL << 32;
+
+    // Module limits. Compilation costs no gas, and Wasmtime's compile time grows faster than module
+    // size for some shapes, so a module is refused (InvalidModuleException naming the option) before
+    // it is compiled when it breaks one of these. They hold at deploy and migrate and whenever stored
+    // bytecode is loaded (a contract deployed under larger limits or imported from a snapshot is
+    // refused by a VM with smaller ones), so every VM of a network should use the same values. The
+    // defaults come from bench/Engine/CompileSweep.cs (results in bench/RESULTS.md): no module within
+    // all of them took more than about 2 s of CPU to compile there, and the largest real contracts
+    // measured (dusk's transfer contract: 533,408 bytes, 519 functions, largest body 16,593 bytes,
+    // 8,391 control instructions, at most 209 in one function) use a quarter to a half of each.
+
+    /// <summary>
+    /// The largest module, in bytes (default 1 MiB). Compile time of ordinary code grows with size:
+    /// about 1 µs of CPU per byte for contract code, so the default bounds a module to about 1 s.
+    /// </summary>
+    public int MaxModuleSize { get; init; } = 1 << 20;
+
+    /// <summary>
+    /// The most functions a module may define (default 10,000). Each costs ~60 µs of CPU to compile
+    /// however small, so 10,000 one-instruction functions take ~0.6 s.
+    /// </summary>
+    public int MaxFunctions { get; init; } = 10_000;
+
+    /// <summary>The largest function body, in bytes (default 128 KiB): compile time of one function grows faster than its size.</summary>
+    public int MaxFunctionBodySize { get; init; } = 128 << 10;
+
+    /// <summary>
+    /// The most data segments a module may have (default 1,000). Wasmtime's compile time grows with
+    /// the square of their number under this engine's configuration: 1,000 one-byte segments take
+    /// ~0.2 s of CPU, 10,000 take ~3 s, 100,000 minutes.
+    /// </summary>
+    public int MaxDataSegments { get; init; } = 1_000;
+
+    /// <summary>
+    /// The most control instructions in a module (default 32,768): block, loop, if, br, br_if, each
+    /// br_table target and calls, each of which costs ~30 µs of CPU to compile, 20 to 40 times as much
+    /// as a byte of straight-line code.
+    /// </summary>
+    public int MaxControlInstructions { get; init; } = 32_768;
+
+    /// <summary>
+    /// The most control instructions in one function (default 2,048): their compile cost grows with
+    /// the square of their number within a function (10,000 loops in one function take ~4 s of CPU,
+    /// the same loops spread over ten functions ~1 s).
+    /// </summary>
+    public int MaxFunctionControlInstructions { get; init; } = 2_048;
 }
 
 /// <summary>How sessions hold contract memories. Both give the same results, gas and roots.</summary>
