@@ -66,12 +66,15 @@ public static class CompileSweep
         var defaults = new VMOptions();
         int perFunction = defaults.MaxFunctionControlInstructions;
         int controlFunctions = defaults.MaxControlInstructions / perFunction;
-        Measure("at the limits: loops", controlFunctions, GeneratedModule.Mixed(
-            defaults.MaxFunctions, controlFunctions, perFunction, calls: false, defaults.MaxDataSegments, defaults.MaxModuleSize - 4096, defaults.MaxFunctionBodySize));
-        Measure("at the limits: calls", controlFunctions, GeneratedModule.Mixed(
-            defaults.MaxFunctions, controlFunctions, perFunction, calls: true, defaults.MaxDataSegments, defaults.MaxModuleSize - 4096, defaults.MaxFunctionBodySize));
-        Measure("at the limits: straight", 8, GeneratedModule.Mixed(
-            defaults.MaxFunctions, 8, 2, calls: true, defaults.MaxDataSegments, defaults.MaxModuleSize - 4096, defaults.MaxFunctionBodySize));
+        foreach (var kind in GeneratedModule.ControlKinds)
+        {
+            Measure($"at the limits: {kind}", controlFunctions, GeneratedModule.Mixed(kind,
+                defaults.MaxFunctions, controlFunctions, perFunction, defaults.MaxDataSegments, defaults.MaxModuleSize - 4096, defaults.MaxFunctionBodySize));
+        }
+        Measure("at the limits: ifs, every function exported", controlFunctions, GeneratedModule.Mixed("ifs",
+            defaults.MaxFunctions, controlFunctions, perFunction, defaults.MaxDataSegments, defaults.MaxModuleSize - 4096, defaults.MaxFunctionBodySize, exportAll: true));
+        Measure("at the limits: straight", 8, GeneratedModule.Mixed("calls",
+            defaults.MaxFunctions, 8, 1, defaults.MaxDataSegments, defaults.MaxModuleSize - 4096, defaults.MaxFunctionBodySize));
     }
 
     /// <summary>Deploys <paramref name="module"/> on fresh VMs, with default and lifted limits; prints a row and returns the CPU milliseconds.</summary>

@@ -72,22 +72,31 @@ public static class GeneratedModule
         _ => throw new ArgumentException($"Unknown shape '{shape}'; known: {string.Join(", ", Shapes.Keys)}.", nameof(shape)),
     };
 
+    /// <summary>The kinds of control instructions <see cref="Mixed"/> can fill functions with.</summary>
+    public static readonly string[] ControlKinds = ["loops", "ifs", "br_ifs", "calls"];
+
     /// <summary>
     /// A module at several limits at once: <paramref name="functions"/> functions, of which
     /// <paramref name="controlFunctions"/> hold <paramref name="controlPerFunction"/> control
-    /// instructions each (loops with a br_if, or calls), the rest one constant; straight-line code
-    /// added to the control functions until the module has about <paramref name="bytes"/> bytes
-    /// (at most <paramref name="maxBody"/> per body); and <paramref name="dataSegments"/> data segments.
+    /// instructions of <paramref name="kind"/> each (see <see cref="ControlKinds"/>), the rest one
+    /// constant; straight-line code added to the control functions until the module has about
+    /// <paramref name="bytes"/> bytes (at most <paramref name="maxBody"/> per body); and
+    /// <paramref name="dataSegments"/> data segments; every function exported when <paramref name="exportAll"/>.
     /// </summary>
-    public static byte[] Mixed(int functions, int controlFunctions, int controlPerFunction, bool calls, int dataSegments, int bytes, int maxBody)
+    public static byte[] Mixed(string kind, int functions, int controlFunctions, int controlPerFunction, int dataSegments, int bytes, int maxBody, bool exportAll = false)
     {
-        byte[] control = calls
-            ? Sequence(controlPerFunction, [LocalGet, 0x00, Call, 0x00, Drop])
-            : Sequence(controlPerFunction / 2, LoopUnit);
-        int fixedBytes = Module(Repeat(Tiny(), functions - controlFunctions).Concat(Repeat(control, controlFunctions)).ToArray(), dataSegments: dataSegments).Length;
+        byte[] control = kind switch
+        {
+            "loops" => Sequence(controlPerFunction / 2, LoopUnit),
+            "ifs" => Nested(controlPerFunction, [LocalGet, 0x00, I32Eqz, If, BlockEmpty], []),
+            "br_ifs" => BrIfs(controlPerFunction - 1),
+            "calls" => Sequence(controlPerFunction, CallUnit(0)),
+            _ => throw new ArgumentException($"Unknown kind '{kind}'; known: {string.Join(", ", ControlKinds)}.", nameof(kind)),
+        };
+        var tiny = Repeat(Tiny(), functions - controlFunctions);
+        int fixedBytes = Module([.. Repeat(control, controlFunctions), .. tiny], dataSegments: dataSegments, exportAll: exportAll).Length;
         int fillPerFunction = controlFunctions == 0 ? 0 : Math.Max(0, Math.Min(maxBody - control.Length - 16, (bytes - fixedBytes) / controlFunctions));
-        var filled = WithStraight(control, fillPerFunction);
-        return Module(Repeat(Tiny(), functions - controlFunctions).Concat(Repeat(filled, controlFunctions)).ToArray(), dataSegments: dataSegments);
+        return Module([.. Repeat(WithStraight(control, fillPerFunction), controlFunctions), .. tiny], dataSegments: dataSegments, exportAll: exportAll);
     }
 
     private static byte[][] Repeat(byte[] body, int count) => Enumerable.Repeat(body, count).ToArray();

@@ -25,50 +25,58 @@ public sealed record VMOptions
     public ulong MaxMemory { get; init; } = 1UL << 32;
 
     // Module limits. Compilation costs no gas, and Wasmtime's compile time grows faster than module
-    // size for some shapes, so a module is refused (InvalidModuleException naming the option) before
-    // it is compiled when it breaks one of these. They hold at deploy and migrate and whenever stored
-    // bytecode is loaded (a contract deployed under larger limits or imported from a snapshot is
-    // refused by a VM with smaller ones), so every VM of a network should use the same values. The
-    // defaults come from bench/Engine/CompileSweep.cs (results in bench/RESULTS.md): no module within
-    // all of them took more than about 2 s of CPU to compile there, and the largest real contracts
-    // measured (dusk's transfer contract: 533,408 bytes, 519 functions, largest body 16,593 bytes,
-    // 8,391 control instructions, at most 209 in one function) use a quarter to a half of each.
+    // size for some shapes (quadratically with data segments, or with the branches of one function),
+    // so a module that breaks one of these is refused with an InvalidModuleException naming the
+    // option, before the engine validates or compiles it. They hold at deploy and migrate and
+    // whenever stored bytecode is loaded: a contract deployed under larger limits, or imported from a
+    // snapshot, is refused by a VM with smaller ones, so every VM of a network should use the same.
+    // The defaults come from bench/Engine/CompileSweep.cs (figures in bench/RESULTS.md, CPU time on a
+    // 2-core x86-64 machine): no module within all of them, even at several of them at once, took more
+    // than about 2 s of CPU to compile, so at most ~2 s of wall time even on one idle core. The
+    // largest real contract measured, Dusk's transfer contract (533,408 bytes, 519 functions, largest
+    // body 16,593 bytes, 2 data segments, 8,391 control instructions, at most 209 in one function;
+    // 0.5 s of CPU), uses about half of each limit or less.
 
     /// <summary>
-    /// The largest module, in bytes (default 1 MiB). Compile time of ordinary code grows with size:
-    /// about 1 µs of CPU per byte for contract code, so the default bounds a module to about 1 s.
+    /// The largest module, in bytes (default 1 MiB). Compile time grows with size: ~1 µs of CPU
+    /// per byte for contract code, ~1 s for a 1 MiB module of straight-line code.
     /// </summary>
     public int MaxModuleSize { get; init; } = 1 << 20;
 
     /// <summary>
-    /// The most functions a module may define (default 10,000). Each costs ~60 µs of CPU to compile
-    /// however small, so 10,000 one-instruction functions take ~0.6 s.
+    /// The most functions a module may define (default 5,000). Each costs ~45 µs of CPU to compile
+    /// however small it is, twice that when exported.
     /// </summary>
-    public int MaxFunctions { get; init; } = 10_000;
+    public int MaxFunctions { get; init; } = 5_000;
 
-    /// <summary>The largest function body, in bytes (default 128 KiB): compile time of one function grows faster than its size.</summary>
+    /// <summary>
+    /// The largest function body, in bytes (default 128 KiB): Cranelift compiles a function as a whole,
+    /// and its time grows faster than the body's size (a 128 KiB body of straight-line code takes
+    /// ~50 ms of CPU, a 2.5 MB one ~3.7 s).
+    /// </summary>
     public int MaxFunctionBodySize { get; init; } = 128 << 10;
 
     /// <summary>
-    /// The most data segments a module may have (default 1,000). Wasmtime's compile time grows with
-    /// the square of their number under this engine's configuration: 1,000 one-byte segments take
-    /// ~0.2 s of CPU, 10,000 take ~3 s, 100,000 minutes.
+    /// The most data segments a module may have (default 1,000). Under this engine's configuration
+    /// Wasmtime's compile time grows with the square of their number: 1,000 one-byte segments take
+    /// ~0.1 s of CPU, 10,000 ~2.5 s, 100,000 minutes.
     /// </summary>
     public int MaxDataSegments { get; init; } = 1_000;
 
     /// <summary>
-    /// The most control instructions in a module (default 32,768): block, loop, if, br, br_if, each
-    /// br_table target and calls, each of which costs ~30 µs of CPU to compile, 20 to 40 times as much
-    /// as a byte of straight-line code.
+    /// The most control instructions in a module (default 16,384): block, loop, if, br, br_if, each
+    /// br_table target (the default included) and call or call_indirect. Each costs 10 to 80 µs of
+    /// CPU to compile, tens of times a byte of straight-line code, so the module size alone does not
+    /// bound their cost.
     /// </summary>
-    public int MaxControlInstructions { get; init; } = 32_768;
+    public int MaxControlInstructions { get; init; } = 16_384;
 
     /// <summary>
-    /// The most control instructions in one function (default 2,048): their compile cost grows with
-    /// the square of their number within a function (10,000 loops in one function take ~4 s of CPU,
-    /// the same loops spread over ten functions ~1 s).
+    /// The most control instructions (as counted for <see cref="MaxControlInstructions"/>) in one
+    /// function (default 1,024). Within a function their cost grows faster than their number:
+    /// 1,000 nested ifs take ~50 ms of CPU, 10,000 ~1.9 s, and 10,000 loops ~5 s.
     /// </summary>
-    public int MaxFunctionControlInstructions { get; init; } = 2_048;
+    public int MaxFunctionControlInstructions { get; init; } = 1_024;
 }
 
 /// <summary>How sessions hold contract memories. Both give the same results, gas and roots.</summary>
