@@ -34,7 +34,7 @@ public sealed record VMOptions
     // 2-core x86-64 machine): no module within all of them, even at several of them at once, took more
     // than about 2 s of CPU to compile, so at most ~2 s of wall time even on one idle core. The
     // largest real contract measured, Dusk's transfer contract (533,408 bytes, 519 functions, largest
-    // body 16,593 bytes, 2 data segments, 8,391 control instructions, at most 209 in one function;
+    // body 16,593 bytes, 2 data segments, 8,533 control instructions, at most 312 in one function;
     // 0.5 s of CPU), uses about half of each limit or less.
 
     /// <summary>
