@@ -27,6 +27,7 @@ public sealed class ModuleLimitTests
         catch (InvalidModuleException e)
         {
             Assert.Equal(root, f.Session.Root);
+            Assert.Equal(0, f.Vm.ModulesCompiled); // refused before compilation
             return e;
         }
     }
