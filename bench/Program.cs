@@ -4,13 +4,15 @@ namespace Piecrust.Bench;
 
 /// <summary>
 /// Entry point: <c>dotnet run -c Release --project bench/Bench.csproj -- --filter '*Storage*'</c>.
-/// Every argument goes to BenchmarkDotNet's switcher (<c>--list flat</c>, <c>--anyCategories</c>, <c>--job</c>, …).
+/// Every argument goes to BenchmarkDotNet's switcher (<c>--list flat</c>, <c>--anyCategories</c>, <c>--job</c>, …),
+/// except <c>compile-sweep</c>, which runs <see cref="Engine.CompileSweep"/> instead.
 /// </summary>
 public static class Program
 {
     /// <summary>Runs the selected benchmarks; returns 1 when a benchmark failed validation.</summary>
     public static int Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "compile-sweep") return Engine.CompileSweep.Run(args[1..]);
         using var run = BenchRun.Begin();
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchConfig.Create());
         return summaries.Any(s => s.HasCriticalValidationErrors) ? 1 : 0;

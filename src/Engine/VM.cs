@@ -26,7 +26,7 @@ public sealed partial class VM : IDisposable
         try
         {
             Engine = new Wasmtime.Engine(WasmConfig.Create());
-            Modules = new ModuleCache(Engine, store);
+            Modules = new ModuleCache(Engine, store, options);
             Runtimes = new RuntimePool(Engine, options.MaxMemory);
             Images = new ImageCache(Path.Combine(store.Directory, "images"), Index, root => store.TryGetCommit(root) is not null);
         }
@@ -52,6 +52,7 @@ public sealed partial class VM : IDisposable
     /// <summary>Opens (or creates) a VM whose state lives in <paramref name="directory"/>.</summary>
     /// <exception cref="StoreLockedException">Another VM holds the directory.</exception>
     /// <exception cref="CorruptStoreException">The directory holds something that is not a readable store.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A module limit of <paramref name="options"/> is not positive.</exception>
     public static VM Open(string directory, VMOptions? options = null)
     {
         options ??= new VMOptions();

@@ -13,23 +13,33 @@ internal sealed class ModuleCache : IDisposable
 {
     private readonly Engine _engine;
     private readonly PageStore _store;
+    private readonly VMOptions _limits;
     private readonly ConcurrentDictionary<Hash, Lazy<CompiledContract>> _loaded = new();
     private long _compiled;
 
-    public ModuleCache(Engine engine, PageStore store)
+    /// <summary>A cache whose modules must keep to the module limits of <paramref name="limits"/>, stored ones included.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A limit is not positive.</exception>
+    public ModuleCache(Engine engine, PageStore store, VMOptions limits)
     {
+        ModuleLimits.Validate(limits);
         _engine = engine;
         _store = store;
+        _limits = limits;
     }
 
     /// <summary>How many modules this cache compiled from bytecode (not loaded from the store).</summary>
     public long CompiledCount => Interlocked.Read(ref _compiled);
 
     /// <summary>Validates and compiles new bytecode (or reuses a compilation of the same bytes).</summary>
-    /// <exception cref="InvalidModuleException">The bytecode breaks a module rule.</exception>
-    public CompiledContract ForDeploy(byte[] bytecode) => Get(Hash.Of(bytecode), () => bytecode);
+    /// <exception cref="InvalidModuleException">The bytecode breaks a module rule or limit.</exception>
+    public CompiledContract ForDeploy(byte[] bytecode)
+    {
+        ModuleLimits.CheckSize(bytecode.Length, _limits); // before hashing it
+        return Get(Hash.Of(bytecode), () => bytecode);
+    }
 
     /// <summary>The compiled module of stored bytecode <paramref name="hash"/>.</summary>
+    /// <exception cref="InvalidModuleException">The bytecode breaks a module limit of this VM (it was stored under larger ones).</exception>
     public CompiledContract ForStored(Hash hash) => Get(hash, () => _store.ReadBytecode(hash));
 
     /// <summary>Writes the serialized module to the store cache if it is not there (called once its bytecode is committed).</summary>
@@ -65,7 +75,7 @@ internal sealed class ModuleCache : IDisposable
 
     private CompiledContract Build(Hash hash, byte[] bytecode)
     {
-        var checkedModule = ModuleValidator.Check(_engine, bytecode);
+        var checkedModule = ModuleValidator.Check(_engine, bytecode, _limits);
         string name = hash.ToString();
         Module module;
         var serialized = _store.ReadModule(hash, WasmConfig.Fingerprint);

@@ -7,9 +7,15 @@ namespace Piecrust.Wasm;
 /// </summary>
 internal static class WasmCodeScanner
 {
-    public static void ScanBody(ref WasmReader body, WasmScanState state)
+    /// <summary>
+    /// Scans one body and returns its number of control instructions: block, loop, if, br, br_if,
+    /// each br_table target (the default included), and calls. Each makes the compiler build basic
+    /// blocks or call sites, which cost far more to compile than straight-line code of the same size.
+    /// </summary>
+    public static long ScanBody(ref WasmReader body, WasmScanState state)
     {
         int depth = 0;
+        long control = 0;
         while (true)
         {
             if (body.AtEnd)
@@ -29,6 +35,7 @@ internal static class WasmCodeScanner
                 case 0x02 or 0x03 or 0x04:
                     ReadBlockType(ref body, state);
                     depth++;
+                    control++;
                     break;
                 case 0x0B:
                     if (depth == 0)
@@ -38,13 +45,14 @@ internal static class WasmCodeScanner
                             throw body.Error($"{body.Remaining} bytes follow the final 'end' of a function body");
                         }
 
-                        return;
+                        return control;
                     }
 
                     depth--;
                     break;
                 case 0x0C or 0x0D:
                     body.ReadU32("branch label");
+                    control++;
                     break;
                 case 0x0E:
                 {
@@ -54,15 +62,18 @@ internal static class WasmCodeScanner
                         body.ReadU32("br_table label");
                     }
 
+                    control += count + 1L;
                     break;
                 }
 
                 case 0x10 or 0x12:
                     body.ReadU32("call function index");
+                    control++;
                     break;
                 case 0x11 or 0x13:
                     body.ReadU32("call_indirect type index");
                     body.ReadU32("call_indirect table index");
+                    control++;
                     break;
                 case 0x1C:
                 {

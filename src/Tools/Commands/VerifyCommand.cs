@@ -30,12 +30,20 @@ public sealed class VerifyCommand(IAnsiConsole console) : StoreCommand<VerifyCom
         public string? Page { get; init; }
     }
 
+    /// <summary>
+    /// The largest proof file <c>verify</c> reads: 16 MiB. A page proof is at most about 76 KiB (an
+    /// owner of up to 64 KiB and two full sibling paths of 32-byte hashes); the rest leaves room for
+    /// proofs of many pages at once without reading an unbounded file.
+    /// </summary>
+    public const int MaxProofFile = 16 << 20;
+
     /// <inheritdoc/>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var root = Input.Root(settings.Root ?? throw new UsageException("--root is required: the state root to verify against."), "--root");
-        var proofBytes = Input.ReadFile(settings.Proof, "proof");
-        var page = Input.ReadFile(settings.Page ?? settings.Proof + ProveCommand.PageSuffix, "--page");
+        var proofBytes = InputFile.Read(settings.Proof, "proof", MaxProofFile, "no proof is nearly that large");
+        var page = InputFile.Read(settings.Page ?? settings.Proof + ProveCommand.PageSuffix, "--page", Storage.PageStore.PageSize,
+            $"a page is {Storage.PageStore.PageSize} bytes");
 
         PageProof proof;
         try
