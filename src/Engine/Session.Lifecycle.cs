@@ -16,6 +16,7 @@ public sealed partial class Session
     /// <exception cref="InvalidModuleException">The bytecode is invalid or does not fit the contract's memory.</exception>
     public void Migrate(ContractId contract, ReadOnlySpan<byte> bytecode)
     {
+        using var entry = _guard.Enter(nameof(Migrate));
         ThrowIfDisposed();
         var old = TryLoad(contract) ?? throw new ContractNotFoundException(contract);
         var code = bytecode.ToArray();
@@ -41,6 +42,7 @@ public sealed partial class Session
     /// <exception cref="ContractNotFoundException">No such contract.</exception>
     public byte[] ReadPage(ContractId contract, ulong pageIndex)
     {
+        using var entry = _guard.Enter(nameof(ReadPage));
         ThrowIfDisposed();
         var state = TryLoad(contract) ?? throw new ContractNotFoundException(contract);
         Checkpoint();
@@ -56,6 +58,7 @@ public sealed partial class Session
     /// <exception cref="ContractNotFoundException">No such contract.</exception>
     public PageProof ProvePage(ContractId contract, ulong pageIndex)
     {
+        using var entry = _guard.Enter(nameof(ProvePage));
         ThrowIfDisposed();
         Checkpoint();
         var staged = new StagedObjects();
@@ -67,6 +70,7 @@ public sealed partial class Session
     /// <exception cref="ContractAlreadyExistsException">The contract exists.</exception>
     public AbsenceProof ProveAbsence(ContractId contract)
     {
+        using var entry = _guard.Enter(nameof(ProveAbsence));
         ThrowIfDisposed();
         Checkpoint();
         var staged = new StagedObjects();

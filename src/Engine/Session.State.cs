@@ -18,6 +18,7 @@ public sealed partial class Session
     /// <exception cref="CallFailedException">The contract's <c>init</c> failed; nothing was deployed.</exception>
     public ContractId Deploy(ReadOnlySpan<byte> bytecode, ContractData data, ulong gasLimit)
     {
+        using var entry = _guard.Enter(nameof(Deploy));
         ThrowIfDisposed();
         if (data.Owner.Length > ushort.MaxValue)
             throw new InvalidArgumentException($"An owner is at most {ushort.MaxValue} bytes, got {data.Owner.Length}.");
@@ -71,6 +72,7 @@ public sealed partial class Session
     /// </summary>
     public Hash Commit()
     {
+        using var entry = _guard.Enter(nameof(Commit));
         ThrowIfDisposed();
         Checkpoint();
         var staged = new StagedObjects();
