@@ -39,7 +39,9 @@ public sealed class StateChecker(IBytecodeValidator validator) : IStateCheck
                 continue; // missing or corrupt: the structural check reports it
             }
             children.Clear();
-            if (StateRules.CheckNode(key, node, place, treeOf, children, out var leaf) is { } broken)
+            var broken = StateRules.CheckNode(key, node, place, treeOf, children, out var leaf);
+            if (leaf is not null) contracts++;
+            if (broken is not null)
             {
                 var kind = leaf is not null ? StoreProblemKind.InvalidContract : StoreProblemKind.MisplacedNode;
                 report(new StoreProblem(kind, key.ToString(), ObjectRef.Node(key), Sentence(broken)));
@@ -47,7 +49,6 @@ public sealed class StateChecker(IBytecodeValidator validator) : IStateCheck
             }
             if (leaf is not null)
             {
-                contracts++;
                 if (Verdict(store, leaf.Bytecode, verdicts, report) is { IsValid: true } verdict && ContractRules.CheckCode(leaf, verdict) is { } mismatch)
                     report(new StoreProblem(StoreProblemKind.InvalidContract, key.ToString(), ObjectRef.Node(key), Sentence(mismatch)));
             }
