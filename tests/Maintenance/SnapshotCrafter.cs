@@ -15,13 +15,20 @@ internal sealed class SnapshotCrafter : IDisposable
     private const byte ContractBranchTag = 0x21;
     private const byte PageBranchTag = 0x11;
 
-    private readonly PageStore _store = MerkleIndex.EphemeralStore();
+    private readonly PageStore _store;
+    private readonly bool _ownsStore;
     private readonly MerkleIndex _index;
     private readonly StagedObjects _staged = new();
 
-    /// <summary>Loads the state of <paramref name="snapshot"/> (as <see cref="VM.Export"/> writes it).</summary>
-    public SnapshotCrafter(byte[] snapshot)
+    /// <summary>
+    /// Loads the state of <paramref name="snapshot"/> (as <see cref="VM.Export"/> writes it) into
+    /// <paramref name="store"/> (a store opened with <see cref="NodeLayout.Instance"/> that only
+    /// crafters use; opening one costs more than crafting), or into an ephemeral store of its own.
+    /// </summary>
+    public SnapshotCrafter(byte[] snapshot, PageStore? store = null)
     {
+        _ownsStore = store is null;
+        _store = store ?? MerkleIndex.EphemeralStore();
         _index = new MerkleIndex(_store);
         foreach (var (kind, bytes) in Records(snapshot))
         {
@@ -118,5 +125,8 @@ internal sealed class SnapshotCrafter : IDisposable
         return records;
     }
 
-    public void Dispose() => _store.Dispose();
+    public void Dispose()
+    {
+        if (_ownsStore) _store.Dispose();
+    }
 }
