@@ -17,8 +17,9 @@ namespace Piecrust.Merkle;
 /// Objects are stored decoded (a page is its 4096 bytes, bytecode its WASM bytes, a node its stored
 /// form), so each one's key is recomputed from its bytes on import: a page's and bytecode's key is
 /// BLAKE3 of the bytes, a node's is <see cref="NodeLayout.KeyOf"/>. Records come in depth-first
-/// order from the root, parents before children; the zero page never appears. Nothing may follow
-/// the trailer. Compress the file for transport if size matters: sparse pages are stored whole.
+/// order from the root, parents before children: every record but the root's follows one that
+/// references it. The zero page never appears. Nothing may follow the trailer. Compress the file
+/// for transport if size matters: sparse pages are stored whole.
 /// </para>
 /// <para>
 /// The state with no contracts has flag 0, the root <see cref="Domain.EmptyState"/> and no records.

@@ -12,7 +12,10 @@ public sealed partial class PageStore
     /// whose reclamation waits on a lease); verifies every reachable page, node and bytecode against
     /// its key; recomputes every reference count from that graph and compares it with the stored one;
     /// lists stored objects nothing reaches (leaks) and referenced objects that are missing; verifies
-    /// the checksums of cached compiled modules; checks the store-wide metadata.
+    /// the checksums of cached compiled modules; checks the store-wide metadata; and, given
+    /// <paramref name="states"/>, what every commit's state means (reported as
+    /// <see cref="StoreProblemKind.MisplacedNode"/>, <see cref="StoreProblemKind.InvalidContract"/>,
+    /// <see cref="StoreProblemKind.InvalidBytecode"/>).
     /// </summary>
     /// <remarks>
     /// A recomputed reference count is the number of commits rooted at the object plus the number of
