@@ -1,7 +1,7 @@
 using Piecrust.Execution;
 using Piecrust.Memory;
-using Piecrust.Runtime;
 using Piecrust.Merkle;
+using Piecrust.Runtime;
 using Piecrust.Storage;
 
 namespace Piecrust;
