@@ -1,4 +1,5 @@
 using Piecrust.Merkle;
+using Piecrust.Runtime;
 using Piecrust.Storage;
 
 namespace Piecrust;
@@ -9,21 +10,30 @@ public sealed partial class VM
     /// <summary>True when <paramref name="directory"/> holds a store, without opening or creating one.</summary>
     public static bool StoreExists(string directory) => PageStore.Exists(directory);
 
-    /// <summary>Checks the whole store and reports every problem found (see <see cref="PageStore.Check"/>); never throws for damage it finds.</summary>
+    /// <summary>
+    /// Checks the whole store and reports every problem found (see <see cref="PageStore.Check"/>):
+    /// its structure, and what every commit's state means by the rules a snapshot import applies
+    /// (<see cref="StateChecker"/>: nodes in their places, contract memory lengths, every bytecode
+    /// through the deploy-time module validation). Never throws for damage it finds.
+    /// </summary>
     public StoreCheckReport Fsck(IProgress<MaintenanceProgress>? progress = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return Store.Check(progress);
+        return Store.Check(progress, new StateChecker(new BytecodeRules(Engine)));
     }
 
     /// <summary>
-    /// Checks the store in <paramref name="directory"/> without opening a VM on it (nothing is loaded,
-    /// reclaimed or written first), so that a store <see cref="Open"/> refuses can still be examined.
+    /// Checks the store in <paramref name="directory"/> as <see cref="Fsck"/> does, without opening a
+    /// VM on it (nothing is loaded, reclaimed or written first), so that a store <see cref="Open"/>
+    /// refuses can still be examined.
     /// </summary>
     /// <exception cref="StoreNotFoundException">There is no store in the directory.</exception>
     /// <exception cref="StoreLockedException">Another VM holds the directory.</exception>
-    public static StoreCheckReport FsckDirectory(string directory, IProgress<MaintenanceProgress>? progress = null) =>
-        PageStore.CheckDirectory(directory, NodeLayout.Instance, progress);
+    public static StoreCheckReport FsckDirectory(string directory, IProgress<MaintenanceProgress>? progress = null)
+    {
+        using var engine = new Wasmtime.Engine(WasmConfig.Create());
+        return PageStore.CheckDirectory(directory, NodeLayout.Instance, progress, new StateChecker(new BytecodeRules(engine)));
+    }
 
     /// <summary>
     /// Counts what the store holds and measures every live commit (see <see cref="VMStatistics"/> for
@@ -83,13 +93,15 @@ public sealed partial class VM
     /// <summary>
     /// Reads a snapshot written by <see cref="Export"/> (from this or any other store) and makes its
     /// state a live commit of this store, with no parent; <see cref="SnapshotInfo.Root"/> is its root.
-    /// Everything is verified before anything is written (see <see cref="StateSnapshot.Import"/>).
+    /// Everything is verified before anything is written (see <see cref="StateSnapshot.Import"/>),
+    /// what the state means included: every bytecode must pass the validation a deploy runs, and
+    /// every contract's memory must be one its width and its bytecode allow.
     /// </summary>
-    /// <exception cref="InvalidSnapshotException">The snapshot is truncated, tampered with or incomplete; the store is unchanged.</exception>
+    /// <exception cref="InvalidSnapshotException">The snapshot is truncated, tampered with, incomplete or breaks a rule of what a state may hold (the message names the object and the rule); the store is unchanged.</exception>
     public SnapshotInfo Import(Stream input, IProgress<MaintenanceProgress>? progress = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return StateSnapshot.Import(Store, input, progress);
+        return StateSnapshot.Import(Store, input, new BytecodeRules(Engine), progress);
     }
 
     /// <summary>

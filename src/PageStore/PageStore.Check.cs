@@ -12,7 +12,10 @@ public sealed partial class PageStore
     /// whose reclamation waits on a lease); verifies every reachable page, node and bytecode against
     /// its key; recomputes every reference count from that graph and compares it with the stored one;
     /// lists stored objects nothing reaches (leaks) and referenced objects that are missing; verifies
-    /// the checksums of cached compiled modules; checks the store-wide metadata.
+    /// the checksums of cached compiled modules; checks the store-wide metadata; and, given
+    /// <paramref name="states"/>, what every commit's state means (reported as
+    /// <see cref="StoreProblemKind.MisplacedNode"/>, <see cref="StoreProblemKind.InvalidContract"/>,
+    /// <see cref="StoreProblemKind.InvalidBytecode"/>).
     /// </summary>
     /// <remarks>
     /// A recomputed reference count is the number of commits rooted at the object plus the number of
@@ -23,11 +26,12 @@ public sealed partial class PageStore
     /// Problems the walk finds below a corrupt or missing node are also reported: its children are not
     /// followed, so they may show up as leaks or with a wrong count.
     /// </remarks>
-    /// <param name="progress">Receives progress per phase (commits, scanning, verifying, counting, leaks, modules).</param>
-    public StoreCheckReport Check(IProgress<MaintenanceProgress>? progress = null)
+    /// <param name="progress">Receives progress per phase (commits, scanning, verifying, counting, leaks, modules, states).</param>
+    /// <param name="states">Checks what the states mean, after the structure (see <see cref="IStateCheck"/>); none when null.</param>
+    public StoreCheckReport Check(IProgress<MaintenanceProgress>? progress = null, IStateCheck? states = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        lock (_writeLock) return new Checker(this, progress).Run();
+        lock (_writeLock) return new Checker(this, progress, states).Run();
     }
 
     /// <summary>
@@ -38,12 +42,12 @@ public sealed partial class PageStore
     /// <exception cref="StoreNotFoundException">There is no store in the directory.</exception>
     /// <exception cref="StoreLockedException">Another open store holds the directory.</exception>
     /// <exception cref="CorruptStoreException">RocksDB cannot open the database at all.</exception>
-    public static StoreCheckReport CheckDirectory(string directory, INodeLayout layout, IProgress<MaintenanceProgress>? progress = null)
+    public static StoreCheckReport CheckDirectory(string directory, INodeLayout layout, IProgress<MaintenanceProgress>? progress = null, IStateCheck? states = null)
     {
         directory = Path.GetFullPath(directory);
         if (!Exists(directory)) throw new StoreNotFoundException($"No store at '{directory}'.");
         using var store = new PageStore(OpenDb(directory, new PageStoreOptions { CreateIfMissing = false }), directory, layout);
-        return new Checker(store, progress).Run();
+        return new Checker(store, progress, states).Run();
     }
 
     // A store opened only to be checked: no commits loaded, nothing reclaimed, never written to.
@@ -56,7 +60,7 @@ public sealed partial class PageStore
         _columns = StoreColumns.All.Select(c => db.GetColumnFamily(StoreColumns.Name(c))).ToArray();
     }
 
-    private sealed class Checker(PageStore store, IProgress<MaintenanceProgress>? progress)
+    private sealed class Checker(PageStore store, IProgress<MaintenanceProgress>? progress, IStateCheck? states)
     {
         private const int ReportEvery = 1024;
         private static readonly ObjectKind[] Kinds = [ObjectKind.Page, ObjectKind.Node, ObjectKind.Bytecode];
@@ -66,7 +70,7 @@ public sealed partial class PageStore
         private readonly HashSet<ObjectRef> _reachable = [];
         private readonly Dictionary<ObjectRef, ulong> _expected = [];
         private readonly List<(ObjectRef Reference, string Referrer)> _roots = [];
-        private long _commits, _pendingDeletes, _pages, _nodes, _bytecodes, _refs, _modules, _orphanModules;
+        private long _commits, _pendingDeletes, _pages, _nodes, _bytecodes, _refs, _modules, _orphanModules, _contracts;
 
         public StoreCheckReport Run()
         {
@@ -76,7 +80,9 @@ public sealed partial class PageStore
             CompareCounts();
             FindLeaks();
             CheckModules();
-            return new StoreCheckReport(_problems, _commits, _pendingDeletes, _pages, _nodes, _bytecodes, _refs, _modules, _orphanModules);
+            // Every commit's state, pending deletions included: a session holding one still loads it.
+            if (states is not null) _contracts = states.Check(store, _roots.Select(r => r.Reference.Key).ToArray(), _problems.Add, progress);
+            return new StoreCheckReport(_problems, _commits, _pendingDeletes, _pages, _nodes, _bytecodes, _refs, _modules, _orphanModules, _contracts);
         }
 
         private void CheckCommits()

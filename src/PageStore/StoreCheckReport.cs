@@ -7,8 +7,9 @@ namespace Piecrust.Storage;
 public sealed class StoreCheckReport
 {
     internal StoreCheckReport(IReadOnlyList<StoreProblem> problems, long commits, long pendingDeletes, long pages, long nodes,
-        long bytecodes, long referenceCounts, long modules, long orphanModules)
+        long bytecodes, long referenceCounts, long modules, long orphanModules, long contracts)
     {
+        ContractsChecked = contracts;
         Problems = problems;
         Commits = commits;
         PendingDeletes = pendingDeletes;
@@ -40,6 +41,9 @@ public sealed class StoreCheckReport
 
     /// <summary>Reachable, stored bytecodes whose bytes were verified against their key.</summary>
     public long BytecodesChecked { get; }
+
+    /// <summary>Contracts (leaves of the states' contract trees) whose meaning was checked; 0 when the check had no <see cref="IStateCheck"/>.</summary>
+    public long ContractsChecked { get; }
 
     /// <summary>Reference-count entries compared with the recomputed counts.</summary>
     public long ReferenceCountsChecked { get; }

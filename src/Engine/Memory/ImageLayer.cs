@@ -36,7 +36,7 @@ internal sealed class ImageLayer
 
     public long FileBytes => IsBase ? (long)Length : _slots.Length * (long)PageSize;
 
-    /// <summary>Writes a base image: a sparse file of <paramref name="length"/> bytes with <paramref name="pages"/> at their offsets.</summary>
+    /// <summary>Writes a base image: a sparse file of <paramref name="length"/> bytes with <paramref name="pages"/> at their offsets (pages past the length are skipped).</summary>
     public static ImageLayer CreateBase(string path, ulong length, IEnumerable<(ulong Index, ReadOnlyMemory<byte> Bytes)> pages)
     {
         var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite);
@@ -46,7 +46,8 @@ internal sealed class ImageLayer
             bool first = true;
             foreach (var (index, bytes) in pages)
             {
-                if (bytes.Span.IndexOfAnyExcept((byte)0) < 0) continue;
+                // Stored pages past the length are not part of the memory (see PagesPastLength).
+                if (index >= length / PageSize || bytes.Span.IndexOfAnyExcept((byte)0) < 0) continue;
                 RandomAccess.Write(file, bytes.Span, (long)(index * PageSize));
                 if (first) Storage.PageStore.FaultPoint(Storage.StoreFault.ImageWrite);
                 first = false;
