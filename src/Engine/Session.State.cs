@@ -139,6 +139,7 @@ public sealed partial class Session
     /// written by an older version or damaged fails here, before either memory path sees it.
     /// </summary>
     /// <exception cref="CorruptStoreException">The leaf or its bytecode breaks a rule.</exception>
+    /// <exception cref="InvalidModuleException">The bytecode is over one of this VM's module limits (<see cref="InvalidModuleException.LimitOption"/>).</exception>
     private CompiledContract LoadCode(ContractLeaf leaf)
     {
         if (_vm.Index.LoadProblem(leaf) is { } broken) throw Corrupt(broken);
@@ -147,7 +148,7 @@ public sealed partial class Session
         {
             code = _vm.Modules.ForStored(leaf.Bytecode);
         }
-        catch (InvalidModuleException e)
+        catch (InvalidModuleException e) when (e.LimitOption is null) // over this VM's limits is configuration, not damage
         {
             throw Corrupt($"contract {leaf.Id}'s bytecode {leaf.Bytecode} fails the deploy-time module validation ({e.Message.TrimEnd('.')})");
         }

@@ -19,7 +19,7 @@ public sealed partial class VM
     public StoreCheckReport Fsck(IProgress<MaintenanceProgress>? progress = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return Store.Check(progress, new StateChecker(new BytecodeRules(Engine)));
+        return Store.Check(progress, new StateChecker(new BytecodeRules(Engine, Options)));
     }
 
     /// <summary>
@@ -27,12 +27,15 @@ public sealed partial class VM
     /// VM on it (nothing is loaded, reclaimed or written first), so that a store <see cref="Open"/>
     /// refuses can still be examined.
     /// </summary>
+    /// <param name="directory">The store's directory.</param>
+    /// <param name="progress">Receives progress reports.</param>
+    /// <param name="options">The module limits stored bytecode is judged by (those the store's VMs use; default <see cref="VMOptions"/>).</param>
     /// <exception cref="StoreNotFoundException">There is no store in the directory.</exception>
     /// <exception cref="StoreLockedException">Another VM holds the directory.</exception>
-    public static StoreCheckReport FsckDirectory(string directory, IProgress<MaintenanceProgress>? progress = null)
+    public static StoreCheckReport FsckDirectory(string directory, IProgress<MaintenanceProgress>? progress = null, VMOptions? options = null)
     {
         using var engine = new Wasmtime.Engine(WasmConfig.Create());
-        return PageStore.CheckDirectory(directory, NodeLayout.Instance, progress, new StateChecker(new BytecodeRules(engine)));
+        return PageStore.CheckDirectory(directory, NodeLayout.Instance, progress, new StateChecker(new BytecodeRules(engine, options ?? new VMOptions())));
     }
 
     /// <summary>
@@ -101,7 +104,7 @@ public sealed partial class VM
     public SnapshotInfo Import(Stream input, IProgress<MaintenanceProgress>? progress = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return StateSnapshot.Import(Store, input, new BytecodeRules(Engine), progress);
+        return StateSnapshot.Import(Store, input, new BytecodeRules(Engine, Options), progress);
     }
 
     /// <summary>

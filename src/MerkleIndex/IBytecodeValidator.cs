@@ -9,6 +9,12 @@ public interface IBytecodeValidator
 {
     /// <summary>Whether <paramref name="bytecode"/> is a valid contract module and, if so, what memory it declares.</summary>
     BytecodeVerdict Validate(ReadOnlySpan<byte> bytecode);
+
+    /// <summary>
+    /// The longest bytecode <see cref="Validate"/> can accept (the engine's module size limit): a
+    /// snapshot import refuses a longer bytecode record from its header, before reading it.
+    /// </summary>
+    int MaxBytecodeLength { get; }
 }
 
 /// <summary>What <see cref="IBytecodeValidator"/> says about one bytecode.</summary>

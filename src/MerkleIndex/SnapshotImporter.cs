@@ -86,7 +86,7 @@ internal sealed class SnapshotImporter(PageStore store, Stream input, IBytecodeV
                     nodes++;
                     break;
                 case ObjectKind.Bytecode:
-                    AddBytecode(ReadRecord(length, 1, StateSnapshot.MaxBytecodeLength, "bytecode"));
+                    AddBytecode(ReadRecord(length, 1, validator.MaxBytecodeLength, "bytecode"));
                     bytecodes++;
                     break;
                 default:

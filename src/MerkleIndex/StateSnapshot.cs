@@ -45,13 +45,6 @@ public static class StateSnapshot
     internal const int MaxNodeLength = 1 + 3 * Hash.Size + 8 + 1 + 2 + ushort.MaxValue;
 
     /// <summary>
-    /// Largest bytecode record an import accepts (4 MiB): a bound on what one record can make the
-    /// importer allocate, far above any real contract (the test and uplink contracts are a few KiB to
-    /// a few hundred KiB). Meant to equal the engine's deploy-time module size limit.
-    /// </summary>
-    public const int MaxBytecodeLength = 4 << 20;
-
-    /// <summary>
     /// Writes a snapshot of the live commit <paramref name="root"/> to <paramref name="output"/>.
     /// The commit is leased while it is written, so deleting it meanwhile does not disturb the export.
     /// Every object is read verified; on an error the output holds a partial snapshot that
@@ -81,7 +74,7 @@ public static class StateSnapshot
     /// </summary>
     /// <remarks>
     /// The input is read as a stream, record by record, each against a cap for its kind (a page is
-    /// 4096 bytes, a node at most <c>MaxNodeLength</c>, bytecode at most <see cref="MaxBytecodeLength"/>);
+    /// 4096 bytes, a node at most <c>MaxNodeLength</c>, bytecode at most the validator's <see cref="IBytecodeValidator.MaxBytecodeLength"/>);
     /// a record is checked when it arrives, so garbage or an oversized record is refused at once,
     /// having staged only valid objects. The valid objects are staged in memory until the single
     /// commit batch: memory use grows with the valid state (a bounded-memory import would write

@@ -177,6 +177,7 @@ public sealed class ModuleLimitTests
             {
                 var refused = Assert.Throws<InvalidModuleException>(() => session.Call(id, "f", Contracts.Le(0), Contracts.Gas));
                 Assert.Contains("VMOptions.MaxFunctions", refused.Message);
+                Assert.Equal(nameof(VMOptions.MaxFunctions), refused.LimitOption); // configuration, not a corrupt store
                 Assert.Equal(root, session.Root);
             }
             using (var vm = TestVM.Open(directory))

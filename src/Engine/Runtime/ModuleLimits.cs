@@ -49,5 +49,5 @@ internal static class ModuleLimits
     }
 
     private static InvalidModuleException Over(string what, int limit, string option) =>
-        new($"Invalid contract module: {what}, over the limit of {limit:N0} ({nameof(VMOptions)}.{option}).");
+        new($"Invalid contract module: {what}, over the limit of {limit:N0} ({nameof(VMOptions)}.{option}).", option);
 }
