@@ -12,6 +12,14 @@ namespace Piecrust.Storage;
 /// the objects it creates (count 1, no entry) and journals the references it adds to objects
 /// already stored (<see cref="CountJournal"/>): it reads and writes no count. A deletion applies
 /// the journal first, in the same batch, so it decrements exact counts.
+/// A deletion reclaims nothing on counts it cannot trust. Before its batch is written it has, at a
+/// cost in proportion to the objects it touches: read the whole journal (an unreadable block or a
+/// malformed entry stops it), and found it to hold as many increments as the store journaled since
+/// it counted them; found every object it decrements stored, with a count entry the store could
+/// have written (8 bytes, at least 2); read and verified every node it frees; and found no node it
+/// frees to be the root of a commit that stays. Any failure throws <see cref="CorruptStoreException"/>
+/// before anything is written. Counts that are wrong but plausible cannot be seen this cheaply:
+/// fsck recomputes them.
 /// Used under the store's write lock only.
 /// </summary>
 internal sealed class RefTransaction : IDisposable
@@ -28,6 +36,7 @@ internal sealed class RefTransaction : IDisposable
     private readonly Stack<ObjectRef> _pending;
     private readonly RefScratch _scratch;
     private bool _folded; // the journal is applied in this transaction
+    private HashSet<Hash>? _released; // roots of the commits this transaction deletes
     // New objects' stored bytes, gathered in one buffer and put into the batch in key order (Flush):
     // a memtable insert then starts from where the previous one ended (RocksDB keeps the last
     // insert's position in each skiplist), instead of searching from the top for every random key.
@@ -70,6 +79,9 @@ internal sealed class RefTransaction : IDisposable
     /// <summary>Journaled increments this transaction applied to the counts.</summary>
     public int FoldedIncrements { get; private set; }
 
+    /// <summary>True when this transaction applied (and deletes) the whole journal.</summary>
+    public bool FoldedJournal => _folded;
+
     /// <summary>
     /// Adds one reference to <paramref name="root"/>; an object gaining its first reference is
     /// written, and references its children in turn. A reference to an object already stored is
@@ -111,11 +123,10 @@ internal sealed class RefTransaction : IDisposable
     /// Applies every journaled increment to the counts and deletes the journal's entries, in this
     /// transaction's batch. Deletions do this first, so they see exact counts.
     /// </summary>
-    /// <exception cref="CorruptStoreException">An entry is malformed or names an object that is not stored.</exception>
+    /// <exception cref="CorruptStoreException">The journal cannot be read to its end, an entry is malformed or names an object that is not stored, or it holds fewer or more increments than were journaled.</exception>
     public void FoldJournal()
     {
         if (_folded) return;
-        _folded = true;
         var journal = _store.Column(StoreColumn.Increments);
         foreach (var (key, references) in _store.PendingIncrements())
         {
@@ -123,12 +134,25 @@ internal sealed class RefTransaction : IDisposable
             {
                 ulong count = Count(reference);
                 if (count == 0)
-                    throw new CorruptStoreException($"A pending reference-count entry names {reference}, which is not stored (run fsck).");
+                    throw new CorruptStoreException($"A pending reference-count entry (key 0x{Convert.ToHexStringLower(key)}) names {reference}, which is not stored: the store's counts cannot be trusted; {StoreErrors.FsckHint}.");
                 _counts[reference] = count + 1;
             }
             FoldedIncrements += references.Count;
             _batch.Delete(key, journal);
         }
+        // The store counted the journal once and follows every write since: entries that vanished
+        // (or appeared) behind its back mean counts that cannot be trusted.
+        long known = _store.KnownPendingIncrements;
+        if (known >= 0 && known != FoldedIncrements)
+            throw new CorruptStoreException($"The count journal holds {FoldedIncrements} pending increments, but {known} were journaled: the store's counts cannot be trusted; {StoreErrors.FsckHint}.");
+        _folded = true;
+    }
+
+    /// <summary>Removes the reference commit <paramref name="root"/> holds on its root node (see <see cref="Decrement"/>); the commit record itself is the caller's.</summary>
+    public void Release(Hash root)
+    {
+        (_released ??= []).Add(root);
+        Decrement(ObjectRef.Node(root));
     }
 
     /// <summary>Removes one reference to <paramref name="root"/>; an object losing its last reference is deleted, and releases its children in turn.</summary>
@@ -144,9 +168,11 @@ internal sealed class RefTransaction : IDisposable
             var reference = pending.Pop();
             ulong count = Count(reference);
             if (count == 0)
-                throw new CorruptStoreException($"Reference count of {reference} would drop below zero: the store's counts are inconsistent (run fsck).");
+                throw new CorruptStoreException($"Cannot release {reference}: it is not stored, so its reference count would drop below zero: the store's counts are inconsistent; {StoreErrors.FsckHint}.");
             _counts[reference] = count - 1;
             if (count > 1) continue;
+            if (reference.Kind == ObjectKind.Node && _store.IsCommitRoot(reference.Key) && _released?.Contains(reference.Key) != true)
+                throw new CorruptStoreException($"Cannot reclaim {reference}: its count says nothing references it, but it is the root of a commit that stays: the store's counts are inconsistent; {StoreErrors.FsckHint}.");
 
             reference.Key.CopyTo(key);
             var column = _store.Column(StoreColumns.ColumnOf(reference.Kind));

@@ -29,4 +29,12 @@ public enum StoreProblemKind
 
     /// <summary>A store-wide value (format marker, commit sequence, finalized root) is missing or inconsistent.</summary>
     BadMetadata,
+
+    /// <summary>
+    /// RocksDB cannot read part of the store: a block of a table file fails its checksum, a file
+    /// cannot be read, or the database cannot be opened. <see cref="StoreProblem.Key"/> names the
+    /// column family (or the object, or the store-wide value) concerned; what the unreadable part
+    /// holds is unknown.
+    /// </summary>
+    UnreadableData,
 }
