@@ -413,31 +413,13 @@ public sealed partial class PageStore
             }
             catch (RocksDbException e)
             {
-                var column = ColumnOfTableIn(e.Message);
+                var column = store.ColumnOfTable(e.Message);
                 if (column is { } c && _unreadable.Contains(c)) return;
                 string name = column is { } known ? StoreColumns.Name(known) : "unknown";
                 Problem(StoreProblemKind.UnreadableData, name, null,
                     $"RocksDB found a damaged table file{(column is null ? "" : $" of the {name} column")}: {e.Message}");
                 if (column is { } found) _unreadable.Add(found);
             }
-        }
-
-        // The column whose table file a RocksDB message names ("…/000012.sst …"), from each column's list of live files.
-        private StoreColumn? ColumnOfTableIn(string message)
-        {
-            var match = System.Text.RegularExpressions.Regex.Match(message, @"(\d+)\.sst\b");
-            if (!match.Success || !ulong.TryParse(match.Groups[1].Value, out ulong number)) return null;
-            foreach (var column in StoreColumns.All)
-            {
-                var files = store._db.GetProperty("rocksdb.sstables", store.Column(column)) ?? "";
-                foreach (var line in files.Split('\n'))
-                {
-                    var file = line.TrimStart();
-                    int colon = file.IndexOf(':');
-                    if (colon > 0 && ulong.TryParse(file.AsSpan(0, colon), out ulong listed) && listed == number) return column;
-                }
-            }
-            return null;
         }
 
         private void Count(ObjectRef reference) => _expected[reference] = _expected.GetValueOrDefault(reference) + 1;

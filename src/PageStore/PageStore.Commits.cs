@@ -199,8 +199,8 @@ public sealed partial class PageStore
         }
     }
 
-    /// <summary>True when <paramref name="key"/> is the root of a commit, live or waiting for its reclamation; under the write lock.</summary>
-    internal bool IsCommitRoot(Hash key) => _commits.ContainsKey(key);
+    /// <summary>The sequence number the next commit gets; under the write lock.</summary>
+    internal ulong NextSequence => _nextSequence;
 
     private void RequireLive(Hash root)
     {
@@ -390,7 +390,7 @@ public sealed partial class PageStore
         }
         catch (RocksDbException e)
         {
-            throw StoreErrors.Write(Directory, "write batch", e.Message, e);
+            throw StoreErrors.Write(Directory, "write batch", WithTableColumn(e.Message), e);
         }
     }
 

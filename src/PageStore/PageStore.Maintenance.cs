@@ -124,7 +124,7 @@ public sealed partial class PageStore
         }
         catch (RocksDbException e)
         {
-            throw StoreErrors.Write(Directory, what, e.Message, e);
+            throw StoreErrors.Write(Directory, what, WithTableColumn(e.Message), e);
         }
         finally
         {

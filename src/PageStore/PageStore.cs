@@ -385,6 +385,34 @@ public sealed partial class PageStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// The column family whose table file a RocksDB status names ("… in …/000012.sst offset …"),
+    /// found in each column's list of live files; null when it names none or an unknown one.
+    /// </summary>
+    internal StoreColumn? ColumnOfTable(string status)
+    {
+        var match = TableFileName().Match(status);
+        if (!match.Success || !ulong.TryParse(match.Groups[1].Value, out ulong number)) return null;
+        foreach (var column in StoreColumns.All)
+        {
+            // Lines like " 12:4096[1 .. 5]['key' seq:1, type:1 .. …]": file number, size, range.
+            foreach (var line in (_db.GetProperty("rocksdb.sstables", Column(column)) ?? "").Split('\n'))
+            {
+                var file = line.AsSpan().TrimStart();
+                int colon = file.IndexOf(':');
+                if (colon > 0 && ulong.TryParse(file[..colon], out ulong listed) && listed == number) return column;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>A RocksDB status that names a table file, with the column the file belongs to added.</summary>
+    internal string WithTableColumn(string status) =>
+        ColumnOfTable(status) is { } column ? $"{status} (a table file of the {StoreColumns.Name(column)} column)" : status;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(\d+)\.sst\b")]
+    private static partial System.Text.RegularExpressions.Regex TableFileName();
+
     private static CorruptStoreException Missing(ObjectRef reference) =>
         new($"The store lacks {reference}, which a live commit references.");
 

@@ -14,11 +14,12 @@ namespace Piecrust.Storage;
 /// the journal first, in the same batch, so it decrements exact counts.
 /// A deletion reclaims nothing on counts it cannot trust. Before its batch is written it has, at a
 /// cost in proportion to the objects it touches: read the whole journal (an unreadable block or a
-/// malformed entry stops it), and found it to hold as many increments as the store journaled since
+/// malformed entry stops it), found every entry to belong to a commit already made and to name
+/// stored objects, and found the journal to hold as many increments as the store journaled since
 /// it counted them; found every object it decrements stored, with a count entry the store could
-/// have written (8 bytes, at least 2); read and verified every node it frees; and found no node it
-/// frees to be the root of a commit that stays. Any failure throws <see cref="CorruptStoreException"/>
-/// before anything is written. Counts that are wrong but plausible cannot be seen this cheaply:
+/// have written (8 bytes, at least 2); and read and verified every node it frees before releasing
+/// its children. Any failure throws <see cref="CorruptStoreException"/> (or, for an I/O error,
+/// <see cref="StoreIOException"/>) before anything is written. Counts that are wrong but plausible cannot be seen this cheaply:
 /// fsck recomputes them.
 /// Used under the store's write lock only.
 /// </summary>
@@ -36,7 +37,6 @@ internal sealed class RefTransaction : IDisposable
     private readonly Stack<ObjectRef> _pending;
     private readonly RefScratch _scratch;
     private bool _folded; // the journal is applied in this transaction
-    private HashSet<Hash>? _released; // roots of the commits this transaction deletes
     // New objects' stored bytes, gathered in one buffer and put into the batch in key order (Flush):
     // a memtable insert then starts from where the previous one ended (RocksDB keeps the last
     // insert's position in each skiplist), instead of searching from the top for every random key.
@@ -130,6 +130,8 @@ internal sealed class RefTransaction : IDisposable
         var journal = _store.Column(StoreColumn.Increments);
         foreach (var (key, references) in _store.PendingIncrements())
         {
+            if (BinaryPrimitives.ReadUInt64BigEndian(key) >= _store.NextSequence)
+                throw new CorruptStoreException($"A pending reference-count entry (key 0x{Convert.ToHexStringLower(key)}) belongs to commit {BinaryPrimitives.ReadUInt64BigEndian(key)}, which was never made (the next is {_store.NextSequence}): the store's counts cannot be trusted; {StoreErrors.FsckHint}.");
             foreach (var reference in references)
             {
                 ulong count = Count(reference);
@@ -149,11 +151,7 @@ internal sealed class RefTransaction : IDisposable
     }
 
     /// <summary>Removes the reference commit <paramref name="root"/> holds on its root node (see <see cref="Decrement"/>); the commit record itself is the caller's.</summary>
-    public void Release(Hash root)
-    {
-        (_released ??= []).Add(root);
-        Decrement(ObjectRef.Node(root));
-    }
+    public void Release(Hash root) => Decrement(ObjectRef.Node(root));
 
     /// <summary>Removes one reference to <paramref name="root"/>; an object losing its last reference is deleted, and releases its children in turn.</summary>
     public void Decrement(ObjectRef root)
@@ -171,8 +169,6 @@ internal sealed class RefTransaction : IDisposable
                 throw new CorruptStoreException($"Cannot release {reference}: it is not stored, so its reference count would drop below zero: the store's counts are inconsistent; {StoreErrors.FsckHint}.");
             _counts[reference] = count - 1;
             if (count > 1) continue;
-            if (reference.Kind == ObjectKind.Node && _store.IsCommitRoot(reference.Key) && _released?.Contains(reference.Key) != true)
-                throw new CorruptStoreException($"Cannot reclaim {reference}: its count says nothing references it, but it is the root of a commit that stays: the store's counts are inconsistent; {StoreErrors.FsckHint}.");
 
             reference.Key.CopyTo(key);
             var column = _store.Column(StoreColumns.ColumnOf(reference.Kind));

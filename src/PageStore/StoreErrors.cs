@@ -18,30 +18,41 @@ internal static class StoreErrors
 
     /// <summary>A failed point read of <paramref name="key"/> in <paramref name="column"/>.</summary>
     public static PiecrustException Read(StoreColumn column, ReadOnlySpan<byte> key, RocksDbException e) =>
-        IsCorruption(e.Message)
-            ? new CorruptStoreException($"The store's {StoreColumns.Name(column)} column is damaged: reading key {KeyText(column, key)} failed ({e.Message}); {FsckHint}.", e)
-            : new StoreIOException($"Reading key {KeyText(column, key)} of the store's {StoreColumns.Name(column)} column failed: {e.Message}", e);
+        Read(column, KeyText(column, key), e.Message, e);
+
+    /// <summary>A failed point read of the key shown as <paramref name="key"/>, RocksDB having said <paramref name="status"/>.</summary>
+    public static PiecrustException Read(StoreColumn column, string key, string status, Exception? inner)
+    {
+        string name = StoreColumns.Name(column);
+        return IsCorruption(status)
+            ? Corrupt($"The store's {name} column is damaged: reading key {key} failed ({status}); {FsckHint}.", inner)
+            : IO($"Reading key {key} of the store's {name} column failed: {status}", inner);
+    }
 
     /// <summary>An iteration over <paramref name="column"/> that stopped on an error after <paramref name="lastKey"/> (null: before the first key).</summary>
-    public static PiecrustException Scan(StoreColumn column, string? lastKey, RocksDbException e)
+    public static PiecrustException Scan(StoreColumn column, string? lastKey, RocksDbException e) => Scan(column, lastKey, e.Message, e);
+
+    /// <summary>An iteration that stopped after <paramref name="lastKey"/>, RocksDB having said <paramref name="status"/>.</summary>
+    public static PiecrustException Scan(StoreColumn column, string? lastKey, string status, Exception? inner)
     {
+        string name = StoreColumns.Name(column);
         string where = lastKey is null ? "from its first key" : $"past key {lastKey}";
-        return IsCorruption(e.Message)
-            ? new CorruptStoreException($"The store's {StoreColumns.Name(column)} column is damaged: reading it {where} failed ({e.Message}); {FsckHint}.", e)
-            : new StoreIOException($"Reading the store's {StoreColumns.Name(column)} column {where} failed: {e.Message}", e);
+        return IsCorruption(status)
+            ? Corrupt($"The store's {name} column is damaged: reading it {where} failed ({status}); {FsckHint}.", inner)
+            : IO($"Reading the store's {name} column {where} failed: {status}", inner);
     }
 
     /// <summary>A failed write (<paramref name="what"/>: a batch, a compaction); nothing of it was applied.</summary>
-    public static PiecrustException Write(string directory, string what, string status, Exception? inner)
-    {
-        if (IsCorruption(status))
-        {
-            string message = $"Writing to the store at '{directory}' failed ({what}): RocksDB found damaged data ({status}); nothing was written; {FsckHint}.";
-            return inner is null ? new CorruptStoreException(message) : new CorruptStoreException(message, inner);
-        }
-        string text = $"Writing to the store at '{directory}' failed ({what}): {status}. Nothing was written.";
-        return inner is null ? new StoreIOException(text) : new StoreIOException(text, inner);
-    }
+    public static PiecrustException Write(string directory, string what, string status, Exception? inner) =>
+        IsCorruption(status)
+            ? Corrupt($"Writing to the store at '{directory}' failed ({what}): RocksDB found damaged data ({status}); nothing was written; {FsckHint}.", inner)
+            : IO($"Writing to the store at '{directory}' failed ({what}): {status}. Nothing was written.", inner);
+
+    private static CorruptStoreException Corrupt(string message, Exception? inner) =>
+        inner is null ? new CorruptStoreException(message) : new CorruptStoreException(message, inner);
+
+    private static StoreIOException IO(string message, Exception? inner) =>
+        inner is null ? new StoreIOException(message) : new StoreIOException(message, inner);
 
     /// <summary>A key as messages show it: store-wide values by name, everything else in lowercase hex.</summary>
     public static string KeyText(StoreColumn column, ReadOnlySpan<byte> key)
