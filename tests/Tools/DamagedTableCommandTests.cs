@@ -112,9 +112,10 @@ public sealed class DamagedTableCommandTests(ITestOutputHelper output)
                 Assert.True(File.Exists(table), $"{column} damaged, {probe.Name}: the damaged table file is gone");
                 TableDamage.Flip(table, DamageScenario.FlipOffset);
             }
-            var check = VM.FsckDirectory(store);
+            using var vm = VM.Open(store, new VMOptions { Durable = false });
+            var check = vm.Fsck();
             Assert.True(check.IsClean, $"{column} damaged, {probe.Name} (exit {result.Code}): with the damage undone, fsck finds\n{string.Join("\n", check.Problems)}\n{result.Output}");
-            return new Outcome(result.Code, Normalized(result.Output, run), State(store));
+            return new Outcome(result.Code, Normalized(result.Output, run), State(vm));
         }
         finally
         {
@@ -123,11 +124,7 @@ public sealed class DamagedTableCommandTests(ITestOutputHelper output)
         }
     }
 
-    private static string State(string store)
-    {
-        using var vm = VM.Open(store, new VMOptions { Durable = false });
-        return string.Join("\n", vm.CommitLog.Select(c => $"{c.Sequence} {c.Root} <{c.Parent}")) + $"\nfinalized {vm.FinalizedCommit}";
-    }
+    private static string State(VM vm) => string.Join("\n", vm.CommitLog.Select(c => $"{c.Sequence} {c.Root} <{c.Parent}")) + $"\nfinalized {vm.FinalizedCommit}";
 
     // The run's own folder appears in paths; sizes on disk depend on how RocksDB laid out the files.
     private static string Normalized(string text, string run) =>
