@@ -297,7 +297,25 @@ public sealed partial class PageStore
             }
             _leases.Remove(root);
             if (_commits.TryGetValue(root, out var record) && record.PendingDelete)
-                Reclaim([root]);
+                ReclaimDeferred([root]);
+        }
+    }
+
+    /// <summary>
+    /// Reclaims deleted commits whose reclamation was deferred (by a lease, or by a stop before it),
+    /// when that can be done safely now. When it cannot (damaged or inconsistent counts, a failed
+    /// write), it is deferred again rather than failing a lease's release or the store's opening:
+    /// the commits stay invisible, nothing is lost, and <see cref="CollectGarbage"/>, which throws
+    /// the reason, or the next open tries again.
+    /// </summary>
+    private void ReclaimDeferred(IReadOnlyCollection<Hash> roots)
+    {
+        try
+        {
+            Reclaim(roots);
+        }
+        catch (Exception e) when (e is CorruptStoreException or StoreIOException)
+        {
         }
     }
 
@@ -462,7 +480,7 @@ public sealed partial class PageStore
         lock (_writeLock)
         {
             var pending = _commits.Where(c => c.Value.PendingDelete).Select(c => c.Key).ToArray();
-            if (pending.Length > 0) Reclaim(pending);
+            if (pending.Length > 0) ReclaimDeferred(pending);
         }
     }
 

@@ -180,6 +180,11 @@ public sealed partial class PageStore : IDisposable
         {
             throw new StoreLockedException($"The store at '{directory}' is in use by another open store or process: {e.Message}", e);
         }
+        catch (RocksDbException e) when (e.Message.StartsWith("IO error", StringComparison.Ordinal))
+        {
+            // A file that cannot be read or created (a full disk, permissions); a missing table file is "Corruption".
+            throw new StoreIOException($"The store at '{directory}' cannot be opened: {e.Message}", e);
+        }
         catch (RocksDbException e)
         {
             throw new CorruptStoreException($"The store at '{directory}' cannot be opened: {e.Message}", e);

@@ -179,6 +179,38 @@ public sealed class StoreFailureTests
     }
 
     [Fact]
+    public void A_deferred_reclamation_on_an_inconsistent_journal_is_deferred_again_and_gc_reports_why()
+    {
+        using var state = new CounterState(secondCommit: true);
+        // The process stops while a session holds the deleted first commit: its reclamation waits for the next open.
+        var vm = VM.Open(state.Directory, new VMOptions { Durable = false });
+        var session = vm.Session(new SessionData { Base = state.Root });
+        vm.DeleteCommit(state.Root);
+        vm.Dispose();
+        session.Dispose();
+        var (key, value) = Assert.Single(JournalEntries(state.Directory));
+        var missing = Hash.Of("not stored"u8);
+        RawStore.Put(state.Directory, "increments", key, [.. value, (byte)ObjectKind.Node, .. missing.ToArray()]);
+        var before = RawStore.Dump(state.Directory);
+
+        using (var reopened = VM.Open(state.Directory, new VMOptions { Durable = false }))
+        {
+            Assert.Equal([state.SecondRoot!.Value], reopened.Commits); // the store opens, the deleted commit stays out of sight
+            Assert.Equal(0xfeUL, CounterState.ReadCounter(reopened, state.SecondRoot.Value, state.Contract));
+            AssertRefused(Assert.Throws<CorruptStoreException>(() => reopened.CollectGarbage()), "which is not stored");
+        }
+        RawStore.AssertSame(before, RawStore.Dump(state.Directory), "after the deferred reclamation was deferred again");
+
+        RawStore.Put(state.Directory, "increments", key, value); // the journal repaired
+        using (var reopened = VM.Open(state.Directory, new VMOptions { Durable = false }))
+        {
+            var report = reopened.Fsck();
+            Assert.True(report.IsClean, string.Join("\n", report.Problems));
+            Assert.Equal(0, report.PendingDeletes);
+        }
+    }
+
+    [Fact]
     public void The_cli_refuses_to_delete_on_an_inconsistent_journal_and_fsck_names_it()
     {
         using var cli = new Cli();
