@@ -180,9 +180,10 @@ public sealed partial class PageStore : IDisposable
         {
             throw new StoreLockedException($"The store at '{directory}' is in use by another open store or process: {e.Message}", e);
         }
-        catch (RocksDbException e) when (e.Message.StartsWith("IO error", StringComparison.Ordinal))
+        catch (RocksDbException e) when (e.Message.StartsWith("IO error", StringComparison.Ordinal) && !e.Message.Contains("No such file", StringComparison.Ordinal))
         {
-            // A file that cannot be read or created (a full disk, permissions); a missing table file is "Corruption".
+            // A file that cannot be read or written (a full disk, a failing device). A file of the
+            // store that is missing is damage: RocksDB says "Corruption" for a table, "IO error" for a manifest.
             throw new StoreIOException($"The store at '{directory}' cannot be opened: {e.Message}", e);
         }
         catch (RocksDbException e)
