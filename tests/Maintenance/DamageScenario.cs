@@ -23,6 +23,11 @@ internal sealed class DamageScenario
     private DamageScenario()
     {
         Folder = Storage.StoreFixture.TempDirectory();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(Folder, recursive: true); }
+            catch (IOException) { }
+        };
         Pristine = Path.Combine(Folder, "pristine");
         using (var vm = VM.Open(Pristine, new VMOptions { Durable = false }))
         {
@@ -59,7 +64,7 @@ internal sealed class DamageScenario
         }
     }
 
-    /// <summary>Holds the pristine store and the snapshot; never deleted while tests run (temporary folder).</summary>
+    /// <summary>Holds the pristine store and the snapshot; deleted when the test process exits.</summary>
     public string Folder { get; }
 
     /// <summary>The undamaged, closed store: copy it, never open it.</summary>
