@@ -54,6 +54,6 @@ public sealed partial class VM
         if (!Store.Contains(ObjectRef.Bytecode(bytecode)))
             throw new InvalidArgumentException($"No committed contract has bytecode {bytecode}.");
         Modules.Remove(bytecode);
-        Modules.Persist(Modules.ForStored(bytecode));
+        Modules.Persist(Modules.ForStored(bytecode), required: true);
     }
 }

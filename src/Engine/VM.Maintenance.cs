@@ -43,7 +43,8 @@ public sealed partial class VM
     /// the definitions). Costs one pass over the store's keys plus a walk of the distinct tree nodes of
     /// the live commits; no page is read.
     /// </summary>
-    /// <exception cref="CorruptStoreException">A node of a live commit is missing or corrupt.</exception>
+    /// <exception cref="CorruptStoreException">A node of a live commit is missing or corrupt, or a column cannot be read to its end.</exception>
+    /// <exception cref="StoreIOException">A column cannot be read (an I/O error).</exception>
     public VMStatistics Statistics()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -78,6 +79,8 @@ public sealed partial class VM
     /// compiled modules whose bytecode is gone, and compacts every RocksDB column family
     /// (see <see cref="PageStore.CollectGarbage"/>).
     /// </summary>
+    /// <exception cref="CorruptStoreException">What it would reclaim relies on damaged or inconsistent data: nothing is reclaimed (run fsck).</exception>
+    /// <exception cref="StoreIOException">Writing or compacting failed (a full disk, an I/O error).</exception>
     public GarbageReport CollectGarbage(IProgress<MaintenanceProgress>? progress = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

@@ -53,6 +53,7 @@ public sealed partial class VM : IDisposable
     /// <exception cref="StoreLockedException">Another VM holds the directory.</exception>
     /// <exception cref="CorruptStoreException">The directory holds something that is not a readable store.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A module limit of <paramref name="options"/> is not positive.</exception>
+    /// <exception cref="StoreIOException">The store's files cannot be read or written (an I/O error, a full disk).</exception>
     public static VM Open(string directory, VMOptions? options = null)
     {
         options ??= new VMOptions();
@@ -86,6 +87,8 @@ public sealed partial class VM : IDisposable
     /// siblings and sessions built on it keep working (children are re-parented to its parent).
     /// </summary>
     /// <exception cref="CommitNotFoundException">No live commit has this root.</exception>
+    /// <exception cref="CorruptStoreException">The counts or objects the deletion relies on are damaged or inconsistent: nothing is deleted (run fsck).</exception>
+    /// <exception cref="StoreIOException">The write failed (a full disk, an I/O error): nothing is deleted.</exception>
     public void DeleteCommit(Hash root)
     {
         Store.DeleteCommit(root);
@@ -98,6 +101,8 @@ public sealed partial class VM : IDisposable
     /// every commit that is neither this one nor a descendant of it is deleted in the same atomic write.
     /// </summary>
     /// <exception cref="CommitNotFoundException">No live commit has this root.</exception>
+    /// <exception cref="CorruptStoreException">Pruning would rely on damaged or inconsistent counts: nothing is written (run fsck).</exception>
+    /// <exception cref="StoreIOException">The write failed: nothing is written.</exception>
     public void FinalizeCommit(Hash root)
     {
         var before = Commits;

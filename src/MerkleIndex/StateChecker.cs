@@ -34,7 +34,7 @@ public sealed class StateChecker(IBytecodeValidator validator) : IStateCheck
             {
                 node = store.ReadNode(key);
             }
-            catch (CorruptStoreException)
+            catch (Exception e) when (e is CorruptStoreException or StoreIOException)
             {
                 continue; // missing or corrupt: the structural check reports it
             }
@@ -68,7 +68,7 @@ public sealed class StateChecker(IBytecodeValidator validator) : IStateCheck
         {
             verdict = validator.Validate(store.ReadBytecode(bytecode));
         }
-        catch (CorruptStoreException)
+        catch (Exception e) when (e is CorruptStoreException or StoreIOException)
         {
             // missing or corrupt: the structural check reports it
         }

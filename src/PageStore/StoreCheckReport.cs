@@ -21,6 +21,9 @@ public sealed class StoreCheckReport
         OrphanModules = orphanModules;
     }
 
+    /// <summary>The report on a store RocksDB cannot open: that one problem, nothing checked.</summary>
+    internal static StoreCheckReport Unopenable(StoreProblem problem) => new([problem], 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
     /// <summary>Every problem found, in the order found. Empty for a consistent store.</summary>
     public IReadOnlyList<StoreProblem> Problems { get; }
 

@@ -38,4 +38,12 @@ public enum StoreProblemKind
 
     /// <summary>A contract's bytecode fails the deploy-time module validation.</summary>
     InvalidBytecode,
+
+    /// <summary>
+    /// RocksDB cannot read part of the store: a block of a table file fails its checksum, a file
+    /// cannot be read, or the database cannot be opened. <see cref="StoreProblem.Key"/> names the
+    /// column family (or the object, or the store-wide value) concerned; what the unreadable part
+    /// holds is unknown.
+    /// </summary>
+    UnreadableData,
 }

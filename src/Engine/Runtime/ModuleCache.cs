@@ -42,11 +42,35 @@ internal sealed class ModuleCache : IDisposable
     /// <exception cref="InvalidModuleException">The bytecode breaks a module limit of this VM (it was stored under larger ones).</exception>
     public CompiledContract ForStored(Hash hash) => Get(hash, () => _store.ReadBytecode(hash));
 
-    /// <summary>Writes the serialized module to the store cache if it is not there (called once its bytecode is committed).</summary>
-    public void Persist(CompiledContract contract)
+    /// <summary>
+    /// Writes the serialized module to the store cache if it is not there, or replaces a damaged
+    /// entry (called once its bytecode is committed).
+    /// </summary>
+    /// <param name="contract">The compiled contract.</param>
+    /// <param name="required">
+    /// False after a commit: the commit is already durable, so a cache the store cannot write only
+    /// costs a compilation later and must not make the commit look failed. True when the caller
+    /// asked for the cache entry itself.
+    /// </param>
+    /// <exception cref="StoreIOException">With <paramref name="required"/>: the write failed.</exception>
+    public void Persist(CompiledContract contract, bool required = false)
     {
-        if (_store.ReadModule(contract.Bytecode, WasmConfig.Fingerprint) is null)
+        try
+        {
+            if (_store.ReadModule(contract.Bytecode, WasmConfig.Fingerprint) is not null) return;
+        }
+        catch (CorruptStoreException)
+        {
+            // A damaged entry (or its block): overwritten below with the module just compiled.
+        }
+        try
+        {
             _store.WriteModule(contract.Bytecode, WasmConfig.Fingerprint, contract.Module.Serialize());
+        }
+        catch (Exception e) when (!required && e is StoreIOException or CorruptStoreException)
+        {
+            // Not cached: the next VM compiles it again. A store that cannot write fails the next commit loudly.
+        }
     }
 
     /// <summary>
