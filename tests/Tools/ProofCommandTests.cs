@@ -24,7 +24,7 @@ public sealed class ProofCommandTests
         string nowhere = cli.PathOf("nowhere");
         var verify = Cli.RunRaw("verify", proof, "--root", root.ToString(), "--store", nowhere);
         verify.AssertOk();
-        Assert.StartsWith("valid: page 16 of contract " + id, verify.Lines[0]);
+        Assert.StartsWith($"valid: page 16 (bytes 0x10000..0x10fff) of contract {id}", verify.Lines[0]);
         Assert.False(Directory.Exists(nowhere));
     }
 
@@ -66,11 +66,15 @@ public sealed class ProofCommandTests
     public void Verify_reports_bad_input_as_errors()
     {
         using var cli = new Cli();
+        var (id, root) = cli.DeployCounter();
+        string proof = cli.PathOf("p.bin");
+        cli.Run("prove", root.ToString(), id.ToString(), "0", "-o", proof).AssertOk();
+        File.Delete(proof + ".page");
         Cli.RunRaw("verify", cli.PathOf("missing.bin"), "--root", Hash.Of([1]).ToString()).AssertError("cannot read");
-        File.WriteAllBytes(cli.PathOf("p.bin"), [1]);
-        Cli.RunRaw("verify", cli.PathOf("p.bin")).AssertError("--root is required");
-        Cli.RunRaw("verify", cli.PathOf("p.bin"), "--root", "1234").AssertError("not a 32-byte hash");
-        Cli.RunRaw("verify", cli.PathOf("p.bin"), "--root", Hash.Of([1]).ToString()).AssertError("cannot read"); // no p.bin.page
+        Cli.RunRaw("verify", proof).AssertError("--root is required");
+        Cli.RunRaw("verify", proof, "--root", "1234").AssertError("not a 32-byte hash");
+        Cli.RunRaw("verify", proof, "--root", root.ToString()).AssertError("cannot read"); // no p.bin.page
+        Cli.RunRaw("verify", proof, "--root", root.ToString(), "--contract", "xyz").AssertError("not a contract id");
     }
 
     [Fact]
