@@ -100,4 +100,68 @@ public sealed class ProofCommandTests
         Assert.All(File.ReadAllBytes(proof + ".page"), b => Assert.Equal(0, b));
         Cli.RunRaw("verify", proof, "--root", root.ToString()).AssertOk();
     }
+
+    [Fact]
+    public void Range_and_absence_proofs_go_through_prove_and_verify_which_says_what_was_proven()
+    {
+        using var cli = new Cli();
+        var (id, root) = cli.DeployCounter();
+        string range = cli.PathOf("range.bin");
+        var prove = cli.Run("prove", root.ToString(), id.ToString(), "--range", "0xfff8:24", "-o", range);
+        prove.AssertOk();
+        Assert.Contains($"bytes 0xfff8..0x1000f (24 bytes) of contract {id}", prove.Output);
+        Assert.Contains("self-check  valid", prove.Output);
+        var data = File.ReadAllBytes(range + ".data");
+        Assert.Equal(24, data.Length);
+        Assert.Equal(0xfcUL, BitConverter.ToUInt64(data, 8));
+
+        var verify = Cli.RunRaw("verify", range, "--root", root.ToString(), "--store", cli.PathOf("nowhere"));
+        verify.AssertOk();
+        Assert.Equal($"valid: 1 range in state {root}", verify.Lines[0]);
+        Assert.Equal($"bytes 0xfff8..0x1000f (24 bytes) of contract {id}", verify.Lines[1]);
+        Assert.StartsWith("memory 131,072 bytes (32-bit), bytecode ", verify.Lines[2]);
+
+        data[10] ^= 1;
+        File.WriteAllBytes(cli.PathOf("tampered.data"), data);
+        var tampered = Cli.RunRaw("verify", range, "--root", root.ToString(), "--data", cli.PathOf("tampered.data"));
+        Assert.Equal(ExitCodes.CheckFailed, tampered.Code);
+        Assert.Equal($"INVALID: the proof and data do not lead to root {root}", tampered.Lines[0]);
+        File.WriteAllBytes(cli.PathOf("short.data"), data[..23]);
+        var shorter = Cli.RunRaw("verify", range, "--root", root.ToString(), "--data", cli.PathOf("short.data"));
+        Assert.Equal(ExitCodes.CheckFailed, shorter.Code);
+        Assert.Contains("the data is 23 bytes; the proof's ranges hold 24", shorter.Lines[0]);
+
+        var missing = new ContractId(Hash.Of("missing"u8));
+        string absent = cli.PathOf("absent.bin");
+        var proveAbsent = cli.Run("prove", root.ToString(), missing.ToString(), "--absent", "-o", absent);
+        proveAbsent.AssertOk();
+        Assert.Contains($"contract {missing} is absent", proveAbsent.Output);
+        var verifyAbsent = Cli.RunRaw("verify", absent, "--root", root.ToString());
+        verifyAbsent.AssertOk();
+        Assert.StartsWith($"valid: contract {missing} is absent (its path ends at contract {id}'s leaf at depth 0)", verifyAbsent.Lines[0]);
+        Cli.RunRaw("verify", absent, "--root", root.ToString(), "--contract", missing.ToString()).AssertOk();
+        var other = Cli.RunRaw("verify", absent, "--root", root.ToString(), "--contract", id.ToString());
+        Assert.Equal(ExitCodes.CheckFailed, other.Code);
+        Assert.Equal($"INVALID: the proof is about contract {missing}, not {id}", other.Lines[0]);
+        Assert.Equal(ExitCodes.CheckFailed, Cli.RunRaw("verify", absent, "--root", Hash.Of([1]).ToString()).Code);
+    }
+
+    [Fact]
+    public void Prove_refuses_ranges_and_pages_outside_the_memory_and_unclear_requests()
+    {
+        using var cli = new Cli();
+        var (id, root) = cli.DeployCounter();
+        string output = cli.PathOf("p.bin");
+        string r = root.ToString(), c = id.ToString();
+        cli.Run("prove", r, c, "--range", "131000:100", "-o", output).AssertError("beyond the memory length");
+        cli.Run("prove", r, c, "32", "-o", output).AssertError("beyond the memory length");
+        cli.Run("prove", r, c, "--range", "100", "-o", output).AssertError("not OFFSET:LENGTH");
+        cli.Run("prove", r, c, "--range", "1:x", "-o", output).AssertError("--range length");
+        cli.Run("prove", r, c, "3", "--range", "0:1", "-o", output).AssertError("exactly one of");
+        cli.Run("prove", r, c, "-o", output).AssertError("exactly one of");
+        cli.Run("prove", r, c, "--absent", "-o", output).AssertError("it is not absent");
+        cli.Run("prove", r, Hash.Of([1]).ToString(), "--range", "0:1", "-o", output).AssertError("has no contract");
+        Assert.False(File.Exists(output));
+        Assert.False(File.Exists(output + ".data"));
+    }
 }
