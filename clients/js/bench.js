@@ -2,7 +2,7 @@
 // (the same sizes and number of hashes as the verification), in the same run:
 //   dotnet run -c Release --project bench/Bench.csproj -- --write-proofs /tmp/proofs
 //   node clients/js/bench.js /tmp/proofs
-// Prints a Markdown table: median of 5 measurements of at least 0.5 s each.
+// Prints a Markdown table: medians of 7 alternating measurements of at least 0.3 s each.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { verifyPage, verifyRange } from './proofs.js';
@@ -17,22 +17,28 @@ const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8'))
 const read = (file) => new Uint8Array(readFileSync(join(folder, file)));
 const root = manifest.root;
 
-function time(operation) {
-  for (const end = performance.now() + 300; performance.now() < end;) operation();
-  const samples = [];
-  for (let s = 0; s < 5; s++) {
+// Medians of 7 alternating samples of at least 0.3 s each, so that both sides see the same machine load.
+function timeBoth(first, second) {
+  const sample = (operation) => {
     let runs = 0;
     const start = performance.now();
     let now = start;
-    while (now - start < 500) {
+    while (now - start < 300) {
       operation();
       runs++;
       now = performance.now();
     }
-    samples.push((now - start) * 1000 / runs);
+    return (now - start) * 1000 / runs; // µs per operation
+  };
+  sample(first);
+  sample(second);
+  const a = [], b = [];
+  for (let s = 0; s < 7; s++) {
+    a.push(sample(first));
+    b.push(sample(second));
   }
-  samples.sort((a, b) => a - b);
-  return samples[2]; // µs per operation
+  const median = (xs) => xs.sort((x, y) => x - y)[3];
+  return [median(a), median(b)];
 }
 
 const input = new Uint8Array(4096).map((_, i) => (i * 131 + 7) & 0xff);
@@ -49,13 +55,13 @@ for (const c of manifest.cases) {
   const verify = c.kind === 'page' ? () => verifyPage(proof, root, claim) : () => verifyRange(proof, root, claim);
   if (verify().verdict !== 'valid') throw new Error(`${c.name} does not verify`);
   const singles = c.singles.map((s) => [read(`${s}.proof`), read(`${s}.page`)]);
-  const raw = time(rawHashes(c.work));
-  const verified = time(verify);
+  const [raw, verified] = timeBoth(rawHashes(c.work), verify);
   let instead = '';
   if (singles.length > 0) {
     const all = () => singles.every(([p, page]) => verifyPage(p, root, page).verdict === 'valid');
     if (!all()) throw new Error(`${c.name}: a page proof does not verify`);
-    instead = `${time(all).toFixed(1)} µs (${singles.reduce((n, [p]) => n + p.length, 0)} bytes)`;
+    const [, pages] = timeBoth(verify, all);
+    instead = `${pages.toFixed(1)} µs (${singles.reduce((n, [p]) => n + p.length, 0)} bytes)`;
   }
   const hashes = c.work.reduce((n, w) => n + w.count, 0);
   console.log(`| ${c.name} | ${c.proofBytes} | ${hashes} | ${raw.toFixed(1)} µs | ${verified.toFixed(1)} µs | ${(verified / raw).toFixed(2)} | ${instead} |`);

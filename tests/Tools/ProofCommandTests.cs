@@ -109,7 +109,8 @@ public sealed class ProofCommandTests
         string range = cli.PathOf("range.bin");
         var prove = cli.Run("prove", root.ToString(), id.ToString(), "--range", "0xfff8:24", "-o", range);
         prove.AssertOk();
-        Assert.Contains($"bytes 0xfff8..0x1000f (24 bytes) of contract {id}", prove.Output);
+        Assert.Contains("proves      bytes 0xfff8..0x1000f (24 bytes)", prove.Output);
+        Assert.Equal(id.ToString(), prove.Field("contract"));
         Assert.Contains("self-check  valid", prove.Output);
         var data = File.ReadAllBytes(range + ".data");
         Assert.Equal(24, data.Length);
@@ -119,7 +120,7 @@ public sealed class ProofCommandTests
         verify.AssertOk();
         Assert.Equal($"valid: 1 range in state {root}", verify.Lines[0]);
         Assert.Equal($"bytes 0xfff8..0x1000f (24 bytes) of contract {id}", verify.Lines[1]);
-        Assert.StartsWith("memory 131,072 bytes (32-bit), bytecode ", verify.Lines[2]);
+        Assert.StartsWith("memory 131,072 bytes (32-bit), owner 0102, bytecode ", verify.Lines[2]);
 
         data[10] ^= 1;
         File.WriteAllBytes(cli.PathOf("tampered.data"), data);
@@ -138,7 +139,9 @@ public sealed class ProofCommandTests
         Assert.Contains($"contract {missing} is absent", proveAbsent.Output);
         var verifyAbsent = Cli.RunRaw("verify", absent, "--root", root.ToString());
         verifyAbsent.AssertOk();
-        Assert.StartsWith($"valid: contract {missing} is absent (its path ends at contract {id}'s leaf at depth 0)", verifyAbsent.Lines[0]);
+        Assert.Equal($"valid: contract {missing} is absent", verifyAbsent.Lines[0]);
+        Assert.Equal($"in state {root}", verifyAbsent.Lines[1]);
+        Assert.Equal($"(its path ends at depth 0, at the leaf of contract {id})", verifyAbsent.Lines[2]);
         Cli.RunRaw("verify", absent, "--root", root.ToString(), "--contract", missing.ToString()).AssertOk();
         var other = Cli.RunRaw("verify", absent, "--root", root.ToString(), "--contract", id.ToString());
         Assert.Equal(ExitCodes.CheckFailed, other.Code);

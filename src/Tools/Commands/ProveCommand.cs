@@ -89,8 +89,10 @@ public sealed class ProveCommand(IAnsiConsole console) : StoreCommand<ProveComma
         File.WriteAllBytes(output + PageSuffix, bytes);
 
         var grid = Grid();
-        grid.AddRow("proves", Markup.Escape(ProofWords.Page(proved)));
-        grid.AddRow("", Markup.Escape(ProofWords.Leaf(proved.MemoryLength, proved.Is64, proved.Bytecode, proved.Owner.Span)));
+        grid.AddRow("proves", Markup.Escape(ProofWords.PageOnly(proved)));
+        grid.AddRow("contract", contract.ToString());
+        grid.AddRow("", Markup.Escape(ProofWords.Memory(proved.MemoryLength, proved.Is64, proved.Owner.Span)));
+        grid.AddRow("bytecode", proved.Bytecode.ToString());
         grid.AddRow("proof", Markup.Escape($"{output} ({proof.Length} bytes, page proof)"));
         grid.AddRow("page", Markup.Escape($"{output + PageSuffix} (4096 bytes; starts {Format.Hex(bytes.AsSpan(0, 16))})"));
         grid.AddRow("root", root.ToString());
@@ -108,8 +110,10 @@ public sealed class ProveCommand(IAnsiConsole console) : StoreCommand<ProveComma
 
         var entry = proven.Proof.Entries[0];
         var grid = Grid();
-        grid.AddRow("proves", Markup.Escape(ProofWords.Range(entry)));
-        grid.AddRow("", Markup.Escape(ProofWords.Leaf(entry.MemoryLength, entry.Is64, entry.Bytecode, entry.Owner.Span)));
+        grid.AddRow("proves", Markup.Escape(ProofWords.RangeOnly(entry)));
+        grid.AddRow("contract", contract.ToString());
+        grid.AddRow("", Markup.Escape(ProofWords.Memory(entry.MemoryLength, entry.Is64, entry.Owner.Span)));
+        grid.AddRow("bytecode", entry.Bytecode.ToString());
         grid.AddRow("proof", Markup.Escape($"{output} ({proof.Length} bytes, range proof)"));
         grid.AddRow("data", Markup.Escape($"{output + DataSuffix} ({proven.Data.Length} bytes; starts {Format.Hex(proven.Data.Span[..Math.Min(16, proven.Data.Length)])})"));
         grid.AddRow("root", root.ToString());
@@ -126,6 +130,16 @@ public sealed class ProveCommand(IAnsiConsole console) : StoreCommand<ProveComma
 
         var grid = Grid();
         grid.AddRow("proves", Markup.Escape(ProofWords.Absence(proved)));
+        int depth = proved.ContractSiblings.Count;
+        if (proved.Other is null)
+        {
+            grid.AddRow("path", $"ends at depth {depth} in an empty subtree");
+        }
+        else
+        {
+            grid.AddRow("path", $"ends at depth {depth}, at the leaf of contract");
+            grid.AddRow("", proved.Other.Id.ToString());
+        }
         grid.AddRow("proof", Markup.Escape($"{output} ({proof.Length} bytes, absence proof)"));
         grid.AddRow("root", root.ToString());
         grid.AddRow("self-check", ProofVerifier.VerifyAbsence(proof, root, contract) ? "[green]valid[/]" : "[red]INVALID[/]");

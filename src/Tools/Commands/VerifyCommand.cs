@@ -71,7 +71,7 @@ public sealed class VerifyCommand(IAnsiConsole console) : StoreCommand<VerifyCom
         if (page.Length != Storage.PageStore.PageSize)
             return Invalid($"the page is {page.Length} bytes; a page is {Storage.PageStore.PageSize}");
         if (!ProofVerifier.VerifyPage(proof, root, page))
-            return Invalid($"the proof and page do not lead to root {root}", $"(the proof claims {ProofWords.Page(proof)})");
+            return Invalid($"the proof and page do not lead to root {root}", $"the proof claims {ProofWords.PageOnly(proof)}", $"of contract {proof.Contract}");
         Console.MarkupLineInterpolated($"[green]valid[/]: {ProofWords.Page(proof)}");
         Console.MarkupLineInterpolated($"  in state {root}");
         Console.MarkupLineInterpolated($"  {ProofWords.Leaf(proof.MemoryLength, proof.Is64, proof.Bytecode, proof.Owner.Span)}");
@@ -84,7 +84,7 @@ public sealed class VerifyCommand(IAnsiConsole console) : StoreCommand<VerifyCom
             return Invalid($"the data is {data.Length} bytes; the proof's ranges hold {proof.DataLength}");
         if (!ProofVerifier.VerifyRange(proof, root, data))
             return Invalid($"the proof and data do not lead to root {root}",
-                [.. proof.Entries.Select(e => $"(the proof claims {ProofWords.Range(e)})")]);
+                [.. proof.Entries.SelectMany(e => new[] { $"the proof claims {ProofWords.RangeOnly(e)}", $"of contract {e.Contract}" })]);
         string ranges = proof.Entries.Count == 1 ? "1 range" : $"{proof.Entries.Count} ranges";
         Console.MarkupLineInterpolated($"[green]valid[/]: {ranges} in state {root}");
         foreach (var entry in proof.Entries)
@@ -100,9 +100,10 @@ public sealed class VerifyCommand(IAnsiConsole console) : StoreCommand<VerifyCom
         if (expected is { } id && id != proof.Contract)
             return Invalid($"the proof is about contract {proof.Contract}, not {id}");
         if (!ProofVerifier.VerifyAbsence(proof, root, proof.Contract))
-            return Invalid($"the proof does not lead to root {root}", $"(the proof claims {ProofWords.Absence(proof)})");
+            return Invalid($"the proof does not lead to root {root}", $"the proof claims {ProofWords.Absence(proof)}");
         Console.MarkupLineInterpolated($"[green]valid[/]: {ProofWords.Absence(proof)}");
         Console.MarkupLineInterpolated($"  in state {root}");
+        Console.MarkupLineInterpolated($"  ({ProofWords.AbsencePath(proof)})");
         return ExitCodes.Ok;
     }
 
