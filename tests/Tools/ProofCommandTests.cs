@@ -167,4 +167,20 @@ public sealed class ProofCommandTests
         Assert.False(File.Exists(output));
         Assert.False(File.Exists(output + ".data"));
     }
+
+    [Fact]
+    public void Verify_says_that_a_page_beyond_the_memory_is_not_provable()
+    {
+        using var cli = new Cli();
+        var (id, root) = cli.DeployCounter();
+        string proof = cli.PathOf("last.bin");
+        cli.Run("prove", root.ToString(), id.ToString(), "31", "-o", proof).AssertOk();
+        // The last page's proof moved one page on: page 32 lies past the counter's 131072 bytes.
+        var beyond = Merkle.ProofEncoder.Page(PageProof.FromBytes(File.ReadAllBytes(proof)), pageIndex: 32);
+        File.WriteAllBytes(cli.PathOf("beyond.bin"), beyond);
+        File.WriteAllBytes(cli.PathOf("beyond.bin.page"), new byte[4096]);
+        var result = Cli.RunRaw("verify", cli.PathOf("beyond.bin"), "--root", root.ToString());
+        Assert.Equal(ExitCodes.CheckFailed, result.Code);
+        Assert.StartsWith("INVALID: the proof is malformed (Page 32 (bytes from 0x20000) lies at or beyond the memory length 131072", result.Lines[0]);
+    }
 }
