@@ -10,8 +10,6 @@ internal ref struct ProofReader
 
     public ProofReader(ReadOnlySpan<byte> bytes) => _bytes = bytes;
 
-    public readonly int Offset => _offset;
-
     public byte Byte() => Take(1)[0];
 
     public bool Flag(string what)
