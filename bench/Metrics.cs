@@ -17,6 +17,8 @@ public static class Metrics
 {
     /// <summary>Name of the proof-size column.</summary>
     public const string ProofBytes = "ProofBytes";
+    /// <summary>Name of the column of the page proofs a range proof replaces, their bytes together.</summary>
+    public const string PageProofsBytes = "PageProofsBytes";
     /// <summary>Name of the nodes-staged column.</summary>
     public const string NodesStaged = "NodesStaged";
     /// <summary>Name of the objects-written column.</summary>
@@ -25,7 +27,7 @@ public static class Metrics
     public const string BytesWritten = "BytesWritten";
 
     /// <summary>The metric columns every summary shows (blank where a class records nothing).</summary>
-    public static readonly IColumn[] Columns = [new MetricColumn(ProofBytes), new MetricColumn(NodesStaged), new MetricColumn(ObjectsWritten), new MetricColumn(BytesWritten)];
+    public static readonly IColumn[] Columns = [new MetricColumn(ProofBytes), new MetricColumn(PageProofsBytes), new MetricColumn(NodesStaged), new MetricColumn(ObjectsWritten), new MetricColumn(BytesWritten)];
 
     /// <summary>Records <paramref name="value"/> for the case <paramref name="benchmark"/> (the benchmark class instance, after its [Params] are set).</summary>
     public static void Record(object benchmark, string name, double value)
@@ -79,7 +81,8 @@ public static class Metrics
         public UnitType UnitType => UnitType.Dimensionless;
         public string Legend => name switch
         {
-            ProofBytes => "Serialized size of the page proof, in bytes",
+            ProofBytes => "Serialized size of the proof, in bytes",
+            PageProofsBytes => "Serialized size of one page proof per page of the range, together",
             NodesStaged => "Tree nodes staged by one update (mean over the change sets)",
             ObjectsWritten => "Objects (pages and nodes) the store wrote per commit",
             BytesWritten => "Bytes of keys and values one commit added to the store",
