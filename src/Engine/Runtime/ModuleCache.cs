@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Piecrust.Storage;
+using Piecrust.Wasm;
 using Wasmtime;
 
 namespace Piecrust.Runtime;
@@ -66,6 +67,7 @@ internal sealed class ModuleCache : IDisposable
     private CompiledContract Build(Hash hash, byte[] bytecode)
     {
         var checkedModule = ModuleValidator.Check(_engine, bytecode);
+        var transformed = GasTransform.Apply(checkedModule.CompiledBytecode);
         string name = hash.ToString();
         Module module;
         var serialized = _store.ReadModule(hash, WasmConfig.Fingerprint);
@@ -77,7 +79,7 @@ internal sealed class ModuleCache : IDisposable
         {
             try
             {
-                module = Module.FromBytes(_engine, name, checkedModule.CompiledBytecode);
+                module = Module.FromBytes(_engine, name, transformed.Module);
             }
             catch (WasmtimeException e)
             {
@@ -96,6 +98,8 @@ internal sealed class ModuleCache : IDisposable
             Functions = checkedModule.Functions,
             HasInit = checkedModule.HasInit,
             Imports = checkedModule.Imports,
+            BulkImports = [.. transformed.Imports],
+            PassiveData = transformed.PassiveData,
             GlobalResets = checkedModule.GlobalResets,
             NeedsFreshInstance = checkedModule.NeedsFreshInstance,
         };
