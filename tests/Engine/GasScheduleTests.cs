@@ -229,3 +229,56 @@ public sealed class GasScheduleTests
         Assert.Equal(1000UL, error.GasSpent);
     }
 }
+
+/// <summary>The call tree, the 93% rule and the <c>limit</c>/<c>spent</c> imports under the schedule, hand-counted.</summary>
+public sealed class GasCallTreeTests
+{
+    // "call": c(callee = A[0..32], name = A[32..arg_len], no argument, default gas); returns the callee's result.
+    // "probe": writes limit() and spent() into A and returns 16.
+    private const string Module = """
+        (module
+          (import "env" "c" (func $c (param i32 i32 i32 i32 i64) (result i32)))
+          (import "env" "limit" (func $limit (result i64)))
+          (import "env" "spent" (func $spent (result i64)))
+          (memory (export "memory") 2)
+          (global (export "A") i32 (i32.const 0))
+          (func (export "call") (param i32) (result i32)
+            i32.const 0 i32.const 32 local.get 0 i32.const 32 i32.sub i32.const 0 i64.const 0 call $c)
+          (func (export "probe") (param i32) (result i32)
+            i32.const 0 call $limit i64.store
+            i32.const 8 call $spent i64.store
+            i32.const 16))
+        """;
+
+    [Theory]
+    [MemberData(nameof(GasScheduleTests.Paths), MemberType = typeof(GasScheduleTests))]
+    public void Frames_limits_and_spent_follow_the_schedule(MemoryPath path)
+    {
+        using var vm = VM.Ephemeral(new VMOptions { Memory = path });
+        using var session = vm.Session();
+        var caller = session.Deploy(Contracts.Wat(Module), new ContractData(Contracts.Owner, default, new ContractId(Hash.Of("caller"u8))), Contracts.Gas);
+        var callee = session.Deploy(Contracts.Wat(Module), new ContractData(Contracts.Owner, default, new ContractId(Hash.Of("callee"u8))), Contracts.Gas);
+
+        // probe at top level: limit() is seen after entry 1 + i32.const 1 + call 1 = 3 (fuel is flushed at calls);
+        // spent() after those 3 + i64.store 32 + i32.const 1 + call 1 = 37; the whole call 1 + 34 + 34 + 1 = 70.
+        var probe = session.Call(callee, "probe", [], 1_000_000);
+        Assert.Equal(1_000_000UL, BitConverter.ToUInt64(probe.Data, 0));
+        Assert.Equal(37UL, BitConverter.ToUInt64(probe.Data, 8));
+        Assert.Equal(70UL, probe.GasSpent);
+
+        // call: when c runs the caller has spent entry 1 + seven operators (i32.const 0, i32.const 32,
+        // local.get, i32.const 32, i32.sub, i32.const 0, i64.const 0) + call 1 = 9, and nothing after it,
+        // so the callee gets floor((1,000,000 - 9) × 93 / 100) = 929,991; the callee spends 70 as above.
+        var receipt = session.Call(caller, "call", Contracts.Cat(callee.ToArray(), "probe"u8.ToArray()), 1_000_000);
+        const ulong calleeLimit = (1_000_000 - 9) * 93 / 100;
+        Assert.Equal(929_991UL, calleeLimit);
+        Assert.Equal(calleeLimit, BitConverter.ToUInt64(receipt.Data, 0));
+        Assert.Equal(37UL, BitConverter.ToUInt64(receipt.Data, 8));
+        Assert.Equal(9 + 70UL, receipt.GasSpent);
+        Assert.Equal(9UL, receipt.CallTree.GasSpent);
+        var child = Assert.Single(receipt.CallTree.Children);
+        Assert.Equal(calleeLimit, child.GasLimit);
+        Assert.Equal(70UL, child.GasSpent);
+        Assert.Equal(receipt.GasSpent, receipt.CallTree.TotalGasSpent);
+    }
+}
