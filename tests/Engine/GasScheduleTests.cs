@@ -164,6 +164,21 @@ public sealed class GasScheduleTests
         Assert.Equal(1 + 1 + 1 + (1 + 2 + 16) + 1UL, f.Gas("calls"));
     }
 
+    [Fact]
+    public void A_function_at_the_limit_of_locals_is_priced_the_same()
+    {
+        // One parameter and 49,999 locals: Wasmtime's limit of 50,000, so no padding local can be added.
+        string locals = string.Join(" ", Enumerable.Repeat("i32", 49_999));
+        using var f = new Fixture(TestVM.Path, $$"""
+            (module
+              (memory (export "memory") 1)
+              (global (export "A") i32 (i32.const 0))
+              (func (export "f") (param i32) (result i32) (local {{locals}}) i32.const 64 i64.const 7 i64.store i32.const 0))
+            """);
+        // entry 1 + two operands 2 + i64.store 32 + i32.const 1
+        Assert.Equal(1 + 2 + 32 + 1UL, f.Gas("f"));
+    }
+
     [Theory]
     [MemberData(nameof(Paths))]
     public void Bulk_memory_operators_cost_one_whatever_their_length(MemoryPath path)

@@ -10,8 +10,13 @@ internal sealed class GasPlan
 {
     private readonly Dictionary<BulkMemoryImport, uint> _functions = [];
 
-    private GasPlan(uint importedFunctions, IReadOnlyList<BulkMemoryImport> imports)
+    private readonly WasmModuleInfo _info;
+
+    public int ParameterCount(uint typeIndex) => _info.Types[(int)typeIndex].Parameters.Count;
+
+    private GasPlan(WasmModuleInfo info, uint importedFunctions, IReadOnlyList<BulkMemoryImport> imports)
     {
+        _info = info;
         ImportedFunctions = importedFunctions;
         Imports = imports;
         for (int i = 0; i < imports.Count; i++)
@@ -71,7 +76,7 @@ internal sealed class GasPlan
             if (init.Contains(segment)) imports.Add(new(BulkMemoryOperation.DataDrop, segment));
         }
 
-        return new GasPlan((uint)info.ImportedFunctionCount, imports);
+        return new GasPlan(info, (uint)info.ImportedFunctionCount, imports);
     }
 
     /// <summary>The function a replaced operator calls instead, or null when <paramref name="opcode"/> stays as it is.</summary>

@@ -22,6 +22,7 @@ internal static class WasmOpcodes
     public const uint I64Store32 = 0x3E;
     public const uint MemoryGrow = 0x40;
     public const uint I32Const = 0x41;
+    public const uint I32Eqz = 0x45;
     public const uint RefFunc = 0xD2;
 
     public const uint MemoryInit = 0xFC000000 | 8;
