@@ -165,6 +165,38 @@ public sealed class GasScheduleTests
     }
 
     [Fact]
+    public void A_module_loaded_from_the_store_cache_keeps_its_gas_and_host_operators()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), "piecrust-test-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            Hash commit;
+            ContractId id;
+            using (var vm = TestVM.Open(directory))
+            {
+                using var session = vm.Session();
+                id = session.Deploy(Contracts.Wat(Module32), new ContractData(Contracts.Owner), Contracts.Gas);
+                commit = session.Commit();
+            }
+            using (var vm = TestVM.Open(directory))
+            {
+                using var session = vm.Session(new SessionData { Base = commit });
+                // Counted as in Bulk_memory_operators_cost_one_whatever_their_length.
+                Assert.Equal(6UL, session.Call(id, "copy", new byte[61_440], Contracts.Gas).GasSpent);
+                Assert.Equal(6UL, session.Call(id, "init_passive", new byte[64], Contracts.Gas).GasSpent);
+                Assert.Equal(4UL, session.Call(id, "grow", new byte[1], Contracts.Gas).GasSpent);
+                Assert.Equal(1 + 2 + 32 + 1UL, session.Call(id, "i64_store", [], Contracts.Gas).GasSpent);
+                Assert.Throws<ContractTrapException>(() => session.Call(id, "init_passive", new byte[65], Contracts.Gas));
+                Assert.Equal(0, vm.ModulesCompiled);
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_function_at_the_limit_of_locals_is_priced_the_same()
     {
         // One parameter and 49,999 locals: Wasmtime's limit of 50,000, so no padding local can be added.
