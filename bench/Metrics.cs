@@ -23,9 +23,11 @@ public static class Metrics
     public const string ObjectsWritten = "ObjectsWritten";
     /// <summary>Name of the bytes-written column.</summary>
     public const string BytesWritten = "BytesWritten";
+    /// <summary>Name of the module-size-growth column (percent).</summary>
+    public const string SizeGrowth = "SizeGrowth";
 
     /// <summary>The metric columns every summary shows (blank where a class records nothing).</summary>
-    public static readonly IColumn[] Columns = [new MetricColumn(ProofBytes), new MetricColumn(NodesStaged), new MetricColumn(ObjectsWritten), new MetricColumn(BytesWritten)];
+    public static readonly IColumn[] Columns = [new MetricColumn(ProofBytes), new MetricColumn(NodesStaged), new MetricColumn(ObjectsWritten), new MetricColumn(BytesWritten), new MetricColumn(SizeGrowth)];
 
     /// <summary>Records <paramref name="value"/> for the case <paramref name="benchmark"/> (the benchmark class instance, after its [Params] are set).</summary>
     public static void Record(object benchmark, string name, double value)
@@ -83,6 +85,7 @@ public static class Metrics
             NodesStaged => "Tree nodes staged by one update (mean over the change sets)",
             ObjectsWritten => "Objects (pages and nodes) the store wrote per commit",
             BytesWritten => "Bytes of keys and values one commit added to the store",
+            SizeGrowth => "Growth of the module's bytes by the gas transform, in percent",
             _ => name,
         };
 
