@@ -52,7 +52,7 @@ public static class Metrics
     private static string KeyOf(object benchmark) =>
         string.Join(",", TypeOf(benchmark)
             .GetMembers(BindingFlags.Public | BindingFlags.Instance)
-            .Where(m => m.GetCustomAttribute<ParamsAttribute>() is not null)
+            .Where(m => m.GetCustomAttribute<ParamsAttribute>() is not null || m.GetCustomAttribute<ParamsSourceAttribute>() is not null)
             .Select(m => (m.Name, Value: m switch
             {
                 FieldInfo f => f.GetValue(benchmark),

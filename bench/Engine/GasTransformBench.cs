@@ -25,7 +25,8 @@ public class GasTransformCallBench
               (i64.store (i32.and (i32.mul (local.get $i) (i32.const 8)) (i32.const 0xFFF8)) (i64.extend_i32_u (local.get $i)))
               (i32.store8 offset=8 (i32.and (local.get $i) (i32.const 0xFFF)) (local.get $i))
               (f64.store offset=16 (i32.and (i32.mul (local.get $i) (i32.const 8)) (i32.const 0xFFF8)) (f64.convert_i32_u (local.get $i)))
-              (br_if $next (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 1000))))
+              (br_if $next (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 1000)))
+            end
             (i32.const 0)))
         """;
 
