@@ -25,9 +25,11 @@ public static class Metrics
     public const string ObjectsWritten = "ObjectsWritten";
     /// <summary>Name of the bytes-written column.</summary>
     public const string BytesWritten = "BytesWritten";
+    /// <summary>Name of the module-size-growth column (percent).</summary>
+    public const string SizeGrowth = "SizeGrowth";
 
     /// <summary>The metric columns every summary shows (blank where a class records nothing).</summary>
-    public static readonly IColumn[] Columns = [new MetricColumn(ProofBytes), new MetricColumn(PageProofsBytes), new MetricColumn(NodesStaged), new MetricColumn(ObjectsWritten), new MetricColumn(BytesWritten)];
+    public static readonly IColumn[] Columns = [new MetricColumn(ProofBytes), new MetricColumn(PageProofsBytes), new MetricColumn(NodesStaged), new MetricColumn(ObjectsWritten), new MetricColumn(BytesWritten), new MetricColumn(SizeGrowth)];
 
     /// <summary>Records <paramref name="value"/> for the case <paramref name="benchmark"/> (the benchmark class instance, after its [Params] are set).</summary>
     public static void Record(object benchmark, string name, double value)
@@ -52,7 +54,7 @@ public static class Metrics
     private static string KeyOf(object benchmark) =>
         string.Join(",", TypeOf(benchmark)
             .GetMembers(BindingFlags.Public | BindingFlags.Instance)
-            .Where(m => m.GetCustomAttribute<ParamsAttribute>() is not null)
+            .Where(m => m.GetCustomAttribute<ParamsAttribute>() is not null || m.GetCustomAttribute<ParamsSourceAttribute>() is not null)
             .Select(m => (m.Name, Value: m switch
             {
                 FieldInfo f => f.GetValue(benchmark),
@@ -86,6 +88,7 @@ public static class Metrics
             NodesStaged => "Tree nodes staged by one update (mean over the change sets)",
             ObjectsWritten => "Objects (pages and nodes) the store wrote per commit",
             BytesWritten => "Bytes of keys and values one commit added to the store",
+            SizeGrowth => "Growth of the module's bytes by the gas transform, in percent",
             _ => name,
         };
 
