@@ -39,6 +39,13 @@ public sealed partial class VM
         return StoreSyncSource.Read(Store, reference);
     }
 
+    /// <summary>True when this store holds the object (the all-zero page counts as held).</summary>
+    public bool HoldsObject(ObjectRef reference)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return Store.Contains(reference);
+    }
+
     /// <summary>Objects pinned by syncs that did not finish (reclaimed by <see cref="CollectGarbage"/>).</summary>
     public long UnfinishedSyncObjects
     {
