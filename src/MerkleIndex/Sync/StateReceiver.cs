@@ -20,10 +20,10 @@ namespace Piecrust.Merkle;
 internal sealed class StateReceiver(PageStore store, ISyncSource source, IBytecodeValidator validator, IProgress<SyncProgress>? progress)
 {
     /// <summary>Objects buffered for writing before a batch is written.</summary>
-    private const int FlushObjects = 4096;
+    private const int FlushObjects = 1024;
 
     /// <summary>Bytes buffered for writing before a batch is written.</summary>
-    private const long FlushBytes = 8L << 20;
+    private const long FlushBytes = 4L << 20;
 
     private const int VerdictCacheLimit = 1024;
 
