@@ -76,7 +76,7 @@ public sealed class SyncCrashTests
         }
     }
 
-    private static Process Start(string store, Uri peer, Hash root)
+    internal static Process Start(string store, Uri peer, Hash root, int batch = 32)
     {
         var start = new ProcessStartInfo(Dotnet())
         {
@@ -84,7 +84,7 @@ public sealed class SyncCrashTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { Cli, "--store", store, "sync", peer.ToString(), root.ToString(), "--batch", "32" }) start.ArgumentList.Add(arg);
+        foreach (var arg in new[] { Cli, "--store", store, "sync", peer.ToString(), root.ToString(), "--batch", batch.ToString(System.Globalization.CultureInfo.InvariantCulture) }) start.ArgumentList.Add(arg);
         return Process.Start(start) ?? throw new InvalidOperationException("The sync child did not start.");
     }
 
