@@ -44,6 +44,12 @@ public sealed class ServeCommand(IAnsiConsole console) : StoreCommand<ServeComma
             stop.Cancel();
         };
         System.Console.CancelKeyPress += onCancel;
+        // SIGTERM (kill, systemd stop) ends it the same way, so the store closes cleanly.
+        using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, signal =>
+        {
+            signal.Cancel = true;
+            stop.Cancel();
+        });
         try
         {
             var server = SyncServer.StartAsync(vm, endpoint, limits).GetAwaiter().GetResult();

@@ -167,7 +167,15 @@ public sealed class SyncServer : IAsyncDisposable
         {
             if (!Hash.TryParse(root, out var hash)) return BadHash("root", root);
             if (!ContractId.TryParse(contract, out var id)) return BadHash("contract", contract);
-            var proof = vm.ProveAbsence(hash, id);
+            AbsenceProof proof;
+            try
+            {
+                proof = vm.ProveAbsence(hash, id);
+            }
+            catch (ContractAlreadyExistsException)
+            {
+                return Error(409, $"commit {hash} has contract {id}: it is not absent");
+            }
             return Results.Json(new { root = hash.ToString(), contract = id.ToString(), proof = Convert.ToHexStringLower(proof.ToBytes()) });
         });
 
