@@ -94,7 +94,11 @@ public class SyncBench
         using var peer = VM.Ephemeral(new VMOptions { Durable = false });
         peer.Sync(_source.SyncSource(), _root);
         var diff = peer.Sync(_source.SyncSource(), changed);
-        Metrics.Note(this, $"one-page diff: {diff.ObjectsFetched} objects fetched ({diff.BytesFetched} bytes), {diff.AlreadyPresent} held; path = contract-tree root and leaf + 20 page-tree levels + the page = 22");
+        // The call changes two pages: the filled one and page 0, where its argument buffer lies. Their
+        // page-tree paths share the levels above the first bit where the indices differ.
+        int shared = 20 - (32 - System.Numerics.BitOperations.LeadingZeroCount(16u + (uint)Pages / 2)) + 1;
+        int paths = 1 + shared + 2 * (20 - shared) + 2;
+        Metrics.Note(this, $"diff of a call changing 2 pages: {diff.ObjectsFetched} objects fetched ({diff.BytesFetched} bytes), {diff.AlreadyPresent} held; the two paths hold {paths} objects (leaf + {shared} shared and 2 x {20 - shared} own page-tree nodes + 2 pages)");
     }
 
     /// <summary>A fresh target for each measured sync.</summary>

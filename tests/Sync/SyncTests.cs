@@ -42,6 +42,12 @@ public sealed class SyncTests
         var diff = target.Sync(source.SyncSource(), r2);
 
         Assert.InRange(diff.ObjectsFetched, 2, 64);
+        // The call changed two pages: the filled one and page 0 (its argument buffer). Moved: the contract
+        // leaf (the root: one contract), the page-tree nodes on either path (shared above the highest set
+        // bit of the filled page's index), the two pages. Nothing else.
+        uint filled = SyncStates.FirstPage + 123;
+        int shared = 20 - (32 - System.Numerics.BitOperations.LeadingZeroCount(filled)) + 1;
+        Assert.Equal(1 + shared + 2 * (20 - shared) + 2, diff.ObjectsFetched);
         Assert.True(diff.AlreadyPresent > 0);
         Assert.Equal(SyncStates.Snapshot(source, r2), SyncStates.Snapshot(target, r2));
         Assert.True(target.Fsck().IsClean);
