@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 using Piecrust.Merkle;
 using Piecrust.Storage;
 using Piecrust.Tests.Tools;
@@ -132,6 +133,43 @@ public sealed class HttpSyncTests
         target.Sync(truthful, root);
         Assert.Equal([root], target.Commits);
         Assert.True(target.Fsck().IsClean);
+    }
+
+    [Theory]
+    [InlineData("oversized")]
+    [InlineData("truncated")]
+    [InlineData("trailing")]
+    [InlineData("status")]
+    public async Task A_malformed_answer_is_a_source_error_and_nothing_becomes_visible(string flaw)
+    {
+        using var source = NewVM();
+        var (root, _) = SyncStates.Filled(source, pages: 3);
+        await using var peer = await RawAnswerServer.StartAsync(context => flaw switch
+        {
+            "oversized" => context.Response.Body.WriteAsync(ObjectBatchFormat.LengthPrefix(int.MaxValue)).AsTask(),
+            "truncated" => context.Response.Body.WriteAsync(ObjectBatchFormat.LengthPrefix(100).Concat(new byte[10]).ToArray()).AsTask(),
+            "trailing" => WriteRootThenJunk(context, source.ReadObject(ObjectRef.Node(root))!),
+            _ => Status(context, 503),
+        });
+        using var target = NewVM();
+        using var http = new HttpSyncSource(peer.Address);
+
+        Assert.Throws<SyncSourceException>(() => target.Sync(http, root));
+        Assert.Empty(target.Commits);
+        Assert.True(target.Fsck().IsClean);
+    }
+
+    private static async Task WriteRootThenJunk(Microsoft.AspNetCore.Http.HttpContext context, byte[] node)
+    {
+        await context.Response.Body.WriteAsync(ObjectBatchFormat.LengthPrefix(node.Length));
+        await context.Response.Body.WriteAsync(node);
+        await context.Response.Body.WriteAsync(new byte[] { 1, 2, 3 });
+    }
+
+    private static Task Status(Microsoft.AspNetCore.Http.HttpContext context, int status)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsync("{\"error\":\"busy\"}");
     }
 
     [Fact]

@@ -19,6 +19,9 @@ internal sealed class ScriptedSource(ISyncSource inner) : ISyncSource
     /// <summary>Returns the bytes to send for an object (given the true ones), or null to send them unchanged.</summary>
     public Func<ObjectRef, byte[], byte[]?>? Tamper { get; init; }
 
+    /// <summary>Called before each request is served, with the number served so far.</summary>
+    public Action<int>? BeforeServing { get; init; }
+
     public int MaxBatch => inner.MaxBatch;
 
     public IReadOnlyList<CommitInfo> GetCommits() => inner.GetCommits();
@@ -26,6 +29,7 @@ internal sealed class ScriptedSource(ISyncSource inner) : ISyncSource
     public IReadOnlyList<byte[]> GetObjects(IReadOnlyList<ObjectRef> objects)
     {
         if (Requests >= FailAfter) throw new SyncSourceException("The connection dropped (scripted).");
+        BeforeServing?.Invoke(Requests);
         Requests++;
         Asked.AddRange(objects);
         var answer = inner.GetObjects(objects).ToArray();

@@ -180,6 +180,30 @@ public sealed class SyncTests
     }
 
     [Fact]
+    public void Gc_during_a_sync_leaves_the_sync_s_objects_alone()
+    {
+        using var source = NewVM();
+        var (root, _) = SyncStates.Filled(source, pages: 1200); // over the 1,024 objects a sync writes at a time
+        using var target = NewVM();
+        long pinnedDuringGc = 0;
+        var scripted = new ScriptedSource(source.SyncSource(maxBatch: 16))
+        {
+            BeforeServing = served =>
+            {
+                if (served % 25 != 24) return;
+                pinnedDuringGc = Math.Max(pinnedDuringGc, target.UnfinishedSyncObjects);
+                target.CollectGarbage();
+            },
+        };
+
+        target.Sync(scripted, root);
+
+        Assert.True(pinnedDuringGc > 0, "gc ran while the sync had objects pinned");
+        Assert.Equal(SyncStates.Snapshot(source, root), SyncStates.Snapshot(target, root));
+        Assert.True(target.Fsck().IsClean);
+    }
+
+    [Fact]
     public void A_source_that_lacks_the_root_fails_with_a_typed_error_and_changes_nothing()
     {
         using var source = NewVM();
