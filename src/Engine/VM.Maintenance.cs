@@ -1,10 +1,10 @@
 using Piecrust.Merkle;
-using Piecrust.Runtime;
+using Piecrust.Modules;
 using Piecrust.Storage;
 
 namespace Piecrust;
 
-// Store maintenance and inspection for tools (the piecrust CLI) and crash tests.
+// Store maintenance and inspection for tools (the piecrust CLI) and crash tests, and the compiled-module cache.
 public sealed partial class VM
 {
     /// <summary>True when <paramref name="directory"/> holds a store, without opening or creating one.</summary>
@@ -124,5 +124,18 @@ public sealed partial class VM
             .Select(leaf => new ContractSummary(leaf.Id, leaf.Bytecode, leaf.Owner.ToArray(), leaf.MemoryLength, leaf.Is64,
                 (ulong)Index.Pages(leaf.PageTreeRoot, leaf.Height).LongCount(), leaf.MemoryRoot))
             .ToArray();
+    }
+
+    /// <summary>Forgets the compiled module of <paramref name="bytecode"/> (in memory and in the store); the next use compiles it again.</summary>
+    public void RemoveModule(Hash bytecode) => Modules.Remove(bytecode);
+
+    /// <summary>Compiles stored bytecode again and replaces its cached module (e.g. after a damaged cache entry).</summary>
+    /// <exception cref="InvalidArgumentException">No committed contract has this bytecode.</exception>
+    public void RecompileModule(Hash bytecode)
+    {
+        if (!Store.Contains(ObjectRef.Bytecode(bytecode)))
+            throw new InvalidArgumentException($"No committed contract has bytecode {bytecode}.");
+        Modules.Remove(bytecode);
+        Modules.Persist(Modules.ForStored(bytecode), required: true);
     }
 }

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Piecrust.Execution;
 using Piecrust.Memory;
 using Piecrust.Merkle;
-using Piecrust.Runtime;
+using Piecrust.Modules;
 using Piecrust.Storage;
 
 namespace Piecrust;

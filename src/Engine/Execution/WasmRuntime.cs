@@ -1,5 +1,5 @@
 using Piecrust.Memory;
-using Piecrust.Runtime;
+using Piecrust.Modules;
 using Wasmtime;
 
 namespace Piecrust.Execution;
@@ -9,8 +9,8 @@ namespace Piecrust.Execution;
 /// binding the host functions and instantiating a module cost more than the rest of a short
 /// session, so a session ends by handing its runtime back to the VM's <see cref="RuntimePool"/>:
 /// the next session takes it over, and its idle instances (memories cleared) serve the contracts
-/// that session loads. The host functions reach the session through <see cref="Session"/>.
-/// Used by one session at a time.
+/// that session loads. The host functions (<see cref="HostImports"/>) serve the session that holds
+/// the runtime through <see cref="Host"/>. Used by one session at a time.
 /// </summary>
 internal sealed class WasmRuntime : IDisposable
 {
@@ -26,6 +26,7 @@ internal sealed class WasmRuntime : IDisposable
     private const int MaxIdlePerCode = 2;
 
     private readonly Dictionary<Hash, List<LiveInstance>> _idle = new();
+    private readonly HostImports _hostImports;
     private Function[]? _imports32;
     private Function[]? _imports64;
     private readonly RuntimePool _pool;
@@ -34,14 +35,15 @@ internal sealed class WasmRuntime : IDisposable
     public WasmRuntime(RuntimePool pool, Wasmtime.Engine engine, ulong maxMemory)
     {
         _pool = pool;
+        _hostImports = new HostImports(this);
         Store = new Store(engine);
         Store.SetLimits(memorySize: (long)Math.Min(WasmConfig.MaxMemory64, maxMemory), tableElements: 1_000_000, instances: 10_000, tables: 10_000, memories: 10_000);
     }
 
     public Store Store { get; }
 
-    /// <summary>The session the host functions serve; null while the runtime waits in the pool.</summary>
-    public Session? Session { get; set; }
+    /// <summary>The session side the host functions serve (its call runner); null while the runtime waits in the pool.</summary>
+    public ICallHost? Host { get; set; }
 
     /// <summary>Instances made in this store that nothing will use again.</summary>
     public int Dead { get; private set; }
@@ -52,7 +54,7 @@ internal sealed class WasmRuntime : IDisposable
     /// <summary>A new instance of <paramref name="code"/>: data segments applied, globals initial.</summary>
     public LiveInstance Instantiate(CompiledContract code)
     {
-        var imports = code.Is64 ? _imports64 ??= Piecrust.Session.CreateImports(this, is64: true) : _imports32 ??= Piecrust.Session.CreateImports(this, is64: false);
+        var imports = code.Is64 ? _imports64 ??= _hostImports.Bind(is64: true) : _imports32 ??= _hostImports.Bind(is64: false);
         var bound = new object[code.Imports.Length];
         for (int i = 0; i < bound.Length; i++) bound[i] = imports[(int)code.Imports[i]];
         // Instantiation applies data segments, which Wasmtime meters as fuel: it must not cost the call gas.

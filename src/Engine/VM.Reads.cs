@@ -3,6 +3,7 @@ using Piecrust.Storage;
 
 namespace Piecrust;
 
+// Reads of committed state: pages, contracts, and proofs of them.
 public sealed partial class VM
 {
     /// <summary>A proof of one page of a contract's memory in commit <paramref name="root"/>.</summary>
@@ -42,18 +43,5 @@ public sealed partial class VM
     {
         using var lease = Store.Lease(root);
         return Index.Contracts(root).ToArray();
-    }
-
-    /// <summary>Forgets the compiled module of <paramref name="bytecode"/> (in memory and in the store); the next use compiles it again.</summary>
-    public void RemoveModule(Hash bytecode) => Modules.Remove(bytecode);
-
-    /// <summary>Compiles stored bytecode again and replaces its cached module (e.g. after a damaged cache entry).</summary>
-    /// <exception cref="InvalidArgumentException">No committed contract has this bytecode.</exception>
-    public void RecompileModule(Hash bytecode)
-    {
-        if (!Store.Contains(ObjectRef.Bytecode(bytecode)))
-            throw new InvalidArgumentException($"No committed contract has bytecode {bytecode}.");
-        Modules.Remove(bytecode);
-        Modules.Persist(Modules.ForStored(bytecode), required: true);
     }
 }

@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Text;
 using Wasmtime;
 
-namespace Piecrust.Runtime;
+namespace Piecrust.Modules;
 
 /// <summary>
 /// The one Wasmtime configuration contracts run under. Every setting that could make two machines

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Piecrust.Storage;
 using Wasmtime;
 
-namespace Piecrust.Runtime;
+namespace Piecrust.Modules;
 
 /// <summary>
 /// Compiled contracts by bytecode hash: in memory for the VM's life, and serialized in the store

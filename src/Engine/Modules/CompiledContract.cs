@@ -1,6 +1,6 @@
 using Wasmtime;
 
-namespace Piecrust.Runtime;
+namespace Piecrust.Modules;
 
 /// <summary>
 /// A validated, compiled contract module and what the engine needs to know to run it. Shared by
