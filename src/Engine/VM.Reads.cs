@@ -9,9 +9,12 @@ public sealed partial class VM
     /// <summary>A proof of one page of a contract's memory in commit <paramref name="root"/>.</summary>
     /// <exception cref="CommitNotFoundException">No live commit has this root.</exception>
     /// <exception cref="ContractNotFoundException">The contract is not in that commit.</exception>
+    /// <exception cref="InvalidArgumentException">The page is beyond the contract's address space.</exception>
     public PageProof ProvePage(Hash root, ContractId contract, ulong pageIndex)
     {
         using var lease = Store.Lease(root);
+        var leaf = Index.GetContract(root, contract) ?? throw new ContractNotFoundException(contract);
+        CheckPageIndex(pageIndex, leaf.Height);
         return Index.ProvePage(root, contract, pageIndex) ?? throw new ContractNotFoundException(contract);
     }
 
@@ -27,11 +30,12 @@ public sealed partial class VM
     /// <summary>Page <paramref name="pageIndex"/> (4 KiB) of a contract's memory in commit <paramref name="root"/>.</summary>
     /// <exception cref="CommitNotFoundException">No live commit has this root.</exception>
     /// <exception cref="ContractNotFoundException">The contract is not in that commit.</exception>
+    /// <exception cref="InvalidArgumentException">The page is beyond the contract's address space.</exception>
     public byte[] ReadPage(Hash root, ContractId contract, ulong pageIndex)
     {
         using var lease = Store.Lease(root);
         var leaf = Index.GetContract(root, contract) ?? throw new ContractNotFoundException(contract);
-        if (pageIndex >= PageTree.Capacity(leaf.Height)) throw new InvalidArgumentException($"Page {pageIndex} is beyond the contract's address space.");
+        CheckPageIndex(pageIndex, leaf.Height);
         var page = new byte[PageStore.PageSize];
         Store.ReadPage(Index.PageKey(leaf.PageTreeRoot, leaf.Height, pageIndex), page);
         return page;
@@ -43,5 +47,12 @@ public sealed partial class VM
     {
         using var lease = Store.Lease(root);
         return Index.Contracts(root).ToArray();
+    }
+
+    /// <summary>Refuses a page index past the address space of a memory whose page tree has <paramref name="height"/> levels.</summary>
+    /// <exception cref="InvalidArgumentException">The page is beyond it.</exception>
+    internal static void CheckPageIndex(ulong pageIndex, int height)
+    {
+        if (pageIndex >= PageTree.Capacity(height)) throw new InvalidArgumentException($"Page {pageIndex} is beyond the contract's address space.");
     }
 }

@@ -195,11 +195,13 @@ public sealed class Session : IDisposable
 
     /// <summary>Page <paramref name="pageIndex"/> (4 KiB) of a contract's memory in the session's current state.</summary>
     /// <exception cref="ContractNotFoundException">No such contract.</exception>
+    /// <exception cref="InvalidArgumentException">The page is beyond the contract's address space.</exception>
     public byte[] ReadPage(ContractId contract, ulong pageIndex)
     {
         using var entry = _guard.Enter(nameof(ReadPage));
         ThrowIfDisposed();
         var state = _state.TryLoad(contract) ?? throw new ContractNotFoundException(contract);
+        VM.CheckPageIndex(pageIndex, PageTree.HeightFor(state.Code.Is64));
         _runner.Checkpoint();
         var page = new byte[PageStore.PageSize];
         state.Memory.ReadPage(pageIndex, page);
@@ -211,10 +213,13 @@ public sealed class Session : IDisposable
     /// (uncommitted changes included), verifiable with <see cref="ProofVerifier"/>.
     /// </summary>
     /// <exception cref="ContractNotFoundException">No such contract.</exception>
+    /// <exception cref="InvalidArgumentException">The page is beyond the contract's address space.</exception>
     public PageProof ProvePage(ContractId contract, ulong pageIndex)
     {
         using var entry = _guard.Enter(nameof(ProvePage));
         var staged = StageCurrent(out var root);
+        var leaf = _vm.Index.GetContract(root, contract, staged) ?? throw new ContractNotFoundException(contract);
+        VM.CheckPageIndex(pageIndex, leaf.Height);
         return _vm.Index.ProvePage(root, contract, pageIndex, staged) ?? throw new ContractNotFoundException(contract);
     }
 
