@@ -13,7 +13,17 @@ internal sealed partial class CallRunner
         // and globals are reset per call.
         var idle = fresh ? null : _runtime.TakeIdle(state.Code, state.Memory.Length, state.Memory.BaseImage);
         state.Attach(idle ?? _runtime.Instantiate(state.Code));
-        if (!fresh) state.Memory.LoadInto(state.InstanceMemory!, idle?.Prior ?? PriorContent.DataSegments);
+        if (fresh) return;
+        try
+        {
+            state.Memory.LoadInto(state.InstanceMemory!, idle?.Prior ?? PriorContent.DataSegments);
+        }
+        catch
+        {
+            // Half loaded (e.g. the memory could not grow to its stored length): no call may run on it.
+            if (state.Detach() is { } live) _runtime.Release(live, reusable: false, shows: null);
+            throw;
+        }
     }
 
     /// <summary>Drops a contract's instance and its pending writes (the contract leaves the state or gets new code); its writes since the checkpoint are not taken in.</summary>

@@ -82,6 +82,7 @@ public sealed class Session : IDisposable
     /// <exception cref="ContractAlreadyExistsException">A contract with that id exists.</exception>
     /// <exception cref="InvalidArgumentException">The owner is over 65,535 bytes or the init argument over 64 KiB, or an init argument was given to a contract without <c>init</c>.</exception>
     /// <exception cref="CallFailedException">The contract's <c>init</c> failed; nothing was deployed.</exception>
+    /// <exception cref="ReplayDivergedException">An earlier replay of this session diverged: it runs no more calls.</exception>
     public ContractId Deploy(ReadOnlySpan<byte> bytecode, ContractData data, ulong gasLimit)
     {
         using var entry = _guard.Enter(nameof(Deploy));
@@ -116,6 +117,7 @@ public sealed class Session : IDisposable
     /// <exception cref="ContractNotFoundException">No such contract.</exception>
     /// <exception cref="FunctionNotFoundException">The contract exports no such function.</exception>
     /// <exception cref="InvalidArgumentException">The argument is over 64 KiB, or the function is <c>init</c>.</exception>
+    /// <exception cref="InvalidModuleException">The contract's (or a callee's) stored bytecode is over one of this VM's module limits (<see cref="InvalidModuleException.LimitOption"/>).</exception>
     /// <exception cref="CallFailedException">The contract panicked, trapped or ran out of gas.</exception>
     /// <exception cref="ReplayDivergedException">Undoing a failed call replayed an earlier one, which gave another result (a host query that is not deterministic); the session can run no more calls.</exception>
     /// <exception cref="SessionBusyException">Another operation of the session is in progress.</exception>
@@ -130,7 +132,12 @@ public sealed class Session : IDisposable
     /// <paramref name="feed"/> as it is produced, on the thread running the call (see <see cref="Call"/>),
     /// which waits for it. The callback must not use the session (<see cref="SessionBusyException"/>).
     /// </summary>
-    /// <exception cref="CallFailedException">As for <see cref="Call"/>; an exception <paramref name="feed"/> throws ends the call and reaches the caller unchanged.</exception>
+    /// <exception cref="ContractNotFoundException">No such contract.</exception>
+    /// <exception cref="FunctionNotFoundException">The contract exports no such function.</exception>
+    /// <exception cref="InvalidArgumentException">The argument is over 64 KiB, or the function is <c>init</c>.</exception>
+    /// <exception cref="InvalidModuleException">As for <see cref="Call"/>.</exception>
+    /// <exception cref="CallFailedException">As for <see cref="Call"/>. An exception <paramref name="feed"/> throws ends the call, which is reverted, and reaches the caller unchanged.</exception>
+    /// <exception cref="ReplayDivergedException">As for <see cref="Call"/>.</exception>
     public CallReceipt FeederCall(ContractId contract, string function, ReadOnlySpan<byte> arg, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feed)
     {
         using var entry = _guard.Enter(nameof(FeederCall));
@@ -196,6 +203,7 @@ public sealed class Session : IDisposable
     /// <summary>Page <paramref name="pageIndex"/> (4 KiB) of a contract's memory in the session's current state.</summary>
     /// <exception cref="ContractNotFoundException">No such contract.</exception>
     /// <exception cref="InvalidArgumentException">The page is beyond the contract's address space.</exception>
+    /// <exception cref="InvalidModuleException">The contract's stored bytecode is over one of this VM's module limits.</exception>
     public byte[] ReadPage(ContractId contract, ulong pageIndex)
     {
         using var entry = _guard.Enter(nameof(ReadPage));

@@ -132,6 +132,8 @@ internal sealed class SessionState : IDisposable
     /// Writes the changes as a new commit (changed pages, the tree paths above them, new bytecode and
     /// the commit record, in one atomic batch) and makes it the base; returns its root.
     /// </summary>
+    /// <exception cref="StoreIOException">The write failed (nothing written), or the commit was written and the memories' image files could not follow (the message says which).</exception>
+    /// <exception cref="EngineResourceException">The commit was written and a memory could not be mapped onto it.</exception>
     public Hash Commit()
     {
         var staged = new StagedObjects();
@@ -142,17 +144,32 @@ internal sealed class SessionState : IDisposable
         _lease = lease;
         _baseCommit = root;
         _baseRoot = root;
-        foreach (var update in updates)
+        try
         {
-            var state = update.State;
-            if (state.NewBytecode is not null) _vm.Modules.Persist(state.Code);
-            state.BasePageTree = update.PageTree;
-            state.NewBytecode = null;
-            state.Memory.MarkCommitted(new ImageKey(update.PageTree, state.Memory.Length, state.Code.Is64), update.Changes, root);
+            foreach (var update in updates)
+            {
+                var state = update.State;
+                if (state.NewBytecode is not null) _vm.Modules.Persist(state.Code);
+                state.BasePageTree = update.PageTree;
+                state.NewBytecode = null;
+                state.Memory.MarkCommitted(new ImageKey(update.PageTree, state.Memory.Length, state.Code.Is64), update.Changes, root);
+            }
+        }
+        catch (StoreIOException e)
+        {
+            throw new StoreIOException(AfterWrite(root, e), e);
+        }
+        catch (EngineResourceException e)
+        {
+            throw new EngineResourceException(AfterWrite(root, e), e);
         }
         _root = root;
         return root;
     }
+
+    // The commit is durable, but the memories' move onto it (their images) failed: say so, or the caller would think nothing was written.
+    private static string AfterWrite(Hash root, Exception e) =>
+        $"Commit {root} was written, but this session could not move its memories onto it ({e.Message}). Dispose the session; one opened on {root} sees the commit.";
 
     /// <summary>Ends the lease on the base (the contracts' memories are the call runner's to release first).</summary>
     public void Dispose()
