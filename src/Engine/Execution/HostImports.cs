@@ -7,25 +7,28 @@ namespace Piecrust.Execution;
 /// <summary>
 /// The host functions of the ABI (<see cref="HostImport"/>), bound once in a runtime's store for each
 /// pointer width. They read and write the running contract's memory by the ABI's pointer rules and
-/// ask the rest of the session that holds the runtime (<see cref="WasmRuntime.Host"/>): contracts,
-/// metadata, host queries, the debug log, inter-contract calls. A failure of contract input is
-/// recorded in the call context and unwinds the frames (<see cref="CallContext.Fail"/>).
+/// ask the rest of the session that holds the runtime (<see cref="Host"/>): contracts, metadata,
+/// host queries, the debug log, inter-contract calls. A failure of contract input is recorded in
+/// the call context and unwinds the frames (<see cref="CallContext.Fail"/>).
 /// </summary>
-internal sealed class HostImports(WasmRuntime runtime)
+internal sealed class HostImports(Store store)
 {
     private const int MaxNameLength = 1024;
     private const ulong EventGasPerByte = 4;
     private const int MaxArgumentSize = CallLimits.MaxArgumentSize;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    private ICallHost Host => runtime.Host!;
-    private Store Store => runtime.Store;
+    /// <summary>The session side the functions serve: its call runner while a session holds the runtime, else null.</summary>
+    public ICallHost? Host { get; set; }
+
+    // The host side of the call running now (imports run only inside a call, so there is one).
+    private ICallHost Running => Host!;
 
     /// <summary>The host functions for one pointer width, in <see cref="HostImport"/> order, bound in the runtime's store.</summary>
     public Function[] Bind(bool is64)
     {
         var f = new Function[HostImportTable.Count];
-        var s = Store;
+        var s = store;
         if (is64)
         {
             f[(int)HostImport.C] = Function.FromCallback(s, (long callee, long name, int nameLen, int argLen, long gas) => Guard(() => CallContract((ulong)callee, (ulong)name, nameLen, argLen, gas)));
@@ -45,8 +48,8 @@ internal sealed class HostImports(WasmRuntime runtime)
         f[(int)HostImport.Feed] = Function.FromCallback(s, (int argLen) => Guard(() => Feed(argLen)));
         f[(int)HostImport.Caller] = Function.FromCallback(s, () => Guard(Caller));
         f[(int)HostImport.Callstack] = Function.FromCallback(s, () => Guard(Callstack));
-        f[(int)HostImport.Limit] = Function.FromCallback(s, () => (long)Host.Context.Top.GasLimit);
-        f[(int)HostImport.Spent] = Function.FromCallback(s, () => (long)(Host.Context.Top.GasLimit - s.Fuel));
+        f[(int)HostImport.Limit] = Function.FromCallback(s, () => (long)Running.Context.Top.GasLimit);
+        f[(int)HostImport.Spent] = Function.FromCallback(s, () => (long)(Running.Context.Top.GasLimit - s.Fuel));
         f[(int)HostImport.Panic] = Function.FromCallback(s, (int argLen) => Guard(() => Panic(argLen)));
         f[(int)HostImport.SelfId] = Function.FromCallback(s, () => Guard(SelfId));
         f[(int)HostImport.Hdebug] = Function.FromCallback(s, (int msgLen) => Guard(() => Debug(msgLen)));
@@ -60,7 +63,7 @@ internal sealed class HostImports(WasmRuntime runtime)
     /// </summary>
     private T Guard<T>(Func<T> body)
     {
-        var host = Host;
+        var host = Running;
         try
         {
             return body();
@@ -80,7 +83,7 @@ internal sealed class HostImports(WasmRuntime runtime)
     private int CallContract(ulong calleePtr, ulong namePtr, int nameLen, int argLen, long gasArg)
     {
         const int DoesNotExist = -3, Unknown = int.MinValue;
-        var context = Host.Context;
+        var context = Running.Context;
         var caller = context.Top;
         int callIndex = context.CallCount++;
 
@@ -94,21 +97,21 @@ internal sealed class HostImports(WasmRuntime runtime)
         catch (DecoderFallbackException) { return Unknown; }
         if (context.Frames.Count >= CallLimits.MaxCallDepth || name == "init") return Unknown;
 
-        var callee = Host.TryLoad(ContractId.FromBytes(idBytes));
+        var callee = Running.TryLoad(ContractId.FromBytes(idBytes));
         if (callee is null) return DoesNotExist;
         if (!callee.Code.Functions.Contains(name)) return Unknown;
-        return Host.CallContract(callIndex, caller, callee, name, argLen, gasArg);
+        return Running.CallContract(callIndex, caller, callee, name, argLen, gasArg);
     }
 
     // ---- the other imports ----
 
     private int HostQuery(ulong namePtr, int nameLen, int argLen)
     {
-        var context = Host.Context;
+        var context = Running.Context;
         var frame = context.Top;
         var name = ReadString(frame, namePtr, nameLen, "host query name");
         var argument = ReadArgument(frame, argLen, "hq");
-        var query = Host.HostQuery(name) ?? throw context.Fail(ContractErrorKind.Trap, $"unknown host query '{name}'");
+        var query = Running.HostQuery(name) ?? throw context.Fail(ContractErrorKind.Trap, $"unknown host query '{name}'");
         Charge(context, query.Price(argument));
         var result = new byte[MaxArgumentSize];
         int length = query.Execute(argument, result);
@@ -120,16 +123,16 @@ internal sealed class HostImports(WasmRuntime runtime)
 
     private int HostData(ulong namePtr, int nameLen)
     {
-        var frame = Host.Context.Top;
+        var frame = Running.Context.Top;
         var name = ReadString(frame, namePtr, nameLen, "metadata name");
-        if (Host.Metadata(name) is not { } value) return 0;
+        if (Running.Metadata(name) is not { } value) return 0;
         WriteArgument(frame, value);
         return value.Length;
     }
 
     private void Emit(ulong topicPtr, int topicLen, int argLen)
     {
-        var context = Host.Context;
+        var context = Running.Context;
         var frame = context.Top;
         var topic = ReadString(frame, topicPtr, topicLen, "event topic");
         var data = ReadArgument(frame, argLen, "emit");
@@ -139,7 +142,7 @@ internal sealed class HostImports(WasmRuntime runtime)
 
     private void Feed(int argLen)
     {
-        var context = Host.Context;
+        var context = Running.Context;
         var data = ReadArgument(context.Top, argLen, "feed");
         if (context.Feeder is null && !context.Replaying) throw context.Fail(ContractErrorKind.Trap, "feed was called outside a feeder call");
         context.Feed(data);
@@ -147,7 +150,7 @@ internal sealed class HostImports(WasmRuntime runtime)
 
     private int Caller()
     {
-        var context = Host.Context;
+        var context = Running.Context;
         if (context.Frames.Count < 2) return 0;
         WriteArgument(context.Top, context.Frames[^2].Contract.Id.ToArray());
         return 1;
@@ -155,7 +158,7 @@ internal sealed class HostImports(WasmRuntime runtime)
 
     private int Callstack()
     {
-        var context = Host.Context;
+        var context = Running.Context;
         int count = context.Frames.Count - 1;
         var ids = new byte[count * ContractId.Size];
         for (int i = 0; i < count; i++)
@@ -166,14 +169,14 @@ internal sealed class HostImports(WasmRuntime runtime)
 
     private void Panic(int argLen)
     {
-        var context = Host.Context;
+        var context = Running.Context;
         var message = ReadArgument(context.Top, argLen, "panic");
         throw context.Fail(ContractErrorKind.Panic, Encoding.UTF8.GetString(message));
     }
 
     private int Owner(ulong idPtr)
     {
-        var frame = Host.Context.Top;
+        var frame = Running.Context.Top;
         byte[]? owner;
         if (idPtr == 0)
         {
@@ -183,7 +186,7 @@ internal sealed class HostImports(WasmRuntime runtime)
         {
             var id = new byte[ContractId.Size];
             ReadMemory(frame, idPtr, id, "owner id");
-            owner = Host.OwnerOf(ContractId.FromBytes(id));
+            owner = Running.OwnerOf(ContractId.FromBytes(id));
         }
         if (owner is null) return 0;
         WriteArgument(frame, owner);
@@ -192,30 +195,30 @@ internal sealed class HostImports(WasmRuntime runtime)
 
     private void SelfId()
     {
-        var frame = Host.Context.Top;
+        var frame = Running.Context.Top;
         WriteArgument(frame, frame.Contract.Id.ToArray());
     }
 
     private void Debug(int msgLen)
     {
-        var context = Host.Context;
+        var context = Running.Context;
         if (msgLen is < 0 or > MaxArgumentSize)
             throw context.Fail(ContractErrorKind.Trap, $"hdebug: length {msgLen} is outside the argument buffer (0..{MaxArgumentSize})");
         if (!context.TakesDebugLines) return; // replays add no lines; the cap was reached (and noted) earlier
-        Host.AddDebugLine(context, Encoding.UTF8.GetString(ReadArgument(context.Top, msgLen, "hdebug")));
+        Running.AddDebugLine(context, Encoding.UTF8.GetString(ReadArgument(context.Top, msgLen, "hdebug")));
     }
 
     // ---- gas and memory access with the ABI's pointer rules ----
 
     private void Charge(CallContext context, ulong gas)
     {
-        ulong remaining = Store.Fuel;
+        ulong remaining = store.Fuel;
         if (gas > remaining)
         {
-            Store.Fuel = 0;
+            store.Fuel = 0;
             throw context.Fail(ContractErrorKind.OutOfGas, "The call ran out of gas.");
         }
-        Store.Fuel = remaining - gas;
+        store.Fuel = remaining - gas;
     }
 
     /// <summary>Reads <paramref name="destination"/>.Length bytes at <paramref name="pointer"/>; false when the range is not inside the maximum memory size.</summary>
@@ -230,14 +233,14 @@ internal sealed class HostImports(WasmRuntime runtime)
     private void ReadMemory(Frame frame, ulong pointer, Span<byte> destination, string what)
     {
         if (!TryReadMemory(frame, pointer, destination))
-            throw Host.Context.Fail(ContractErrorKind.Trap,
+            throw Running.Context.Fail(ContractErrorKind.Trap,
                 $"out of bounds: {what} at {pointer} (+{destination.Length} bytes) lies outside the maximum memory size {frame.Contract.Code.MaxMemory}");
     }
 
     private string ReadString(Frame frame, ulong pointer, int length, string what)
     {
         if (length is < 0 or > MaxArgumentSize)
-            throw Host.Context.Fail(ContractErrorKind.Trap, $"invalid {what} length {length}");
+            throw Running.Context.Fail(ContractErrorKind.Trap, $"invalid {what} length {length}");
         var bytes = new byte[length];
         ReadMemory(frame, pointer, bytes, what);
         try
@@ -246,14 +249,14 @@ internal sealed class HostImports(WasmRuntime runtime)
         }
         catch (DecoderFallbackException)
         {
-            throw Host.Context.Fail(ContractErrorKind.Trap, $"the {what} is not valid UTF-8");
+            throw Running.Context.Fail(ContractErrorKind.Trap, $"the {what} is not valid UTF-8");
         }
     }
 
     private byte[] ReadArgument(Frame frame, int length, string import)
     {
         if (length is < 0 or > MaxArgumentSize)
-            throw Host.Context.Fail(ContractErrorKind.Trap, $"{import}: length {length} is outside the argument buffer (0..{MaxArgumentSize})");
+            throw Running.Context.Fail(ContractErrorKind.Trap, $"{import}: length {length} is outside the argument buffer (0..{MaxArgumentSize})");
         var bytes = new byte[length];
         frame.Contract.InstanceMemory!.Read(frame.Contract.Code.ArgumentBuffer, bytes);
         return bytes;
@@ -262,8 +265,8 @@ internal sealed class HostImports(WasmRuntime runtime)
     private void WriteArgument(Frame frame, ReadOnlySpan<byte> bytes)
     {
         if (bytes.Length > MaxArgumentSize)
-            throw Host.Context.Fail(ContractErrorKind.Trap, $"a result of {bytes.Length} bytes does not fit the argument buffer");
+            throw Running.Context.Fail(ContractErrorKind.Trap, $"a result of {bytes.Length} bytes does not fit the argument buffer");
         if (!frame.Contract.InstanceMemory!.TryWrite(frame.Contract.Code.ArgumentBuffer, bytes))
-            throw Host.Context.Fail(ContractErrorKind.Trap, "the argument buffer lies outside the current memory");
+            throw Running.Context.Fail(ContractErrorKind.Trap, "the argument buffer lies outside the current memory");
     }
 }

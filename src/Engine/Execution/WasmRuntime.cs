@@ -35,15 +35,19 @@ internal sealed class WasmRuntime : IDisposable
     public WasmRuntime(RuntimePool pool, Wasmtime.Engine engine, ulong maxMemory)
     {
         _pool = pool;
-        _hostImports = new HostImports(this);
         Store = new Store(engine);
         Store.SetLimits(memorySize: (long)Math.Min(WasmConfig.MaxMemory64, maxMemory), tableElements: 1_000_000, instances: 10_000, tables: 10_000, memories: 10_000);
+        _hostImports = new HostImports(Store);
     }
 
     public Store Store { get; }
 
     /// <summary>The session side the host functions serve (its call runner); null while the runtime waits in the pool.</summary>
-    public ICallHost? Host { get; set; }
+    public ICallHost? Host
+    {
+        get => _hostImports.Host;
+        set => _hostImports.Host = value;
+    }
 
     /// <summary>Instances made in this store that nothing will use again.</summary>
     public int Dead { get; private set; }
