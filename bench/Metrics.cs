@@ -17,15 +17,19 @@ public static class Metrics
 {
     /// <summary>Name of the proof-size column.</summary>
     public const string ProofBytes = "ProofBytes";
+    /// <summary>Name of the column of the page proofs a range proof replaces, their bytes together.</summary>
+    public const string PageProofsBytes = "PageProofsBytes";
     /// <summary>Name of the nodes-staged column.</summary>
     public const string NodesStaged = "NodesStaged";
     /// <summary>Name of the objects-written column.</summary>
     public const string ObjectsWritten = "ObjectsWritten";
     /// <summary>Name of the bytes-written column.</summary>
     public const string BytesWritten = "BytesWritten";
+    /// <summary>Name of the module-size-growth column (percent).</summary>
+    public const string SizeGrowth = "SizeGrowth";
 
     /// <summary>The metric columns every summary shows (blank where a class records nothing).</summary>
-    public static readonly IColumn[] Columns = [new MetricColumn(ProofBytes), new MetricColumn(NodesStaged), new MetricColumn(ObjectsWritten), new MetricColumn(BytesWritten)];
+    public static readonly IColumn[] Columns = [new MetricColumn(ProofBytes), new MetricColumn(PageProofsBytes), new MetricColumn(NodesStaged), new MetricColumn(ObjectsWritten), new MetricColumn(BytesWritten), new MetricColumn(SizeGrowth)];
 
     /// <summary>Records <paramref name="value"/> for the case <paramref name="benchmark"/> (the benchmark class instance, after its [Params] are set).</summary>
     public static void Record(object benchmark, string name, double value)
@@ -50,7 +54,7 @@ public static class Metrics
     private static string KeyOf(object benchmark) =>
         string.Join(",", TypeOf(benchmark)
             .GetMembers(BindingFlags.Public | BindingFlags.Instance)
-            .Where(m => m.GetCustomAttribute<ParamsAttribute>() is not null)
+            .Where(m => m.GetCustomAttribute<ParamsAttribute>() is not null || m.GetCustomAttribute<ParamsSourceAttribute>() is not null)
             .Select(m => (m.Name, Value: m switch
             {
                 FieldInfo f => f.GetValue(benchmark),
@@ -79,10 +83,12 @@ public static class Metrics
         public UnitType UnitType => UnitType.Dimensionless;
         public string Legend => name switch
         {
-            ProofBytes => "Serialized size of the page proof, in bytes",
+            ProofBytes => "Serialized size of the proof, in bytes",
+            PageProofsBytes => "Serialized size of one page proof per page of the range, together",
             NodesStaged => "Tree nodes staged by one update (mean over the change sets)",
             ObjectsWritten => "Objects (pages and nodes) the store wrote per commit",
             BytesWritten => "Bytes of keys and values one commit added to the store",
+            SizeGrowth => "Growth of the module's bytes by the gas transform, in percent",
             _ => name,
         };
 

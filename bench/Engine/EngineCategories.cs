@@ -15,4 +15,6 @@ public static class EngineCategories
     public const string Scaling = "Scaling";
     /// <summary>Bytes a commit adds to the store.</summary>
     public const string Growth = "Growth";
+    /// <summary>The gas transform's run-time and compile-time cost.</summary>
+    public const string GasTransform = "GasTransform";
 }

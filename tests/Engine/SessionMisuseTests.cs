@@ -30,6 +30,8 @@ public sealed class SessionMisuseTests
         ("ReadPage", (s, c) => s.ReadPage(c, 0)),
         ("ProvePage", (s, c) => s.ProvePage(c, 0)),
         ("ProveAbsence", (s, _) => s.ProveAbsence(Spare)),
+        ("ProveRange", (s, c) => s.ProveRange(c, 0, 8)),
+        ("ProveRanges", (s, c) => s.ProveRanges([new global::Piecrust.Merkle.MemoryRange(c, 0, 8)])),
         ("Dispose", (s, _) => s.Dispose()),
     ];
 

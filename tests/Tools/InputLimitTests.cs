@@ -46,8 +46,23 @@ public sealed class InputLimitTests
         Assert.Equal(ExitCodes.CheckFailed, result.Code);
         Assert.Contains("malformed", result.Output);
 
-        Cli.RunRaw("verify", atCap, "--root", Root, "--page", "/dev/zero").AssertError("a page is 4096 bytes");
-        Cli.RunRaw("verify", atCap, "--root", Root, "--page", FileOf(cli, "big.page", Piecrust.Storage.PageStore.PageSize + 1)).AssertError("a page is 4096 bytes");
+    }
+
+    [Fact]
+    public void Verify_refuses_page_and_data_files_over_their_caps()
+    {
+        // The page or data file is read once the proof says which it needs: prove a real page and range first.
+        using var cli = new Cli();
+        var (id, root) = cli.DeployCounter();
+        string proof = cli.PathOf("page.proof"), range = cli.PathOf("range.proof");
+        cli.Run("prove", root.ToString(), id.ToString(), "16", "-o", proof).AssertOk();
+        cli.Run("prove", root.ToString(), id.ToString(), "--range", "0:8", "-o", range).AssertOk();
+
+        Cli.RunRaw("verify", proof, "--root", root.ToString(), "--page", "/dev/zero").AssertError("a page is 4096 bytes");
+        Cli.RunRaw("verify", proof, "--root", root.ToString(), "--page", FileOf(cli, "big.page", Piecrust.Storage.PageStore.PageSize + 1)).AssertError("a page is 4096 bytes");
+        Cli.RunRaw("verify", proof, "--root", root.ToString(), "--page", Fifo(cli)).AssertError("is a pipe, socket or terminal");
+        Cli.RunRaw("verify", range, "--root", root.ToString(), "--data", "/dev/zero").AssertError("no range proof covers more bytes");
+        Cli.RunRaw("verify", range, "--root", root.ToString()).AssertOk();
     }
 
     [Fact]

@@ -11,7 +11,7 @@ namespace Piecrust.Execution;
 /// host queries, the debug log, inter-contract calls. A failure of contract input is recorded in
 /// the call context and unwinds the frames (<see cref="CallContext.Fail"/>).
 /// </summary>
-internal sealed class HostImports(Store store)
+internal sealed partial class HostImports(Store store)
 {
     private const int MaxNameLength = 1024;
     private const ulong EventGasPerByte = 4;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Piecrust.Storage;
+using Piecrust.Wasm;
 using Wasmtime;
 
 namespace Piecrust.Modules;
@@ -102,21 +103,30 @@ internal sealed class ModuleCache : IDisposable
         var checkedModule = ModuleValidator.Check(_engine, bytecode, _limits);
         string name = hash.ToString();
         Module module;
+        IReadOnlyList<BulkMemoryImport> bulkImports;
+        IReadOnlyDictionary<uint, byte[]> passiveData = new Dictionary<uint, byte[]>();
         var serialized = _store.ReadModule(hash, WasmConfig.Fingerprint);
         if (serialized is not null)
         {
             module = Module.Deserialize(_engine, name, serialized);
+            // The gas transform's imports follow the module's own; memory.init (rare) needs the segments' bytes.
+            bulkImports = AddedImports(module, checkedModule.Imports.Length);
+            if (bulkImports.Any(i => i.Operation == BulkMemoryOperation.MemoryInit))
+                passiveData = GasTransform.Apply(checkedModule.CompiledBytecode).PassiveData;
         }
         else
         {
+            var transformed = GasTransform.Apply(checkedModule.CompiledBytecode);
             try
             {
-                module = Module.FromBytes(_engine, name, checkedModule.CompiledBytecode);
+                module = Module.FromBytes(_engine, name, transformed.Module);
             }
             catch (WasmtimeException e)
             {
                 throw new InvalidModuleException($"Invalid contract module: it does not compile ({e.Message.Split('\n')[0]}).");
             }
+            bulkImports = transformed.Imports;
+            passiveData = transformed.PassiveData;
             Interlocked.Increment(ref _compiled);
         }
         return new CompiledContract
@@ -130,10 +140,19 @@ internal sealed class ModuleCache : IDisposable
             Functions = checkedModule.Functions,
             HasInit = checkedModule.HasInit,
             Imports = checkedModule.Imports,
+            BulkImports = [.. bulkImports],
+            PassiveData = passiveData,
             GlobalResets = checkedModule.GlobalResets,
             NeedsFreshInstance = checkedModule.NeedsFreshInstance,
         };
     }
+
+    private static BulkMemoryImport[] AddedImports(Module module, int ownImports) =>
+        module.Imports.Skip(ownImports)
+            .Select(i => BulkMemoryImport.TryParse(i.ModuleName, i.Name, out var import)
+                ? import
+                : throw new InvalidOperationException($"The cached module imports {i.ModuleName}.{i.Name}, which the gas transform does not add."))
+            .ToArray();
 
     public void Dispose()
     {

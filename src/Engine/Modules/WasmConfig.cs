@@ -1,13 +1,15 @@
 using System.Reflection;
 using System.Text;
+using Piecrust.Wasm;
 using Wasmtime;
 
 namespace Piecrust.Modules;
 
 /// <summary>
 /// The one Wasmtime configuration contracts run under. Every setting that could make two machines
-/// disagree is pinned: fuel metering on, NaN canonicalisation on, no threads, no SIMD (so no relaxed
-/// SIMD), no multi-memory, no GC, tail calls or exceptions. Memory64 is on for 64-bit contracts.
+/// disagree is pinned: fuel metering on, NaN canonicalisation on (scalar and SIMD), fixed-width SIMD
+/// on and relaxed SIMD off (as piecrust 0.32), no threads, no multi-memory, no GC, tail calls or
+/// exceptions. Memory64 is on for 64-bit contracts. Fuel is priced by <see cref="GasSchedule"/>.
 /// The wasm stack is pinned too: how deep a contract can recurse must not change with a Wasmtime upgrade.
 /// </summary>
 internal static class WasmConfig
@@ -28,8 +30,8 @@ internal static class WasmConfig
 
     private const string Description =
         "fuel;nan-canonicalization;memory64;bulk-memory;multi-value;reference-types;" +
-        "no-simd;no-relaxed-simd;no-threads;no-multi-memory;no-gc;no-function-references;no-tail-calls;no-exceptions;no-wide-arithmetic;" +
-        "no-memory-init-cow;opt=speed";
+        "simd;no-relaxed-simd;no-threads;no-multi-memory;no-gc;no-function-references;no-tail-calls;no-exceptions;no-wide-arithmetic;" +
+        "no-memory-init-cow;opt=speed;gas=" + GasSchedule.Version;
 
     public static Config Create() => new Config()
         .WithFuelConsumption(true)
@@ -38,7 +40,7 @@ internal static class WasmConfig
         .WithBulkMemory(true)
         .WithMultiValue(true)
         .WithReferenceTypes(true)
-        .WithSIMD(false)
+        .WithSIMD(true)
         .WithRelaxedSIMD(false, false)
         .WithWasmThreads(false)
         .WithMultiMemory(false)

@@ -221,14 +221,12 @@ public sealed class Session : IDisposable
     /// (uncommitted changes included), verifiable with <see cref="ProofVerifier"/>.
     /// </summary>
     /// <exception cref="ContractNotFoundException">No such contract.</exception>
-    /// <exception cref="InvalidArgumentException">The page is beyond the contract's address space.</exception>
+    /// <exception cref="InvalidArgumentException">The page lies at or beyond the memory's length.</exception>
     public PageProof ProvePage(ContractId contract, ulong pageIndex)
     {
         using var entry = _guard.Enter(nameof(ProvePage));
         var staged = StageCurrent(out var root);
-        var leaf = _vm.Index.GetContract(root, contract, staged) ?? throw new ContractNotFoundException(contract);
-        VM.CheckPageIndex(pageIndex, leaf.Height);
-        return _vm.Index.ProvePage(root, contract, pageIndex, staged) ?? throw new ContractNotFoundException(contract);
+        return Proving.Page(_vm.Index, root, contract, pageIndex, staged);
     }
 
     /// <summary>A proof that <paramref name="contract"/> is absent from <see cref="Root"/>.</summary>
@@ -238,6 +236,29 @@ public sealed class Session : IDisposable
         using var entry = _guard.Enter(nameof(ProveAbsence));
         var staged = StageCurrent(out var root);
         return _vm.Index.ProveAbsence(root, contract, staged) ?? throw new ContractAlreadyExistsException(contract);
+    }
+
+    /// <summary>
+    /// A proof of bytes [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="length"/>) of
+    /// a contract's memory against <see cref="Root"/> (uncommitted changes included), with those bytes.
+    /// </summary>
+    /// <exception cref="ContractNotFoundException">No such contract.</exception>
+    /// <exception cref="InvalidArgumentException">The range reaches beyond the memory's length or is over <see cref="MerkleIndex.MaxRangeBytes"/>.</exception>
+    public ProvenRange ProveRange(ContractId contract, ulong offset, ulong length)
+    {
+        using var entry = _guard.Enter(nameof(ProveRange));
+        var staged = StageCurrent(out var root);
+        return Proving.Ranges(_vm.Index, root, [new MemoryRange(contract, offset, length)], staged);
+    }
+
+    /// <summary>One proof of byte ranges of several contracts' memories against <see cref="Root"/>, with the bytes in ascending contract order.</summary>
+    /// <exception cref="ContractNotFoundException">A contract does not exist.</exception>
+    /// <exception cref="InvalidArgumentException">No ranges, a contract twice, a range beyond its memory's length, or too many bytes.</exception>
+    public ProvenRange ProveRanges(IReadOnlyList<MemoryRange> ranges)
+    {
+        using var entry = _guard.Enter(nameof(ProveRanges));
+        var staged = StageCurrent(out var root);
+        return Proving.Ranges(_vm.Index, root, ranges, staged);
     }
 
     // The current root with everything a commit would write staged, so proofs see uncommitted changes.
