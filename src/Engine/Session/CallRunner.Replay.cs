@@ -31,6 +31,13 @@ internal sealed partial class CallRunner
         }
     }
 
+    /// <summary>The root of the current state, computed after a checkpoint (the root sees checkpointed memories only).</summary>
+    public Hash CheckpointedRoot()
+    {
+        Checkpoint();
+        return _state.ComputeRoot();
+    }
+
     /// <summary>Takes every write since the last checkpoint into the contracts' memories; no replay is needed before this point any more.</summary>
     public void Checkpoint()
     {

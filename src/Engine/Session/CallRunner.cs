@@ -1,14 +1,13 @@
 using System.Runtime.ExceptionServices;
 using Piecrust.Execution;
-using Piecrust.Modules;
-using Wasmtime;
 
 namespace Piecrust;
 
 /// <summary>
 /// Runs a session's calls: owns its Wasmtime runtime and the contracts' live instances in it, the
 /// call in progress, the debug log, and what undoing a failed call needs (the checkpoint, and the
-/// successful calls made since, replayed after a revert: see CallRunner.Replay.cs). A nested
+/// successful calls made since, replayed after a revert: see CallRunner.Replay.cs); deploys and
+/// migrations go through it too (CallRunner.Contracts.cs), since both replace instances. A nested
 /// failure re-runs the top-level call with that sub-call short-circuited (CallRunner.NestedCalls.cs);
 /// a failure of the call itself reverts it and is classified for the caller (CallRunner.Failures.cs).
 /// The host imports reach the session through it (<see cref="ICallHost"/>). Used by one session thread.
@@ -38,41 +37,14 @@ internal sealed partial class CallRunner : ICallHost, IDisposable
     /// <summary>The lines contracts wrote with <c>hdebug</c> so far, in order (a copy).</summary>
     public IReadOnlyList<string> DebugLog => _debugLog.ToArray();
 
-    /// <summary>
-    /// Adds a contract to the state: instantiates it, takes in what instantiation wrote, and runs its
-    /// <c>init</c> with <paramref name="initArg"/> when one is given. On any failure the state is as before.
-    /// </summary>
-    /// <exception cref="InvalidModuleException">The module cannot be instantiated under the engine's limits.</exception>
-    /// <exception cref="CallFailedException"><c>init</c> failed.</exception>
-    public void Deploy(ContractId id, CompiledContract code, byte[] owner, byte[] bytecode, byte[]? initArg, ulong gasLimit)
+    /// <summary>Calls <paramref name="function"/> of <paramref name="contract"/> (see <see cref="Run"/>).</summary>
+    /// <exception cref="ContractNotFoundException">No such contract.</exception>
+    /// <exception cref="FunctionNotFoundException">The contract exports no such function.</exception>
+    public CallReceipt Call(ContractId contract, string function, byte[] argument, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feeder)
     {
-        Checkpoint(); // a deploy is never replayed: nothing before it may need replaying after it
-        var state = _state.NewContract(id, code, owner, bytecode);
-        try
-        {
-            Instantiate(state, fresh: true);
-        }
-        catch (WasmtimeException e)
-        {
-            // e.g. a table or initial memory beyond the store's limits: the module can never run here.
-            throw new InvalidModuleException($"Invalid contract module: it cannot be instantiated under the engine's limits ({e.Message.Split('\n')[0]}).");
-        }
-        _state.Add(state);
-        state.Memory.AfterCall(state.InstanceMemory!);
-        if (state.Memory.NeedsCheckpoints) state.Memory.Checkpoint(state.InstanceMemory);
-        if (initArg is null) return;
-        try
-        {
-            Run(state, "init", initArg, gasLimit, feeder: null);
-            Checkpoint();
-        }
-        catch
-        {
-            _state.Remove(state);
-            Forget(state);
-            state.Memory.Dispose();
-            throw;
-        }
+        var state = _state.TryLoad(contract) ?? throw new ContractNotFoundException(contract);
+        if (!state.Code.Functions.Contains(function)) throw new FunctionNotFoundException(contract, function);
+        return Run(state, function, argument, gasLimit, feeder);
     }
 
     /// <summary>

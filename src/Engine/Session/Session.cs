@@ -8,7 +8,9 @@ namespace Piecrust;
 /// A working copy of the state on top of a base commit: deploy contracts, call them, read the state
 /// root, and commit. Contracts are loaded on first use; their instances stay warm between calls
 /// (globals are reset at each top-level call, memory persists). A failed call or deploy leaves the
-/// session exactly as before it. docs/ERRORS.md lists what each member can throw.
+/// session exactly as before it. docs/ERRORS.md lists what each member can throw. Reads and proofs
+/// of the current state are in Session.Reads.cs; the facade holds no state of its own beyond the
+/// guard: <see cref="SessionState"/> and <see cref="CallRunner"/> do the work.
 /// </summary>
 /// <remarks>
 /// A session serves one operation at a time: every member, <see cref="Dispose"/> included, refuses
@@ -17,7 +19,7 @@ namespace Piecrust;
 /// Different sessions may run on different threads at once. While a session lives it holds a lease
 /// on its base, so deleting that commit never breaks it.
 /// </remarks>
-public sealed class Session : IDisposable
+public sealed partial class Session : IDisposable
 {
     /// <summary>Largest argument or result of a call: the size of the argument buffer.</summary>
     public const int MaxArgumentSize = CallLimits.MaxArgumentSize;
@@ -40,35 +42,18 @@ public sealed class Session : IDisposable
     }
 
     /// <summary>The commit this session's state is built on (null for the empty state); after <see cref="Commit"/>, that commit.</summary>
-    public Hash? Base
-    {
-        get
-        {
-            using var entry = _guard.Enter(nameof(Base));
-            return _state.BaseCommit;
-        }
-    }
+    public Hash? Base => Guarded(nameof(Base), () => _state.BaseCommit);
 
     /// <summary>The lines contracts wrote with <c>hdebug</c> so far, in order (a copy: later calls do not change it).</summary>
-    public IReadOnlyList<string> DebugLog
-    {
-        get
-        {
-            using var entry = _guard.Enter(nameof(DebugLog));
-            return _runner.DebugLog;
-        }
-    }
+    public IReadOnlyList<string> DebugLog => Guarded(nameof(DebugLog), () => _runner.DebugLog);
 
     /// <summary>The state root of the session's current state: equal to what <see cref="Commit"/> would return now.</summary>
     public Hash Root
     {
         get
         {
-            using var entry = _guard.Enter(nameof(Root));
-            ThrowIfDisposed();
-            if (_state.CachedRoot is { } root) return root;
-            _runner.Checkpoint();
-            return _state.ComputeRoot();
+            using var entry = EnterLive(nameof(Root));
+            return _state.CachedRoot ?? _runner.CheckpointedRoot();
         }
     }
 
@@ -85,21 +70,9 @@ public sealed class Session : IDisposable
     /// <exception cref="ReplayDivergedException">An earlier replay of this session diverged: it runs no more calls.</exception>
     public ContractId Deploy(ReadOnlySpan<byte> bytecode, ContractData data, ulong gasLimit)
     {
-        using var entry = _guard.Enter(nameof(Deploy));
-        ThrowIfDisposed();
-        if (data.Owner.Length > ushort.MaxValue)
-            throw new InvalidArgumentException($"An owner is at most {ushort.MaxValue} bytes, got {data.Owner.Length}.");
-        if (data.InitArg.Length > MaxArgumentSize)
-            throw new InvalidArgumentException($"An init argument is at most {MaxArgumentSize} bytes, got {data.InitArg.Length}.");
-        var code = bytecode.ToArray();
-        var compiled = _vm.Modules.ForDeploy(code);
-        var id = data.Id ?? new ContractId(compiled.Bytecode);
-        if (_state.TryLoad(id) is not null) throw new ContractAlreadyExistsException(id);
-        bool runInit = !data.InitArg.Equals(default(ReadOnlyMemory<byte>));
-        if (runInit && !compiled.HasInit)
-            throw new InvalidArgumentException("An init argument was given, but the contract has no 'init' function.");
-        _runner.Deploy(id, compiled, data.Owner.ToArray(), code, runInit ? data.InitArg.ToArray() : null, gasLimit);
-        return id;
+        using var entry = EnterLive(nameof(Deploy));
+        SessionArguments.CheckDeploy(data);
+        return _runner.Deploy(bytecode.ToArray(), data, gasLimit);
     }
 
     /// <summary>
@@ -123,8 +96,9 @@ public sealed class Session : IDisposable
     /// <exception cref="SessionBusyException">Another operation of the session is in progress.</exception>
     public CallReceipt Call(ContractId contract, string function, ReadOnlySpan<byte> arg, ulong gasLimit)
     {
-        using var entry = _guard.Enter(nameof(Call));
-        return CallTopLevel(contract, function, arg, gasLimit, feed: null);
+        using var entry = EnterLive(nameof(Call));
+        SessionArguments.CheckCall(function, arg);
+        return _runner.Call(contract, function, arg.ToArray(), gasLimit, feeder: null);
     }
 
     /// <summary>
@@ -140,20 +114,9 @@ public sealed class Session : IDisposable
     /// <exception cref="ReplayDivergedException">As for <see cref="Call"/>.</exception>
     public CallReceipt FeederCall(ContractId contract, string function, ReadOnlySpan<byte> arg, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feed)
     {
-        using var entry = _guard.Enter(nameof(FeederCall));
-        return CallTopLevel(contract, function, arg, gasLimit, feed);
-    }
-
-    private CallReceipt CallTopLevel(ContractId contract, string function, ReadOnlySpan<byte> arg, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feed)
-    {
-        ThrowIfDisposed();
-        if (arg.Length > MaxArgumentSize)
-            throw new InvalidArgumentException($"A call argument is at most {MaxArgumentSize} bytes, got {arg.Length}.");
-        if (function == "init")
-            throw new InvalidArgumentException("'init' is a contract's constructor: it runs once at deploy and can never be called.");
-        var state = _state.TryLoad(contract) ?? throw new ContractNotFoundException(contract);
-        if (!state.Code.Functions.Contains(function)) throw new FunctionNotFoundException(contract, function);
-        return _runner.Run(state, function, arg.ToArray(), gasLimit, feed);
+        using var entry = EnterLive(nameof(FeederCall));
+        SessionArguments.CheckCall(function, arg);
+        return _runner.Call(contract, function, arg.ToArray(), gasLimit, feed);
     }
 
     /// <summary>
@@ -166,15 +129,8 @@ public sealed class Session : IDisposable
     /// <exception cref="InvalidModuleException">The bytecode is invalid or does not fit the contract's memory.</exception>
     public void Migrate(ContractId contract, ReadOnlySpan<byte> bytecode)
     {
-        using var entry = _guard.Enter(nameof(Migrate));
-        ThrowIfDisposed();
-        var old = _state.TryLoad(contract) ?? throw new ContractNotFoundException(contract);
-        var code = bytecode.ToArray();
-        var compiled = _vm.Modules.ForDeploy(code);
-        SessionState.CheckMigration(old, compiled);
-        _runner.Checkpoint();
-        _runner.Forget(old);
-        _state.Migrate(old, compiled, code);
+        using var entry = EnterLive(nameof(Migrate));
+        _runner.Migrate(contract, bytecode.ToArray());
     }
 
     /// <summary>
@@ -185,104 +141,20 @@ public sealed class Session : IDisposable
     /// <exception cref="StoreIOException">The write failed (a full disk, an I/O error): nothing was committed and the session is as before.</exception>
     public Hash Commit()
     {
-        using var entry = _guard.Enter(nameof(Commit));
-        ThrowIfDisposed();
+        using var entry = EnterLive(nameof(Commit));
         _runner.Checkpoint();
         return _state.Commit();
     }
 
-    /// <summary>The length in bytes of a contract's memory in the session's current state.</summary>
-    /// <exception cref="ContractNotFoundException">No such contract.</exception>
-    public ulong MemoryLength(ContractId contract)
-    {
-        using var entry = _guard.Enter(nameof(MemoryLength));
-        ThrowIfDisposed();
-        return _state.MemoryLength(contract);
-    }
-
-    /// <summary>Page <paramref name="pageIndex"/> (4 KiB) of a contract's memory in the session's current state.</summary>
-    /// <exception cref="ContractNotFoundException">No such contract.</exception>
-    /// <exception cref="InvalidArgumentException">The page is beyond the contract's address space.</exception>
-    /// <exception cref="InvalidModuleException">The contract's stored bytecode is over one of this VM's module limits.</exception>
-    public byte[] ReadPage(ContractId contract, ulong pageIndex)
-    {
-        using var entry = _guard.Enter(nameof(ReadPage));
-        ThrowIfDisposed();
-        var state = _state.TryLoad(contract) ?? throw new ContractNotFoundException(contract);
-        VM.CheckPageIndex(pageIndex, PageTree.HeightFor(state.Code.Is64));
-        _runner.Checkpoint();
-        var page = new byte[PageStore.PageSize];
-        state.Memory.ReadPage(pageIndex, page);
-        return page;
-    }
-
-    /// <summary>
-    /// A proof of page <paramref name="pageIndex"/> of <paramref name="contract"/> against <see cref="Root"/>
-    /// (uncommitted changes included), verifiable with <see cref="ProofVerifier"/>.
-    /// </summary>
-    /// <exception cref="ContractNotFoundException">No such contract.</exception>
-    /// <exception cref="InvalidArgumentException">The page lies at or beyond the memory's length.</exception>
-    public PageProof ProvePage(ContractId contract, ulong pageIndex)
-    {
-        using var entry = _guard.Enter(nameof(ProvePage));
-        var staged = StageCurrent(out var root);
-        return Proving.Page(_vm.Index, root, contract, pageIndex, staged);
-    }
-
-    /// <summary>A proof that <paramref name="contract"/> is absent from <see cref="Root"/>.</summary>
-    /// <exception cref="ContractAlreadyExistsException">The contract exists.</exception>
-    public AbsenceProof ProveAbsence(ContractId contract)
-    {
-        using var entry = _guard.Enter(nameof(ProveAbsence));
-        var staged = StageCurrent(out var root);
-        return _vm.Index.ProveAbsence(root, contract, staged) ?? throw new ContractAlreadyExistsException(contract);
-    }
-
-    /// <summary>
-    /// A proof of bytes [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="length"/>) of
-    /// a contract's memory against <see cref="Root"/> (uncommitted changes included), with those bytes.
-    /// </summary>
-    /// <exception cref="ContractNotFoundException">No such contract.</exception>
-    /// <exception cref="InvalidArgumentException">The range reaches beyond the memory's length or is over <see cref="MerkleIndex.MaxRangeBytes"/>.</exception>
-    public ProvenRange ProveRange(ContractId contract, ulong offset, ulong length)
-    {
-        using var entry = _guard.Enter(nameof(ProveRange));
-        var staged = StageCurrent(out var root);
-        return Proving.Ranges(_vm.Index, root, [new MemoryRange(contract, offset, length)], staged);
-    }
-
-    /// <summary>One proof of byte ranges of several contracts' memories against <see cref="Root"/>, with the bytes in ascending contract order.</summary>
-    /// <exception cref="ContractNotFoundException">A contract does not exist.</exception>
-    /// <exception cref="InvalidArgumentException">No ranges, a contract twice, a range beyond its memory's length, or too many bytes.</exception>
-    public ProvenRange ProveRanges(IReadOnlyList<MemoryRange> ranges)
-    {
-        using var entry = _guard.Enter(nameof(ProveRanges));
-        var staged = StageCurrent(out var root);
-        return Proving.Ranges(_vm.Index, root, ranges, staged);
-    }
-
-    // The current root with everything a commit would write staged, so proofs see uncommitted changes.
-    private StagedObjects StageCurrent(out Hash root)
-    {
-        ThrowIfDisposed();
-        _runner.Checkpoint();
-        return _state.StageCurrent(out root);
-    }
-
     /// <summary>The metadata value contracts read with <c>hd</c>; null when absent.</summary>
-    public byte[]? GetMeta(string name)
-    {
-        using var entry = _guard.Enter(nameof(GetMeta));
-        return _state.Metadata.TryGetValue(name, out var value) ? value.ToArray() : null;
-    }
+    public byte[]? GetMeta(string name) => Guarded(nameof(GetMeta), () => _state.Metadata.GetValueOrDefault(name)?.ToArray());
 
     /// <summary>Sets a metadata value contracts read with <c>hd</c>.</summary>
     /// <exception cref="InvalidArgumentException">The value is over 64 KiB.</exception>
     public void SetMeta(string name, ReadOnlySpan<byte> value)
     {
-        using var entry = _guard.Enter(nameof(SetMeta));
-        ThrowIfDisposed();
-        if (value.Length > MaxArgumentSize) throw new InvalidArgumentException($"A metadata value is at most {MaxArgumentSize} bytes, got {value.Length}.");
+        using var entry = EnterLive(nameof(SetMeta));
+        SessionArguments.CheckMetadata(value);
         _runner.Checkpoint(); // calls replayed after a failure must see the metadata they first saw
         _state.Metadata[name] = value.ToArray();
     }
@@ -290,8 +162,7 @@ public sealed class Session : IDisposable
     /// <summary>Removes a metadata value; true when it was there.</summary>
     public bool RemoveMeta(string name)
     {
-        using var entry = _guard.Enter(nameof(RemoveMeta));
-        ThrowIfDisposed();
+        using var entry = EnterLive(nameof(RemoveMeta));
         _runner.Checkpoint();
         return _state.Metadata.Remove(name);
     }
@@ -307,5 +178,19 @@ public sealed class Session : IDisposable
         _state.Dispose();
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+    // A value read under the guard (for the members that do nothing else).
+    private T Guarded<T>(string member, Func<T> value)
+    {
+        using var entry = _guard.Enter(member);
+        return value();
+    }
+
+    // The guard for a member that needs a live session: a disposed one is refused, and the guard left.
+    private SessionGuard.Entry EnterLive(string member)
+    {
+        var entry = _guard.Enter(member);
+        if (!_disposed) return entry;
+        entry.Dispose();
+        throw new ObjectDisposedException(GetType().FullName);
+    }
 }
