@@ -9,7 +9,8 @@ namespace Piecrust.Execution;
 /// pointer width. They read and write the running contract's memory by the ABI's pointer rules and
 /// ask the rest of the session that holds the runtime (<see cref="Host"/>): contracts, metadata,
 /// host queries, the debug log, inter-contract calls. A failure of contract input is recorded in
-/// the call context and unwinds the frames (<see cref="CallContext.Fail"/>).
+/// the call context and unwinds the frames (<see cref="CallContext.Fail"/>). The host functions the
+/// gas transform puts in place of the bulk-memory operators are in HostImports.BulkMemory.cs.
 /// </summary>
 internal sealed partial class HostImports(Store store)
 {
