@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Runs the whole test suite on a fresh machine: installs the contract toolchain and Chromium if
-# missing, builds the test contracts from source, builds the solution, tests the JavaScript verifier
-# and runs every test project.
+# Runs the whole test suite on a fresh machine: checks formatting, installs the contract toolchain
+# and Chromium if missing, builds the test contracts from source, builds the solution, tests the
+# JavaScript verifier and runs every test project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The format gate: the code must be as `dotnet format` leaves it under .editorconfig.
+if ! dotnet format Piecrust.Store.sln --verify-no-changes -v quiet; then
+    echo "test.sh: the code is not formatted as .editorconfig says (the lines above name the files)." >&2
+    echo "test.sh: run 'dotnet format Piecrust.Store.sln', review the diff and commit it." >&2
+    exit 1
+fi
 bash tests/contracts/build.sh
 dotnet build Piecrust.Store.sln -c Release -nologo -v minimal
 # The NuGet packages and the dotnet tool: packed, installed and run from a temporary folder.

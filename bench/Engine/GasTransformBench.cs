@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Piecrust.Runtime;
+using Piecrust.Modules;
 using Piecrust.Wasm;
 using Wasmtime;
 

@@ -39,7 +39,9 @@ internal static class OperationGenerators
     {
         var counters = Gen.Elements("counter", "counter64");
         var growths = Gen.Elements("growth", "growth64");
-        var crossover = from a in Gen.Choose(-5, 5) from b in Gen.Choose(-5, 5) from c in Gen.Choose(-5, 5)
+        var crossover = from a in Gen.Choose(-5, 5)
+                        from b in Gen.Choose(-5, 5)
+                        from c in Gen.Choose(-5, 5)
                         select (byte[])[.. DifferentialWorld.Instance.Value.Id("crossoverY").ToArray(), .. U32(a), .. U32(b), .. U32(c)];
         return Gen.OneOf(
             counters.SelectMany(c => Gen.OneOf(

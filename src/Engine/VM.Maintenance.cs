@@ -1,10 +1,10 @@
 using Piecrust.Merkle;
-using Piecrust.Runtime;
+using Piecrust.Modules;
 using Piecrust.Storage;
 
 namespace Piecrust;
 
-// Store maintenance and inspection for tools (the piecrust CLI) and crash tests.
+// Store maintenance and inspection for tools (the piecrust CLI) and crash tests, and the compiled-module cache.
 public sealed partial class VM
 {
     /// <summary>True when <paramref name="directory"/> holds a store, without opening or creating one.</summary>
@@ -89,7 +89,7 @@ public sealed partial class VM
 
     /// <summary>Writes a self-contained snapshot of the live commit <paramref name="root"/> (format: <see cref="StateSnapshot"/>).</summary>
     /// <exception cref="CommitNotFoundException">No live commit has this root.</exception>
-    /// <exception cref="CorruptStoreException">An object of the state is missing or corrupt (the output is partial: discard it).</exception>
+    /// <exception cref="CorruptStoreException">An object of the state is missing or corrupt (the output is partial: discard it). The output stream's own exceptions pass unchanged.</exception>
     public SnapshotInfo Export(Hash root, Stream output, IProgress<MaintenanceProgress>? progress = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -104,6 +104,8 @@ public sealed partial class VM
     /// every contract's memory must be one its width and its bytecode allow.
     /// </summary>
     /// <exception cref="InvalidSnapshotException">The snapshot is truncated, tampered with, incomplete or breaks a rule of what a state may hold (the message names the object and the rule); the store is unchanged.</exception>
+    /// <exception cref="CorruptStoreException">An object of the store the snapshot relies on is corrupt: nothing is written.</exception>
+    /// <exception cref="StoreIOException">The write failed: nothing is written.</exception>
     public SnapshotInfo Import(Stream input, IProgress<MaintenanceProgress>? progress = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -124,5 +126,21 @@ public sealed partial class VM
             .Select(leaf => new ContractSummary(leaf.Id, leaf.Bytecode, leaf.Owner.ToArray(), leaf.MemoryLength, leaf.Is64,
                 (ulong)Index.Pages(leaf.PageTreeRoot, leaf.Height).LongCount(), leaf.MemoryRoot))
             .ToArray();
+    }
+
+    /// <summary>Forgets the compiled module of <paramref name="bytecode"/> (in memory and in the store); the next use compiles it again.</summary>
+    /// <exception cref="StoreIOException">The removal could not be written.</exception>
+    public void RemoveModule(Hash bytecode) => Modules.Remove(bytecode);
+
+    /// <summary>Compiles stored bytecode again and replaces its cached module (e.g. after a damaged cache entry).</summary>
+    /// <exception cref="InvalidArgumentException">No committed contract has this bytecode.</exception>
+    /// <exception cref="InvalidModuleException">The stored bytecode fails this VM's module rules or limits.</exception>
+    /// <exception cref="StoreIOException">The compiled module could not be written.</exception>
+    public void RecompileModule(Hash bytecode)
+    {
+        if (!Store.Contains(ObjectRef.Bytecode(bytecode)))
+            throw new InvalidArgumentException($"No committed contract has bytecode {bytecode}.");
+        Modules.Remove(bytecode);
+        Modules.Persist(Modules.ForStored(bytecode), required: true);
     }
 }

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Piecrust.Execution;
 using Piecrust.Memory;
 using Piecrust.Merkle;
-using Piecrust.Runtime;
+using Piecrust.Modules;
 using Piecrust.Storage;
 
 namespace Piecrust;
@@ -61,6 +61,8 @@ public sealed partial class VM : IDisposable
     }
 
     /// <summary>A VM on a store in a temporary directory, removed on <see cref="Dispose"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A module limit of <paramref name="options"/> is not positive.</exception>
+    /// <exception cref="StoreIOException">The temporary directory cannot be written.</exception>
     public static VM Ephemeral(VMOptions? options = null) =>
         new(MerkleIndex.EphemeralStore(), (options ?? new VMOptions()) with { Durable = false });
 
@@ -114,6 +116,7 @@ public sealed partial class VM : IDisposable
     public Hash? FinalizedCommit => Store.Finalized;
 
     /// <summary>Registers (or replaces) the host query contracts reach by <paramref name="name"/> through <c>hq</c>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null or empty, or <paramref name="query"/> is null.</exception>
     public void RegisterHostQuery(string name, IHostQuery query)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);

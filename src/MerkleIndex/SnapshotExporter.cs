@@ -87,7 +87,7 @@ internal sealed class SnapshotExporter(PageStore store, Stream output, IProgress
             if (reference.Kind != ObjectKind.Node) continue;
             var node = store.ReadNode(reference.Key);
             if (order.Count == 1 && !StateSnapshot.IsStateNode(node))
-                throw new InvalidOperationException($"Commit {root} is not a contract state (its root node is not a contract-tree node).");
+                throw new CorruptStoreException($"Commit {root} is not a contract state: its root node is not a contract-tree node.");
             children.Clear();
             store.Layout.AddChildren(node, children);
             for (int i = children.Count - 1; i >= 0; i--)

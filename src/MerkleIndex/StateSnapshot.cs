@@ -51,7 +51,7 @@ public static class StateSnapshot
     /// <see cref="Import"/> rejects (the caller should delete it).
     /// </summary>
     /// <exception cref="CommitNotFoundException">No live commit has this root.</exception>
-    /// <exception cref="CorruptStoreException">An object of the state is missing or corrupt.</exception>
+    /// <exception cref="CorruptStoreException">An object of the state is missing or corrupt, or the commit's root is not a contract state.</exception>
     public static SnapshotInfo Export(PageStore store, Hash root, Stream output, IProgress<MaintenanceProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(store);

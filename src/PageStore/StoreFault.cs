@@ -1,7 +1,7 @@
 namespace Piecrust.Storage;
 
 /// <summary>Points inside a write where a crash test may stop the process (see <see cref="PageStore.FaultInjector"/>).</summary>
-public enum StoreFault
+internal enum StoreFault
 {
     /// <summary>A commit's batch is built but not yet written.</summary>
     BeforeCommitWrite,
@@ -25,12 +25,12 @@ public sealed partial class PageStore
     /// Crash tests set it to kill the process there; it is null in normal use. Process-wide: it sees
     /// every store of the process.
     /// </summary>
-    public static Action<StoreFault>? FaultInjector { get; set; }
+    internal static Action<StoreFault>? FaultInjector { get; set; }
 
     /// <summary>
     /// Reaches fault point <paramref name="point"/>: calls <see cref="FaultInjector"/> when one is set,
-    /// otherwise does nothing. Public so that layers writing files of their own under a store's
-    /// directory (the engine's memory images) can offer crash tests the same hook.
+    /// otherwise does nothing. Visible to the engine, which writes files of its own under a store's
+    /// directory (the memory images), so crash tests get the same hook there.
     /// </summary>
-    public static void FaultPoint(StoreFault point) => FaultInjector?.Invoke(point);
+    internal static void FaultPoint(StoreFault point) => FaultInjector?.Invoke(point);
 }

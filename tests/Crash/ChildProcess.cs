@@ -84,7 +84,8 @@ internal static class ChildProcess
             }
             Volatile.Write(ref ended, true);
             acknowledged.Release();
-        }) { IsBackground = true, Name = "crash child stdout" };
+        })
+        { IsBackground = true, Name = "crash child stdout" };
         reader.Start();
 
         bool hung = false;

@@ -1,5 +1,5 @@
-using Piecrust.Storage;
 using System.Globalization;
+using Piecrust.Storage;
 
 namespace Piecrust.Crash;
 

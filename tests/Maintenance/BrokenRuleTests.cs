@@ -64,8 +64,11 @@ public sealed class BrokenRuleTests
         {
             "length not a multiple of 64 KiB" => (leaf with { MemoryLength = leaf.MemoryLength + 4096 }, "is not a multiple of 64 KiB", StoreProblemKind.InvalidContract),
             "length over 4 GiB" => (leaf with { MemoryLength = (1UL << 32) + 65536 }, "exceeds the 4 GiB maximum of a 32-bit memory", StoreProblemKind.InvalidContract),
-            "page tree of 30 levels" => (leaf with { PageTreeRoot = index.UpdatePages(PageTree.EmptyRoot(PageTree.Height64), PageTree.Height64,
-                [new PageChange(1UL << 20, staged.AddPage(Storage.StoreFixture.Page(5)))], staged) }, "pages beyond the 32-bit maximum memory size", StoreProblemKind.MisplacedNode),
+            "page tree of 30 levels" => (leaf with
+            {
+                PageTreeRoot = index.UpdatePages(PageTree.EmptyRoot(PageTree.Height64), PageTree.Height64,
+                [new PageChange(1UL << 20, staged.AddPage(Storage.StoreFixture.Page(5)))], staged)
+            }, "pages beyond the 32-bit maximum memory size", StoreProblemKind.MisplacedNode),
             "page tree root is a leaf" => (leaf with { PageTreeRoot = state.Root }, "is a contract leaf where a page-tree branch of level 20 belongs", StoreProblemKind.MisplacedNode),
             "invalid bytecode" => (leaf with { Bytecode = staged.AddBytecode(Contracts.Bytes("counter")[..100]) }, "fails the deploy-time module validation", StoreProblemKind.InvalidBytecode),
             "64-bit bytecode" => (leaf with { Bytecode = staged.AddBytecode(Contracts.Bytes("counter64")) }, "has a 32-bit memory but its bytecode", StoreProblemKind.InvalidContract),

@@ -1,3 +1,5 @@
+using Wasmtime;
+
 namespace Piecrust.Execution;
 
 /// <summary>
@@ -8,6 +10,12 @@ namespace Piecrust.Execution;
 /// </summary>
 internal sealed class CallContext(Dictionary<int, NestedFailure> knownFailures, Action<ReadOnlyMemory<byte>>? feeder, long feedsDelivered, bool replaying)
 {
+    /// <summary>
+    /// Debug output one attempt may add to the session's debug log, in characters (a line counts at
+    /// least 64). <c>hdebug</c> costs no gas, so without a cap a loop of it fills the host's memory.
+    /// </summary>
+    public const int MaxDebugChars = 1 << 20;
+
     public List<Frame> Frames { get; } = [];
     public List<ContractEvent> Events { get; } = [];
     public HashSet<ContractState> Touched { get; } = [];
@@ -23,8 +31,11 @@ internal sealed class CallContext(Dictionary<int, NestedFailure> knownFailures, 
     /// <summary>Items already handed to the feeder by earlier attempts: the same prefix is not delivered twice.</summary>
     public long FeedsDelivered { get; private set; } = feedsDelivered;
 
-    /// <summary>Characters of debug output this attempt added (see <c>Session.MaxDebugCharsPerCall</c>).</summary>
+    /// <summary>Characters of debug output this attempt added (see <see cref="MaxDebugChars"/>).</summary>
     public int DebugChars { get; set; }
+
+    /// <summary>False while replaying (replays add no lines) or once the attempt reached <see cref="MaxDebugChars"/>.</summary>
+    public bool TakesDebugLines => !Replaying && DebugChars < MaxDebugChars;
 
     /// <summary>Number of inter-contract calls started so far in this attempt; identifies them across attempts.</summary>
     public int CallCount { get; set; }
@@ -41,6 +52,20 @@ internal sealed class CallContext(Dictionary<int, NestedFailure> knownFailures, 
     public bool Unwinding => Rerun || Fatal is not null;
 
     public Frame Top => Frames[^1];
+
+    /// <summary>Records why the current frame fails and returns the exception that unwinds it.</summary>
+    public UnwindSignal Fail(ContractErrorKind kind, string message)
+    {
+        PendingError ??= new ContractError(kind, message);
+        return UnwindSignal.Instance;
+    }
+
+    /// <summary>
+    /// True when an exception from running a frame is the contract's failure (a trap, or a host
+    /// function's recorded error) rather than an engine error that must reach the caller unchanged.
+    /// </summary>
+    public bool IsContractFailure(Exception exception) =>
+        exception is WasmtimeException || (exception is UnwindSignal && PendingError is not null);
 
     public void Feed(byte[] item)
     {

@@ -1,5 +1,5 @@
 using Piecrust.Memory;
-using Piecrust.Runtime;
+using Piecrust.Modules;
 using Wasmtime;
 
 namespace Piecrust.Execution;
@@ -39,7 +39,9 @@ internal sealed class ContractState
     public LiveInstance? Live { get; private set; }
 
     public Instance? Instance => Live?.Instance;
-    public LinearMemory? Wasm => Live?.Memory;
+
+    /// <summary>The live instance's linear memory (what calls write; <see cref="Memory"/> takes it in).</summary>
+    public LinearMemory? InstanceMemory => Live?.Memory;
 
     /// <summary>The top-level call generation this instance was last reset for.</summary>
     public long Generation { get; set; } = -1;

@@ -1,5 +1,5 @@
 using Piecrust.Memory;
-using Piecrust.Runtime;
+using Piecrust.Modules;
 using Wasmtime;
 
 namespace Piecrust.Execution;

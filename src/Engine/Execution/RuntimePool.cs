@@ -21,8 +21,8 @@ internal sealed class RuntimePool : IDisposable
         _maxMemory = maxMemory;
     }
 
-    /// <summary>A runtime for <paramref name="session"/>: a returned one when there is one, else a new one.</summary>
-    public WasmRuntime Rent(Session session)
+    /// <summary>A runtime whose host functions serve <paramref name="host"/>: a returned one when there is one, else a new one.</summary>
+    public WasmRuntime Rent(ICallHost host)
     {
         WasmRuntime? runtime = null;
         lock (_idle)
@@ -30,7 +30,7 @@ internal sealed class RuntimePool : IDisposable
             if (_idle.Count > 0) runtime = _idle.Pop();
         }
         runtime ??= new WasmRuntime(this, _engine, _maxMemory);
-        runtime.Session = session;
+        runtime.Host = host;
         return runtime;
     }
 
@@ -42,7 +42,7 @@ internal sealed class RuntimePool : IDisposable
     /// <summary>Takes a runtime back from a session that ended (it keeps it, or disposes it when full or worn out).</summary>
     public void Return(WasmRuntime runtime)
     {
-        runtime.Session = null;
+        runtime.Host = null;
         if (runtime.Reusable)
         {
             lock (_idle)

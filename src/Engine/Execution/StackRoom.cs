@@ -1,6 +1,6 @@
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
-using Piecrust.Runtime;
+using Piecrust.Modules;
 
 namespace Piecrust.Execution;
 

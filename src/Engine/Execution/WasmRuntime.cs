@@ -1,5 +1,5 @@
 using Piecrust.Memory;
-using Piecrust.Runtime;
+using Piecrust.Modules;
 using Piecrust.Wasm;
 using Wasmtime;
 
@@ -10,8 +10,8 @@ namespace Piecrust.Execution;
 /// binding the host functions and instantiating a module cost more than the rest of a short
 /// session, so a session ends by handing its runtime back to the VM's <see cref="RuntimePool"/>:
 /// the next session takes it over, and its idle instances (memories cleared) serve the contracts
-/// that session loads. The host functions reach the session through <see cref="Session"/>.
-/// Used by one session at a time.
+/// that session loads. The host functions (<see cref="HostImports"/>) serve the session that holds
+/// the runtime through <see cref="Host"/>. Used by one session at a time.
 /// </summary>
 internal sealed class WasmRuntime : IDisposable
 {
@@ -27,6 +27,7 @@ internal sealed class WasmRuntime : IDisposable
     private const int MaxIdlePerCode = 2;
 
     private readonly Dictionary<Hash, List<LiveInstance>> _idle = new();
+    private readonly HostImports _hostImports;
     private Function[]? _imports32;
     private Function[]? _imports64;
     private readonly Dictionary<(BulkMemoryImport, bool), Function> _bulkImports = new();
@@ -38,12 +39,17 @@ internal sealed class WasmRuntime : IDisposable
         _pool = pool;
         Store = new Store(engine);
         Store.SetLimits(memorySize: (long)Math.Min(WasmConfig.MaxMemory64, maxMemory), tableElements: 1_000_000, instances: 10_000, tables: 10_000, memories: 10_000);
+        _hostImports = new HostImports(Store);
     }
 
     public Store Store { get; }
 
-    /// <summary>The session the host functions serve; null while the runtime waits in the pool.</summary>
-    public Session? Session { get; set; }
+    /// <summary>The session side the host functions serve (its call runner); null while the runtime waits in the pool.</summary>
+    public ICallHost? Host
+    {
+        get => _hostImports.Host;
+        set => _hostImports.Host = value;
+    }
 
     /// <summary>Instances made in this store that nothing will use again.</summary>
     public int Dead { get; private set; }
@@ -54,7 +60,7 @@ internal sealed class WasmRuntime : IDisposable
     /// <summary>A new instance of <paramref name="code"/>: data segments applied, globals initial.</summary>
     public LiveInstance Instantiate(CompiledContract code)
     {
-        var imports = code.Is64 ? _imports64 ??= Piecrust.Session.CreateImports(this, is64: true) : _imports32 ??= Piecrust.Session.CreateImports(this, is64: false);
+        var imports = code.Is64 ? _imports64 ??= _hostImports.Bind(is64: true) : _imports32 ??= _hostImports.Bind(is64: false);
         var bound = new object[code.Imports.Length + code.BulkImports.Length];
         for (int i = 0; i < code.Imports.Length; i++) bound[i] = imports[(int)code.Imports[i]];
         for (int i = 0; i < code.BulkImports.Length; i++) bound[code.Imports.Length + i] = BulkImport(code.BulkImports[i], code.Is64);
@@ -77,7 +83,7 @@ internal sealed class WasmRuntime : IDisposable
     private Function BulkImport(BulkMemoryImport import, bool is64)
     {
         if (!_bulkImports.TryGetValue((import, is64), out var function))
-            _bulkImports[(import, is64)] = function = Piecrust.Session.CreateBulkMemoryImport(this, import, is64);
+            _bulkImports[(import, is64)] = function = _hostImports.BindBulkMemory(import, is64);
         return function;
     }
 

@@ -73,7 +73,7 @@ internal static unsafe class DirtyPageScanner
             if (count < 0)
             {
                 if (dirty.Count > 0 || from != (ulong)start)
-                    throw new InvalidOperationException($"PAGEMAP_SCAN failed midway (errno {Marshal.GetLastPInvokeError()}).");
+                    throw Posix.Failed("ioctl(PAGEMAP_SCAN) midway through a memory");
                 _scanUnsupported = true;
                 return false;
             }
@@ -96,7 +96,7 @@ internal static unsafe class DirtyPageScanner
             int batch = (int)Math.Min((ulong)entries.Length, pages - done);
             var bytes = MemoryMarshal.AsBytes(entries.AsSpan(0, batch));
             int read = RandomAccess.Read(Pagemap, bytes, (long)((first + done) * 8));
-            if (read != bytes.Length) throw new InvalidOperationException("Short read from /proc/self/pagemap.");
+            if (read != bytes.Length) throw new EngineResourceException($"Reading /proc/self/pagemap returned {read} of {bytes.Length} bytes.");
             for (int i = 0; i < batch; i++)
             {
                 ulong entry = entries[i];

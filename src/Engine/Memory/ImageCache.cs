@@ -41,8 +41,15 @@ internal sealed class ImageCache : IDisposable
         _directory = directory;
         _index = index;
         _isLive = isLive;
-        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
-        Directory.CreateDirectory(directory);
+        try
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (ImageFileErrors.IsIOFailure(e))
+        {
+            throw ImageFileErrors.Failed("Clearing", directory, e);
+        }
     }
 
     /// <summary>Images currently cached (diagnostics and tests).</summary>

@@ -39,7 +39,7 @@ internal sealed class ImageLayer
     /// <summary>Writes a base image: a sparse file of <paramref name="length"/> bytes with <paramref name="pages"/> at their offsets (pages past the length are skipped).</summary>
     public static ImageLayer CreateBase(string path, ulong length, IEnumerable<(ulong Index, ReadOnlyMemory<byte> Bytes)> pages)
     {
-        var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite);
+        var file = Create(path);
         try
         {
             RandomAccess.SetLength(file, (long)length);
@@ -54,10 +54,11 @@ internal sealed class ImageLayer
             }
             return new ImageLayer(path, file, isBase: true, length, []) { Runs = length == 0 ? 0 : 1 };
         }
-        catch
+        catch (Exception e)
         {
             file.Dispose();
             File.Delete(path);
+            if (ImageFileErrors.IsIOFailure(e)) throw ImageFileErrors.Failed("Writing", path, e);
             throw;
         }
     }
@@ -66,7 +67,7 @@ internal sealed class ImageLayer
     /// <remarks>The bytes of each page are written before the next is asked for, so a source may reuse one buffer.</remarks>
     public static ImageLayer CreateOverlay(string path, IEnumerable<(ulong Index, ReadOnlyMemory<byte> Bytes)> pages)
     {
-        var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite);
+        var file = Create(path);
         try
         {
             var slots = new List<(ulong, long)>();
@@ -82,11 +83,24 @@ internal sealed class ImageLayer
             var packed = slots.ToArray();
             return new ImageLayer(path, file, isBase: false, end, packed) { Runs = PageRuns.OfSlots(packed).Count() };
         }
-        catch
+        catch (Exception e)
         {
             file.Dispose();
             File.Delete(path);
+            if (ImageFileErrors.IsIOFailure(e)) throw ImageFileErrors.Failed("Writing", path, e);
             throw;
+        }
+    }
+
+    private static SafeFileHandle Create(string path)
+    {
+        try
+        {
+            return File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite);
+        }
+        catch (Exception e) when (ImageFileErrors.IsIOFailure(e))
+        {
+            throw ImageFileErrors.Failed("Creating", path, e);
         }
     }
 
@@ -121,7 +135,15 @@ internal sealed class ImageLayer
             if (at < 0) return false;
             offset = _slots[at].Slot;
         }
-        int read = RandomAccess.Read(_file, destination, offset);
+        int read;
+        try
+        {
+            read = RandomAccess.Read(_file, destination, offset);
+        }
+        catch (Exception e) when (ImageFileErrors.IsIOFailure(e))
+        {
+            throw ImageFileErrors.Failed("Reading", Path, e);
+        }
         destination[read..].Clear(); // a hole at the end of a sparse file reads short
         return true;
     }

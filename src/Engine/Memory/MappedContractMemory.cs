@@ -96,7 +96,7 @@ internal sealed class MappedContractMemory : ContractMemory
         if (fresh > _length && _length > 0)
             throw new InvalidOperationException($"An instance has {fresh} bytes of memory, more than the stored {_length}.");
         if (_length > fresh && !memory.Grow((_length - fresh) / 65536))
-            throw new InvalidOperationException($"The instance's memory cannot grow to its stored length of {_length} bytes.");
+            throw new EngineResourceException($"A contract's memory cannot grow to its stored length of {_length} bytes: over this VM's VMOptions.MaxMemory, or the host is out of memory.");
         if (_length == 0)
         {
             // A new contract: what instantiation wrote is its state until the first checkpoint.

@@ -53,7 +53,7 @@ internal sealed class PlainContractMemory : ContractMemory
         // them untouched keeps a large memory from being committed just to be cleared.
         if (!prior.Zeroed) memory.Clear(0, current);
         if (!memory.Grow((_length - current) / 65536))
-            throw new InvalidOperationException($"The instance's memory cannot grow to its stored length of {_length} bytes.");
+            throw new EngineResourceException($"A contract's memory cannot grow to its stored length of {_length} bytes: over this VM's VMOptions.MaxMemory, or the host is out of memory.");
         // Stored pages past the length (legal: the ABI persists bytes there) are not part of the
         // memory the instance shows; they stay in the map until a growth covers them.
         ulong pages = _length / PageSize;

@@ -2,12 +2,13 @@ using System.Runtime.InteropServices;
 
 namespace Piecrust.Memory;
 
-/// <summary>The few Linux calls the mapped memory path needs, each wrapped small; errors become exceptions.</summary>
+/// <summary>The few Linux calls the mapped memory path needs, each wrapped small; errors become <see cref="EngineResourceException"/>.</summary>
 internal static partial class Posix
 {
     public const int ProtRead = 1, ProtWrite = 2;
     private const int MapPrivate = 0x02, MapFixed = 0x10, MapAnonymous = 0x20;
     private const int MadvDontNeed = 4, MadvNoHugePage = 15;
+    private const int ENOMEM = 12;
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial nint mmap(nint address, nuint length, int protection, int flags, int fd, long offset);
@@ -23,7 +24,7 @@ internal static partial class Posix
     {
         nint result = mmap(address, (nuint)length, ProtRead | ProtWrite, MapPrivate | MapFixed, fd, fileOffset);
         if (result != address)
-            throw new InvalidOperationException($"mmap of {length} bytes at 0x{address:x} failed (errno {Marshal.GetLastPInvokeError()}).");
+            throw Failed($"mmap of {length} bytes of a memory image at 0x{address:x}");
     }
 
     /// <summary>
@@ -35,16 +36,26 @@ internal static partial class Posix
         if (length == 0) return;
         nint result = mmap(address, (nuint)length, ProtRead | ProtWrite, MapPrivate | MapFixed | MapAnonymous, -1, 0);
         if (result != address)
-            throw new InvalidOperationException($"mmap of {length} zero bytes at 0x{address:x} failed (errno {Marshal.GetLastPInvokeError()}).");
+            throw Failed($"mmap of {length} zero bytes at 0x{address:x}");
     }
 
     /// <summary>Drops private copies of pages: they read from their file (or as zeros) again.</summary>
     public static void DiscardPrivatePages(nint address, ulong length)
     {
         if (madvise(address, (nuint)length, MadvDontNeed) != 0)
-            throw new InvalidOperationException($"madvise(DONTNEED) of {length} bytes at 0x{address:x} failed (errno {Marshal.GetLastPInvokeError()}).");
+            throw Failed($"madvise(DONTNEED) of {length} bytes at 0x{address:x}");
     }
 
     /// <summary>Keeps transparent huge pages off a range, so dirty tracking stays at 4 KiB granularity (best effort).</summary>
     public static void NoHugePages(nint address, ulong length) => madvise(address, (nuint)length, MadvNoHugePage);
+
+    /// <summary>The error for a failed call, from errno: ENOMEM from mmap usually means the process reached vm.max_map_count.</summary>
+    public static EngineResourceException Failed(string call)
+    {
+        int errno = Marshal.GetLastPInvokeError();
+        string hint = errno == ENOMEM
+            ? "; the process may have reached its limit of memory mappings (sysctl vm.max_map_count) or run out of address space or memory"
+            : "";
+        return new EngineResourceException($"{call} failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}){hint}.");
+    }
 }

@@ -26,8 +26,15 @@ internal sealed class SessionOverlay : IDisposable
         {
             if (_handle is null)
             {
-                _handle = File.OpenHandle(_path, FileMode.CreateNew, FileAccess.ReadWrite);
-                File.Delete(_path);
+                try
+                {
+                    _handle = File.OpenHandle(_path, FileMode.CreateNew, FileAccess.ReadWrite);
+                    File.Delete(_path);
+                }
+                catch (Exception e) when (ImageFileErrors.IsIOFailure(e))
+                {
+                    throw ImageFileErrors.Failed("Creating", _path, e);
+                }
             }
             return _handle;
         }
@@ -46,7 +53,7 @@ internal sealed class SessionOverlay : IDisposable
         var written = new (ulong Page, long Slot)[pages.Count];
         for (int i = 0; i < pages.Count; i++)
         {
-            RandomAccess.Write(Backing, pages[i].Bytes, _end);
+            Write(pages[i].Bytes);
             _slots[pages[i].Index] = _end;
             written[i] = (pages[i].Index, _end);
             _end += PageSize;
@@ -61,7 +68,7 @@ internal sealed class SessionOverlay : IDisposable
     {
         foreach (var (index, bytes) in pages)
         {
-            RandomAccess.Write(Backing, bytes, _end);
+            Write(bytes);
             _slots[index] = _end;
             _end += PageSize;
         }
@@ -76,7 +83,7 @@ internal sealed class SessionOverlay : IDisposable
         var page = new byte[PageSize];
         foreach (var (index, slot) in _slots)
         {
-            RandomAccess.Read(Backing, page, slot);
+            Read(page, slot);
             if (!memory.TryWrite(index * PageSize, page))
                 throw new InvalidOperationException($"Overlay page {index} lies outside the instance's {memory.Length} bytes.");
         }
@@ -96,8 +103,32 @@ internal sealed class SessionOverlay : IDisposable
     public bool TryRead(ulong index, Span<byte> destination)
     {
         if (!_slots.TryGetValue(index, out long slot)) return false;
-        RandomAccess.Read(Backing, destination, slot);
+        Read(destination, slot);
         return true;
+    }
+
+    private void Write(ReadOnlySpan<byte> page)
+    {
+        try
+        {
+            RandomAccess.Write(Backing, page, _end);
+        }
+        catch (Exception e) when (ImageFileErrors.IsIOFailure(e))
+        {
+            throw ImageFileErrors.Failed("Writing", _path, e);
+        }
+    }
+
+    private void Read(Span<byte> destination, long slot)
+    {
+        try
+        {
+            RandomAccess.Read(Backing, destination, slot);
+        }
+        catch (Exception e) when (ImageFileErrors.IsIOFailure(e))
+        {
+            throw ImageFileErrors.Failed("Reading", _path, e);
+        }
     }
 
     public void Dispose() => _handle?.Dispose();

@@ -1,5 +1,5 @@
 using Piecrust.Merkle;
-using Piecrust.Runtime;
+using Piecrust.Modules;
 using Piecrust.Storage;
 
 namespace Piecrust;

@@ -3,6 +3,7 @@ using Piecrust.Storage;
 
 namespace Piecrust;
 
+// Reads of committed state: pages, contracts, and proofs of them.
 public sealed partial class VM
 {
     /// <summary>A proof of one page of a contract's memory in commit <paramref name="root"/>.</summary>
@@ -50,11 +51,12 @@ public sealed partial class VM
     /// <summary>Page <paramref name="pageIndex"/> (4 KiB) of a contract's memory in commit <paramref name="root"/>.</summary>
     /// <exception cref="CommitNotFoundException">No live commit has this root.</exception>
     /// <exception cref="ContractNotFoundException">The contract is not in that commit.</exception>
+    /// <exception cref="InvalidArgumentException">The page is beyond the contract's address space.</exception>
     public byte[] ReadPage(Hash root, ContractId contract, ulong pageIndex)
     {
         using var lease = Store.Lease(root);
         var leaf = Index.GetContract(root, contract) ?? throw new ContractNotFoundException(contract);
-        if (pageIndex >= PageTree.Capacity(leaf.Height)) throw new InvalidArgumentException($"Page {pageIndex} is beyond the contract's address space.");
+        CheckPageIndex(pageIndex, leaf.Height);
         var page = new byte[PageStore.PageSize];
         Store.ReadPage(Index.PageKey(leaf.PageTreeRoot, leaf.Height, pageIndex), page);
         return page;
@@ -68,16 +70,10 @@ public sealed partial class VM
         return Index.Contracts(root).ToArray();
     }
 
-    /// <summary>Forgets the compiled module of <paramref name="bytecode"/> (in memory and in the store); the next use compiles it again.</summary>
-    public void RemoveModule(Hash bytecode) => Modules.Remove(bytecode);
-
-    /// <summary>Compiles stored bytecode again and replaces its cached module (e.g. after a damaged cache entry).</summary>
-    /// <exception cref="InvalidArgumentException">No committed contract has this bytecode.</exception>
-    public void RecompileModule(Hash bytecode)
+    /// <summary>Refuses a page index past the address space of a memory whose page tree has <paramref name="height"/> levels.</summary>
+    /// <exception cref="InvalidArgumentException">The page is beyond it.</exception>
+    internal static void CheckPageIndex(ulong pageIndex, int height)
     {
-        if (!Store.Contains(ObjectRef.Bytecode(bytecode)))
-            throw new InvalidArgumentException($"No committed contract has bytecode {bytecode}.");
-        Modules.Remove(bytecode);
-        Modules.Persist(Modules.ForStored(bytecode), required: true);
+        if (pageIndex >= PageTree.Capacity(height)) throw new InvalidArgumentException($"Page {pageIndex} is beyond the contract's address space.");
     }
 }

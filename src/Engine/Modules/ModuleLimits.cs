@@ -1,6 +1,6 @@
 using Piecrust.Wasm;
 
-namespace Piecrust.Runtime;
+namespace Piecrust.Modules;
 
 /// <summary>
 /// The <see cref="VMOptions"/> module limits, checked before a module is validated by the engine or

@@ -1,4 +1,4 @@
-namespace Piecrust.Execution;
+namespace Piecrust;
 
 /// <summary>
 /// Lets one operation at a time into a session: entering takes an owner flag with one interlocked

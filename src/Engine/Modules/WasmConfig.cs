@@ -3,7 +3,7 @@ using System.Text;
 using Piecrust.Wasm;
 using Wasmtime;
 
-namespace Piecrust.Runtime;
+namespace Piecrust.Modules;
 
 /// <summary>
 /// The one Wasmtime configuration contracts run under. Every setting that could make two machines

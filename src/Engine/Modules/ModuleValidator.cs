@@ -1,7 +1,7 @@
 using Piecrust.Wasm;
 using Wasmtime;
 
-namespace Piecrust.Runtime;
+namespace Piecrust.Modules;
 
 /// <summary>
 /// Checks bytecode against the contract ABI's module rules at deploy, with one clear message per
@@ -84,9 +84,9 @@ internal static class ModuleValidator
             var import = info.Imports[i];
             if (import.Kind != WasmExternalKind.Function)
                 throw Invalid($"it imports {import.Kind.ToString().ToLowerInvariant()} '{import.Module}.{import.Name}'; only host functions may be imported");
-            if (!HostImports.ByName.TryGetValue(import.Name, out var host))
+            if (!HostImportTable.ByName.TryGetValue(import.Name, out var host))
                 throw Invalid($"it imports '{import.Module}.{import.Name}', which is not a host function of the contract ABI");
-            var (parameters, results) = HostImports.Signature(host, pointerKind);
+            var (parameters, results) = HostImportTable.Signature(host, pointerKind);
             if (!import.FunctionType!.Matches(parameters.Select(ToWasm).ToArray(), results.Select(ToWasm).ToArray()))
                 throw Invalid($"it imports '{import.Name}' with type {import.FunctionType}, but a {(is64 ? "64" : "32")}-bit contract's '{import.Name}' is ({string.Join(", ", parameters.Select(p => ToWasm(p).Name()))}) -> ({string.Join(", ", results.Select(p => ToWasm(p).Name()))})");
             imports[i] = host;

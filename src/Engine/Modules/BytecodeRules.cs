@@ -1,6 +1,6 @@
 using Piecrust.Merkle;
 
-namespace Piecrust.Runtime;
+namespace Piecrust.Modules;
 
 /// <summary>
 /// The deploy-time module rules (<see cref="ModuleValidator"/>) as the index asks for them when it

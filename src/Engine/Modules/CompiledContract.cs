@@ -1,7 +1,7 @@
 using Piecrust.Wasm;
 using Wasmtime;
 
-namespace Piecrust.Runtime;
+namespace Piecrust.Modules;
 
 /// <summary>
 /// A validated, compiled contract module and what the engine needs to know to run it. Shared by

@@ -1,14 +1,9 @@
 using Wasmtime;
 
-namespace Piecrust.Runtime;
+namespace Piecrust.Modules;
 
-/// <summary>The host imports of the ABI, in a fixed order; a contract's imports are matched to these by field name.</summary>
-internal enum HostImport
-{
-    C, Hq, Hd, Emit, Feed, Caller, Callstack, Limit, Spent, Panic, Owner, SelfId, Hdebug,
-}
-
-internal static class HostImports
+/// <summary>The ABI's host imports by field name, and the signature each has for a pointer width.</summary>
+internal static class HostImportTable
 {
     public static readonly IReadOnlyDictionary<string, HostImport> ByName = new Dictionary<string, HostImport>
     {

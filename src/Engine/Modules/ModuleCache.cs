@@ -3,7 +3,7 @@ using Piecrust.Storage;
 using Piecrust.Wasm;
 using Wasmtime;
 
-namespace Piecrust.Runtime;
+namespace Piecrust.Modules;
 
 /// <summary>
 /// Compiled contracts by bytecode hash: in memory for the VM's life, and serialized in the store
@@ -110,7 +110,7 @@ internal sealed class ModuleCache : IDisposable
         {
             module = Module.Deserialize(_engine, name, serialized);
             // The gas transform's imports follow the module's own; memory.init (rare) needs the segments' bytes.
-            bulkImports = AddedImports(module, checkedModule.Imports.Length);
+            bulkImports = AddedImports(hash, module, checkedModule.Imports.Length);
             if (bulkImports.Any(i => i.Operation == BulkMemoryOperation.MemoryInit))
                 passiveData = GasTransform.Apply(checkedModule.CompiledBytecode).PassiveData;
         }
@@ -147,11 +147,11 @@ internal sealed class ModuleCache : IDisposable
         };
     }
 
-    private static BulkMemoryImport[] AddedImports(Module module, int ownImports) =>
+    private static BulkMemoryImport[] AddedImports(Hash bytecode, Module module, int ownImports) =>
         module.Imports.Skip(ownImports)
             .Select(i => BulkMemoryImport.TryParse(i.ModuleName, i.Name, out var import)
                 ? import
-                : throw new InvalidOperationException($"The cached module imports {i.ModuleName}.{i.Name}, which the gas transform does not add."))
+                : throw new CorruptStoreException($"The compiled module cached for bytecode {bytecode} imports {i.ModuleName}.{i.Name}, which the gas transform does not add; remove it to recompile."))
             .ToArray();
 
     public void Dispose()

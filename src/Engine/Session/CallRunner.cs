@@ -1,0 +1,182 @@
+using System.Runtime.ExceptionServices;
+using Piecrust.Execution;
+
+namespace Piecrust;
+
+/// <summary>
+/// Runs a session's calls: owns its Wasmtime runtime and the contracts' live instances in it, the
+/// call in progress, the debug log, and what undoing a failed call needs (the checkpoint, and the
+/// successful calls made since, replayed after a revert: see CallRunner.Replay.cs); deploys and
+/// migrations go through it too (CallRunner.Contracts.cs), since both replace instances. A nested
+/// failure re-runs the top-level call with that sub-call short-circuited (CallRunner.NestedCalls.cs);
+/// a failure of the call itself reverts it and is classified for the caller (CallRunner.Failures.cs).
+/// The host imports reach the session through it (<see cref="ICallHost"/>). Used by one session thread.
+/// </summary>
+internal sealed partial class CallRunner : ICallHost, IDisposable
+{
+    // With checkpointed memories, at most this many successful calls are kept for replay.
+    private const int ReplayLimit = 64;
+
+    private readonly VM _vm;
+    private readonly SessionState _state;
+    private readonly List<string> _debugLog = [];
+    private readonly List<LoggedCall> _replayLog = [];
+    private readonly HashSet<ContractState> _sinceCheckpoint = [];
+    private WasmRuntime _runtime;
+    private long _generation;
+    private CallContext? _call;
+    private bool _broken; // a replay diverged: no more calls
+
+    public CallRunner(VM vm, SessionState state)
+    {
+        _vm = vm;
+        _state = state;
+        _runtime = vm.Runtimes.Rent(this);
+    }
+
+    /// <summary>The lines contracts wrote with <c>hdebug</c> so far, in order (a copy).</summary>
+    public IReadOnlyList<string> DebugLog => _debugLog.ToArray();
+
+    /// <summary>Calls <paramref name="function"/> of <paramref name="contract"/> (see <see cref="Run"/>).</summary>
+    /// <exception cref="ContractNotFoundException">No such contract.</exception>
+    /// <exception cref="FunctionNotFoundException">The contract exports no such function.</exception>
+    public CallReceipt Call(ContractId contract, string function, byte[] argument, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feeder)
+    {
+        var state = _state.TryLoad(contract) ?? throw new ContractNotFoundException(contract);
+        if (!state.Code.Functions.Contains(function)) throw new FunctionNotFoundException(contract, function);
+        return Run(state, function, argument, gasLimit, feeder);
+    }
+
+    /// <summary>
+    /// Runs a top-level call to completion: a nested failure reverts the attempt and re-runs it with
+    /// that sub-call short-circuited; a failure of the call itself reverts it and throws.
+    /// </summary>
+    public CallReceipt Run(ContractState target, string function, byte[] argument, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feeder)
+    {
+        if (!StackRoom.HasRoom()) return RunOnHelperThread(target, function, argument, gasLimit, feeder);
+        return RunWithStackRoom(target, function, argument, gasLimit, feeder);
+    }
+
+    /// <summary>A call from a thread with too little stack left for wasm (see <see cref="StackRoom"/>): run where there is enough.</summary>
+    private CallReceipt RunOnHelperThread(ContractState target, string function, byte[] argument, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feeder) =>
+        StackRoom.OnHelperThread(() => RunWithStackRoom(target, function, argument, gasLimit, feeder));
+
+    private CallReceipt RunWithStackRoom(ContractState target, string function, byte[] argument, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feeder)
+    {
+        var failures = new Dictionary<int, NestedFailure>();
+        int debugStart = _debugLog.Count;
+        long feedsDelivered = 0;
+        while (true)
+        {
+            // A re-run may have abandoned the instances the failed attempt touched: renew here, not
+            // only between top-level calls, or a call with many failing sub-calls piles them up.
+            // Wasmtime frees instances only with their store: past this many unusable ones the
+            // session goes on in another runtime so memory stays bounded.
+            if (_runtime.Dead > WasmRuntime.MaxDead)
+            {
+                Checkpoint();
+                RenewRuntime();
+            }
+            _debugLog.RemoveRange(debugStart, _debugLog.Count - debugStart);
+            var context = new CallContext(failures, feeder, feedsDelivered, replaying: false);
+            try
+            {
+                var receipt = Execute(context, target, function, argument, gasLimit);
+                RecordSuccess(context, new LoggedCall(target, function, argument, gasLimit, failures, receipt.Data));
+                return receipt;
+            }
+            catch (Exception e)
+            {
+                // Decide what happened before reverting: the revert replays calls and resets the fuel.
+                var fatal = context.Fatal;
+                bool rerun = context.Rerun;
+                var failure = fatal is null && !rerun && context.IsContractFailure(e) ? ToCallFailed(e, context, target, gasLimit) : null;
+                var debugLines = _debugLog.Skip(debugStart).ToArray();
+                RevertToCheckpoint(context.Touched);
+                _debugLog.RemoveRange(debugStart, _debugLog.Count - debugStart);
+                _debugLog.AddRange(debugLines);
+                if (fatal is not null) ExceptionDispatchInfo.Throw(fatal);
+                if (rerun)
+                {
+                    feedsDelivered = context.FeedsDelivered;
+                    continue;
+                }
+                if (failure is null) throw;
+                throw failure;
+            }
+        }
+    }
+
+    /// <summary>One attempt at a top-level call; throws on any failure, leaving the revert to the caller.</summary>
+    /// <exception cref="ReplayDivergedException">An earlier replay diverged: the session can run no more calls.</exception>
+    private CallReceipt Execute(CallContext context, ContractState target, string function, byte[] argument, ulong gasLimit)
+    {
+        if (_broken) throw new ReplayDivergedException("This session is unusable: replaying its calls after a failure diverged (see the earlier error); start a new session.");
+        _call = context;
+        _generation++;
+        _runtime.Store.Fuel = gasLimit;
+        var tree = new CallTree(target.Id, function, gasLimit);
+        try
+        {
+            var frame = new Frame(target, gasLimit, tree);
+            context.Frames.Add(frame);
+            var result = Invoke(frame, function, argument, argument.Length);
+            ulong spent = gasLimit - _runtime.Store.Fuel;
+            tree.GasSpent = spent - frame.ChargedToChildren;
+            return new CallReceipt(result, gasLimit, spent, context.Events.ToArray(), tree);
+        }
+        finally
+        {
+            _call = null;
+        }
+    }
+
+    /// <summary>Runs one frame: instance ready, argument in place, export called, result read back.</summary>
+    private byte[] Invoke(Frame frame, string function, byte[]? argument, int argLength)
+    {
+        var state = frame.Contract;
+        var context = _call!;
+        if (state.Instance is null) Instantiate(state, fresh: false);
+        if (state.Generation != _generation)
+        {
+            state.ResetGlobals();
+            state.Generation = _generation;
+            context.Touched.Add(state);
+        }
+        var memory = state.InstanceMemory!;
+        if (argument is not null && !memory.TryWrite(state.Code.ArgumentBuffer, argument.AsSpan(0, argLength)))
+            throw context.Fail(ContractErrorKind.Trap, $"the argument buffer at {state.Code.ArgumentBuffer} lies outside the current memory");
+
+        int resultLength = state.Function(function)(argLength);
+        // Wasmtime checks fuel at function entries and loop headers, so straight-line code can end
+        // slightly past the limit with the counter clamped at zero: no gas left means out of gas.
+        if (_runtime.Store.Fuel == 0) throw context.Fail(ContractErrorKind.OutOfGas, "The call ran out of gas.");
+        if (resultLength is < 0 or > CallLimits.MaxArgumentSize)
+            throw context.Fail(ContractErrorKind.Trap, $"'{function}' returned result length {resultLength}; it must be 0..{CallLimits.MaxArgumentSize}");
+        var result = new byte[resultLength];
+        memory.Read(state.Code.ArgumentBuffer, result);
+        context.Frames.RemoveAt(context.Frames.Count - 1);
+        return result;
+    }
+
+    // ---- what the host imports ask of the session (ICallHost; inter-contract calls in CallRunner.NestedCalls.cs) ----
+
+    public CallContext Context => _call!;
+
+    public ContractState? TryLoad(ContractId id) => _state.TryLoad(id);
+
+    public byte[]? OwnerOf(ContractId id) => _state.OwnerOf(id);
+
+    public byte[]? Metadata(string name) => _state.Metadata.GetValueOrDefault(name);
+
+    public IHostQuery? HostQuery(string name) => _vm.HostQuery(name);
+
+    public void AddDebugLine(CallContext context, string line)
+    {
+        if (!context.TakesDebugLines) return;
+        _debugLog.Add(line);
+        context.DebugChars += Math.Max(64, line.Length);
+        if (context.DebugChars >= CallContext.MaxDebugChars)
+            _debugLog.Add($"[piecrust: debug output of this call exceeded {CallContext.MaxDebugChars} characters; further lines are dropped]");
+    }
+}
