@@ -87,7 +87,7 @@ public sealed partial class Session
             if (state.NewBytecode is not null) _vm.Modules.Persist(state.Code);
             state.BasePageTree = update.PageTree;
             state.NewBytecode = null;
-            state.Memory.MarkCommitted(new ImageKey(update.PageTree, state.Memory.Length, state.Code.Is64), update.Changes, root);
+            state.Memory.MarkCommitted(new ImageKey(update.PageTree, state.Memory.Length, state.Code.Is64), update.Changes, root, state.Wasm);
         }
         _root = root;
         return root;

@@ -27,8 +27,9 @@ public sealed partial class VM : IDisposable
         {
             Engine = new Wasmtime.Engine(WasmConfig.Create());
             Modules = new ModuleCache(Engine, store);
-            Runtimes = new RuntimePool(Engine, options.MaxMemory);
-            Images = new ImageCache(Path.Combine(store.Directory, "images"), Index, root => store.TryGetCommit(root) is not null);
+            Runtimes = new RuntimePool(Engine, options.MaxMemory, key => Images!.Contains(key));
+            Images = new ImageCache(Path.Combine(store.Directory, "images"), Index, root => store.TryGetCommit(root) is not null,
+                options.MaxCachedImages, options.MaxCachedImageBytes, Runtimes.ForgetImages);
         }
         catch
         {

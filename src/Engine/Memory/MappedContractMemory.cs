@@ -31,12 +31,21 @@ internal sealed class MappedContractMemory : ContractMemory
     /// </summary>
     private const int MaxIdleImageRuns = 8;
 
+    /// <summary>
+    /// Files and mappings an instance may go on showing after a commit beyond what its new image needs:
+    /// earlier session overlays (still mapped where later writes did not replace them) and image layers
+    /// a merge or a fresh base replaced. Past either, the commit remaps the instance from its new image
+    /// (same content), so neither the mappings nor the disk space of removed files an instance holds
+    /// grow with the commits a long session makes.
+    /// </summary>
+    private const int MaxStaleFiles = 8, MaxStaleRuns = 256;
+
     private readonly ImageCache _images;
     private readonly ImageKey? _baseKey; // the committed image the session starts from (null for a new contract)
     private readonly Func<MemoryImage?> _loadImage;
-    private MemoryImage? _image; // this memory holds a reference on it: released when replaced or disposed
+    private MemoryImage? _image; // this memory holds a use of it: returned to the cache when replaced or disposed
     private bool _imageLoaded;
-    private ImageLayer? _private; // a session-private full image after compaction; supersedes image and overlay
+    private ImageLayer? _private; // a session-private full image after compaction (open); supersedes image and overlay
     private SessionOverlay _overlay;
     private readonly SortedSet<ulong> _changed = new();
     private ulong _length;
@@ -45,6 +54,7 @@ internal sealed class MappedContractMemory : ContractMemory
     private bool _moved;
     private int _overlayRuns; // mappings the session overlay currently has over the instance
     private bool _showsImage; // the instance shows Image's own mappings (plus overlay runs and private pages), nothing older
+    private int _mappedFiles, _mappedRuns; // files and mmap runs the instance was given since it was last loaded (an upper bound of what it maps)
 
     private MappedContractMemory(ImageCache images, ImageKey? baseKey, ulong length, Func<MemoryImage?> loadImage, bool isNew)
     {
@@ -91,6 +101,7 @@ internal sealed class MappedContractMemory : ContractMemory
             throw new InvalidOperationException($"An instance has {fresh} bytes of memory, more than the stored {_length}.");
         if (_length > fresh && !memory.Grow((_length - fresh) / 65536))
             throw new InvalidOperationException($"The instance's memory cannot grow to its stored length of {_length} bytes.");
+        _mappedFiles = _mappedRuns = 0;
         if (_length == 0)
         {
             // A new contract: what instantiation wrote is its state until the first checkpoint.
@@ -104,12 +115,13 @@ internal sealed class MappedContractMemory : ContractMemory
         _showsImage = false;
         if (_private is not null)
         {
+            // The compacted copy covers every page the instance may hold (memories only grow).
             Posix.NoHugePages(address, _length);
             _private.MapInto(address);
-            return;
+            _mappedFiles = _mappedRuns = 1;
         }
         // An instance an earlier session left showing this very image cleanly needs no mapping.
-        if (prior.Image is not { } shown || shown != BaseImage)
+        else if (prior.Image is not { } shown || shown != BaseImage)
         {
             if (prior.Image is not null) throw new InvalidOperationException("An instance showing another image must be cleared first.");
             Posix.NoHugePages(address, _length);
@@ -118,8 +130,15 @@ internal sealed class MappedContractMemory : ContractMemory
             ulong covered = Image?.BaseLength ?? 0;
             if (fresh > covered && !prior.Zeroed) memory.Clear(covered, fresh - covered);
             Image?.MapInto(address);
+            _mappedFiles = Image?.MappedFiles ?? 0;
+            _mappedRuns = Image?.MappingRuns ?? 0;
         }
-        _showsImage = BaseImage is not null;
+        else
+        {
+            // Shown by an earlier session; such an image maps in at most this many runs.
+            _mappedFiles = _mappedRuns = MaxIdleImageRuns;
+        }
+        _showsImage = BaseImage is not null; // null with a compacted copy
         _overlayRuns = _overlay.Runs;
         if (_overlayRuns > MaxOverlayRuns)
         {
@@ -130,6 +149,13 @@ internal sealed class MappedContractMemory : ContractMemory
             return;
         }
         _overlay.MapAll(address);
+        CountMapped(_overlayRuns, newFile: _overlayRuns > 0);
+    }
+
+    private void CountMapped(int runs, bool newFile)
+    {
+        _mappedRuns += runs;
+        if (newFile) _mappedFiles++;
     }
 
     public override void AfterCall(LinearMemory memory) { }
@@ -165,6 +191,7 @@ internal sealed class MappedContractMemory : ContractMemory
         else
         {
             _overlay.AppendAndMap(memory.Address, changed);
+            CountMapped(runs, newFile: _overlayRuns == 0 && runs > 0);
             _overlayRuns += runs;
         }
         if (length != _length)
@@ -213,44 +240,73 @@ internal sealed class MappedContractMemory : ContractMemory
 
     public override void ReadPage(ulong index, Span<byte> destination)
     {
+        // Newest first: pages taken in since a compaction, the compacted copy, the image.
+        if (_overlay.TryRead(index, destination)) return;
         if (_private is not null)
         {
             if (!_private.TryRead(index, destination)) destination.Clear();
             return;
         }
-        if (_overlay.TryRead(index, destination)) return;
         if (Image is { } image) image.ReadPage(index, destination);
         else destination.Clear();
     }
 
-    public override void MarkCommitted(ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes, Hash commit)
+    public override void MarkCommitted(ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes, Hash commit, LinearMemory? memory)
     {
         if (Modified || !_imageLoaded || _private is not null)
         {
-            var parent = _private is null ? Image : null;
-            var derived = _images.Derive(parent, key, changes, commit);
-            _image?.Release();
+            // The changes are relative to the image, also after a compaction (which copied the memory, changed nothing).
+            var derived = _images.Derive(Image, key, changes, commit);
+            if (_image is not null) _images.Return(_image);
             _image = derived;
             _imageLoaded = true;
         }
         // The current mappings already show this content; from now on reads and reloads use the new image.
-        _private?.Release();
-        _private = null;
+        bool compacted = _private is not null;
+        ReleasePrivate();
         _overlay.Dispose();
         _overlay = new SessionOverlay(_images.NewSessionFile());
         _overlayRuns = 0;
         _showsImage = false;
         _changed.Clear();
         _lengthChanged = false;
+        if (memory is not null && _image is { } image && (_moved || compacted
+            || _mappedFiles > image.MappedFiles + MaxStaleFiles || _mappedRuns > image.MappingRuns + MaxStaleRuns))
+            Remap(memory, image);
+    }
+
+    /// <summary>
+    /// Makes the instance show <paramref name="image"/> (the memory's content right after a commit)
+    /// and nothing else: the files it mapped before are no longer kept alive by it, and a memory that
+    /// was copied rather than mapped is mapped again.
+    /// </summary>
+    private void Remap(LinearMemory memory, MemoryImage image)
+    {
+        nint address = memory.Address;
+        Posix.MapZeros(address, memory.Length);
+        Posix.NoHugePages(address, memory.Length);
+        image.MapInto(address);
+        _mappedAt = address;
+        _moved = false;
+        _showsImage = true;
+        _mappedFiles = image.MappedFiles;
+        _mappedRuns = image.MappingRuns;
     }
 
     public override void Dispose()
     {
         _overlay.Dispose();
-        _private?.Release();
-        _private = null;
-        _image?.Release();
+        ReleasePrivate();
+        if (_image is not null) _images.Return(_image);
         _image = null;
+    }
+
+    private void ReleasePrivate()
+    {
+        if (_private is null) return;
+        _private.Close();
+        _private.Release();
+        _private = null;
     }
 
     // Too many overlay slots: one private base of the whole current memory replaces image and overlay.
@@ -259,9 +315,19 @@ internal sealed class MappedContractMemory : ContractMemory
         ulong pages = memory.Length / PageSize;
         var layer = ImageLayer.CreateBase(_images.NewSessionFile(), memory.Length,
             Enumerable.Range(0, checked((int)pages)).Select(i => ((ulong)i, (ReadOnlyMemory<byte>)memory.Page((ulong)i, PageSize).ToArray())));
-        _private?.Release();
+        try
+        {
+            layer.Open();
+        }
+        catch
+        {
+            layer.Release();
+            throw;
+        }
+        ReleasePrivate();
         _private = layer;
         layer.MapInto(memory.Address);
+        _mappedFiles = _mappedRuns = 1; // it replaced every mapping
         _showsImage = false;
         _overlay.Dispose();
         _overlay = new SessionOverlay(_images.NewSessionFile());
