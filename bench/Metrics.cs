@@ -24,8 +24,19 @@ public static class Metrics
     /// <summary>Name of the bytes-written column.</summary>
     public const string BytesWritten = "BytesWritten";
 
+    /// <summary>Name of the open-descriptors column.</summary>
+    public const string Descriptors = "Descriptors";
+    /// <summary>Name of the memory-mappings column.</summary>
+    public const string Mappings = "Mappings";
+    /// <summary>Name of the image-bytes column.</summary>
+    public const string ImageMiB = "ImageMiB";
+
     /// <summary>The metric columns every summary shows (blank where a class records nothing).</summary>
-    public static readonly IColumn[] Columns = [new MetricColumn(ProofBytes), new MetricColumn(NodesStaged), new MetricColumn(ObjectsWritten), new MetricColumn(BytesWritten)];
+    public static readonly IColumn[] Columns =
+    [
+        new MetricColumn(ProofBytes), new MetricColumn(NodesStaged), new MetricColumn(ObjectsWritten), new MetricColumn(BytesWritten),
+        new MetricColumn(Descriptors), new MetricColumn(Mappings), new MetricColumn(ImageMiB),
+    ];
 
     /// <summary>Records <paramref name="value"/> for the case <paramref name="benchmark"/> (the benchmark class instance, after its [Params] are set).</summary>
     public static void Record(object benchmark, string name, double value)
@@ -83,6 +94,9 @@ public static class Metrics
             NodesStaged => "Tree nodes staged by one update (mean over the change sets)",
             ObjectsWritten => "Objects (pages and nodes) the store wrote per commit",
             BytesWritten => "Bytes of keys and values one commit added to the store",
+            Descriptors => "Descriptors the process had open after building the history",
+            Mappings => "Memory mappings (/proc/self/maps lines) of the process after building the history",
+            ImageMiB => "Disk space of the store's memory image files after building the history, in MiB",
             _ => name,
         };
 

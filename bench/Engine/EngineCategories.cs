@@ -15,4 +15,6 @@ public static class EngineCategories
     public const string Scaling = "Scaling";
     /// <summary>Bytes a commit adds to the store.</summary>
     public const string Growth = "Growth";
+    /// <summary>Commit and session cost as the history of one long-lived VM grows.</summary>
+    public const string History = "History";
 }

@@ -53,15 +53,22 @@ public sealed partial class VM : IDisposable
     /// <summary>Opens (or creates) a VM whose state lives in <paramref name="directory"/>.</summary>
     /// <exception cref="StoreLockedException">Another VM holds the directory.</exception>
     /// <exception cref="CorruptStoreException">The directory holds something that is not a readable store.</exception>
+    /// <exception cref="InvalidArgumentException">An option is out of range.</exception>
     public static VM Open(string directory, VMOptions? options = null)
     {
         options ??= new VMOptions();
+        ImageCache.CheckBudget(options.MaxCachedImages, options.MaxCachedImageBytes);
         return new VM(MerkleIndex.OpenStore(directory, new PageStoreOptions { Durable = options.Durable }), options);
     }
 
     /// <summary>A VM on a store in a temporary directory, removed on <see cref="Dispose"/>.</summary>
-    public static VM Ephemeral(VMOptions? options = null) =>
-        new(MerkleIndex.EphemeralStore(), (options ?? new VMOptions()) with { Durable = false });
+    /// <exception cref="InvalidArgumentException">An option is out of range.</exception>
+    public static VM Ephemeral(VMOptions? options = null)
+    {
+        options = (options ?? new VMOptions()) with { Durable = false };
+        ImageCache.CheckBudget(options.MaxCachedImages, options.MaxCachedImageBytes);
+        return new(MerkleIndex.EphemeralStore(), options);
+    }
 
     /// <summary>The directory the VM's store lives in.</summary>
     public string Directory => Store.Directory;

@@ -39,7 +39,8 @@ public sealed record VMOptions
     /// <summary>
     /// How many bytes of image files (pages written; a memory's zero pages are holes and cost nothing)
     /// the <see cref="MemoryPath.Mapped"/> path keeps between sessions under <c>&lt;store&gt;/images</c>
-    /// (default 1 GiB); see <see cref="MaxCachedImages"/>. Files of images in use come on top.
+    /// (default 1 GiB); see <see cref="MaxCachedImages"/>. Images in use are never dropped: when they
+    /// alone exceed the budget, they are all that is kept.
     /// </summary>
     public long MaxCachedImageBytes { get; init; } = 1L << 30;
 }

@@ -66,8 +66,7 @@ internal sealed class ImageCache : IDisposable
     /// <param name="onDropped">Told, outside the cache's lock, which images the cache dropped.</param>
     public ImageCache(string directory, MerkleIndex index, Func<Hash, bool> isLive, int maxImages, long maxBytes, Action<IReadOnlyList<ImageKey>>? onDropped = null)
     {
-        if (maxImages < 0) throw new InvalidArgumentException($"VMOptions.MaxCachedImages is {maxImages}; it must be 0 or more.");
-        if (maxBytes < 0) throw new InvalidArgumentException($"VMOptions.MaxCachedImageBytes is {maxBytes}; it must be 0 or more.");
+        CheckBudget(maxImages, maxBytes);
         _directory = directory;
         _index = index;
         _isLive = isLive;
@@ -76,6 +75,14 @@ internal sealed class ImageCache : IDisposable
         _onDropped = onDropped;
         if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
         Directory.CreateDirectory(directory);
+    }
+
+    /// <summary>Refuses a budget no cache can keep, before anything is opened.</summary>
+    /// <exception cref="InvalidArgumentException">A limit is negative.</exception>
+    public static void CheckBudget(int maxImages, long maxBytes)
+    {
+        if (maxImages < 0) throw new InvalidArgumentException($"VMOptions.MaxCachedImages is {maxImages}; it must be 0 or more.");
+        if (maxBytes < 0) throw new InvalidArgumentException($"VMOptions.MaxCachedImageBytes is {maxBytes}; it must be 0 or more.");
     }
 
     /// <summary>Images currently cached (diagnostics and tests).</summary>

@@ -32,11 +32,11 @@ internal sealed class MappedContractMemory : ContractMemory
     private const int MaxIdleImageRuns = 8;
 
     /// <summary>
-    /// Files and mappings an instance may go on showing after a commit beyond what its new image needs:
-    /// earlier session overlays (still mapped where later writes did not replace them) and image layers
-    /// a merge or a fresh base replaced. Past either, the commit remaps the instance from its new image
-    /// (same content), so neither the mappings nor the disk space of removed files an instance holds
-    /// grow with the commits a long session makes.
+    /// Earlier session overlays (files, and their mappings) an instance may go on showing after commits:
+    /// each commit leaves the pages its session took in mapped from a file the memory no longer needs.
+    /// Past either bound, or when a commit's image no longer holds the layers the instance maps (after a
+    /// merge or a fresh base), the commit remaps the instance from its new image (same content), so
+    /// neither its mappings nor the space of removed files it keeps alive grow with a session's commits.
     /// </summary>
     private const int MaxStaleFiles = 8, MaxStaleRuns = 256;
 
@@ -54,7 +54,8 @@ internal sealed class MappedContractMemory : ContractMemory
     private bool _moved;
     private int _overlayRuns; // mappings the session overlay currently has over the instance
     private bool _showsImage; // the instance shows Image's own mappings (plus overlay runs and private pages), nothing older
-    private int _mappedFiles, _mappedRuns; // files and mmap runs the instance was given since it was last loaded (an upper bound of what it maps)
+    private ImageLayer[]? _mappedLayers; // the image layers the instance shows under the session's pages; null: not known (shown before this session)
+    private int _staleFiles, _staleRuns; // earlier session overlays the instance still maps
 
     private MappedContractMemory(ImageCache images, ImageKey? baseKey, ulong length, Func<MemoryImage?> loadImage, bool isNew)
     {
@@ -101,7 +102,8 @@ internal sealed class MappedContractMemory : ContractMemory
             throw new InvalidOperationException($"An instance has {fresh} bytes of memory, more than the stored {_length}.");
         if (_length > fresh && !memory.Grow((_length - fresh) / 65536))
             throw new InvalidOperationException($"The instance's memory cannot grow to its stored length of {_length} bytes.");
-        _mappedFiles = _mappedRuns = 0;
+        _mappedLayers = [];
+        _staleFiles = _staleRuns = 0;
         if (_length == 0)
         {
             // A new contract: what instantiation wrote is its state until the first checkpoint.
@@ -118,7 +120,6 @@ internal sealed class MappedContractMemory : ContractMemory
             // The compacted copy covers every page the instance may hold (memories only grow).
             Posix.NoHugePages(address, _length);
             _private.MapInto(address);
-            _mappedFiles = _mappedRuns = 1;
         }
         // An instance an earlier session left showing this very image cleanly needs no mapping.
         else if (prior.Image is not { } shown || shown != BaseImage)
@@ -130,13 +131,11 @@ internal sealed class MappedContractMemory : ContractMemory
             ulong covered = Image?.BaseLength ?? 0;
             if (fresh > covered && !prior.Zeroed) memory.Clear(covered, fresh - covered);
             Image?.MapInto(address);
-            _mappedFiles = Image?.MappedFiles ?? 0;
-            _mappedRuns = Image?.MappingRuns ?? 0;
+            _mappedLayers = Image is { } image ? [.. image.Layers] : [];
         }
         else
         {
-            // Shown by an earlier session; such an image maps in at most this many runs.
-            _mappedFiles = _mappedRuns = MaxIdleImageRuns;
+            _mappedLayers = null; // an earlier session mapped an image of this content: which files is not known
         }
         _showsImage = BaseImage is not null; // null with a compacted copy
         _overlayRuns = _overlay.Runs;
@@ -149,13 +148,6 @@ internal sealed class MappedContractMemory : ContractMemory
             return;
         }
         _overlay.MapAll(address);
-        CountMapped(_overlayRuns, newFile: _overlayRuns > 0);
-    }
-
-    private void CountMapped(int runs, bool newFile)
-    {
-        _mappedRuns += runs;
-        if (newFile) _mappedFiles++;
     }
 
     public override void AfterCall(LinearMemory memory) { }
@@ -191,7 +183,6 @@ internal sealed class MappedContractMemory : ContractMemory
         else
         {
             _overlay.AppendAndMap(memory.Address, changed);
-            CountMapped(runs, newFile: _overlayRuns == 0 && runs > 0);
             _overlayRuns += runs;
         }
         if (length != _length)
@@ -263,6 +254,12 @@ internal sealed class MappedContractMemory : ContractMemory
         }
         // The current mappings already show this content; from now on reads and reloads use the new image.
         bool compacted = _private is not null;
+        if (_overlayRuns > 0)
+        {
+            // The overlay's pages stay mapped from its file (removed once closed) until written again or remapped.
+            _staleFiles++;
+            _staleRuns += _overlayRuns;
+        }
         ReleasePrivate();
         _overlay.Dispose();
         _overlay = new SessionOverlay(_images.NewSessionFile());
@@ -270,8 +267,8 @@ internal sealed class MappedContractMemory : ContractMemory
         _showsImage = false;
         _changed.Clear();
         _lengthChanged = false;
-        if (memory is not null && _image is { } image && (_moved || compacted
-            || _mappedFiles > image.MappedFiles + MaxStaleFiles || _mappedRuns > image.MappingRuns + MaxStaleRuns))
+        if (memory is not null && _image is { } image
+            && (_moved || compacted || !Extends(image) || _staleFiles > MaxStaleFiles || _staleRuns > MaxStaleRuns))
             Remap(memory, image);
     }
 
@@ -289,8 +286,17 @@ internal sealed class MappedContractMemory : ContractMemory
         _mappedAt = address;
         _moved = false;
         _showsImage = true;
-        _mappedFiles = image.MappedFiles;
-        _mappedRuns = image.MappingRuns;
+        _mappedLayers = [.. image.Layers];
+        _staleFiles = _staleRuns = 0;
+    }
+
+    /// <summary>True when <paramref name="image"/> holds every layer the instance maps, at the same place (it only adds overlays on top).</summary>
+    private bool Extends(MemoryImage image)
+    {
+        if (_mappedLayers is null || image.Layers.Count < _mappedLayers.Length) return false;
+        for (int i = 0; i < _mappedLayers.Length; i++)
+            if (!ReferenceEquals(image.Layers[i], _mappedLayers[i])) return false;
+        return true;
     }
 
     public override void Dispose()
@@ -327,7 +333,9 @@ internal sealed class MappedContractMemory : ContractMemory
         ReleasePrivate();
         _private = layer;
         layer.MapInto(memory.Address);
-        _mappedFiles = _mappedRuns = 1; // it replaced every mapping
+        // It replaced every mapping; the commit remaps from the committed image.
+        _mappedLayers = [];
+        _staleFiles = _staleRuns = 0;
         _showsImage = false;
         _overlay.Dispose();
         _overlay = new SessionOverlay(_images.NewSessionFile());

@@ -33,9 +33,6 @@ internal sealed class MemoryImage
 
     public int MappingRuns => _layers.Sum(l => l.Runs);
 
-    /// <summary>Layers that <see cref="MapInto"/> maps (an empty base maps nothing): the files a mapped memory keeps alive.</summary>
-    public int MappedFiles => _layers.Count(l => l.Runs > 0);
-
     /// <summary>True while some session reads or maps the image.</summary>
     public bool InUse
     {
