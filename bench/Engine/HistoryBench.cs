@@ -14,7 +14,9 @@ namespace Piecrust.Bench.Engine;
 /// Compare the rows across <see cref="Commits"/>: flat means the same within noise. Baseline: a raw
 /// Wasmtime call of the same write. Runs in the host process, so the history is built once per
 /// <see cref="Commits"/> and shared by the cases (a benchmark process per case would build 50,000
-/// commits three times); the figures after building it (descriptors, mappings, image bytes) are recorded.
+/// commits three times). Recorded once per history length: the process's CPU time per commit over the
+/// last 500 commits of the history and per session over 500 sessions after it, and the descriptors,
+/// mappings and image bytes then.
 /// </summary>
 [MemoryDiagnoser]
 [BenchmarkCategory(EngineCategories.Engine, EngineCategories.History)]
@@ -22,6 +24,9 @@ namespace Piecrust.Bench.Engine;
 public class HistoryBench
 {
     private const int WasmPages = 16, ContractCount = 10, WritablePages = 255;
+
+    /// <summary>Commits (the last of the history) and sessions (right after it) whose CPU time is recorded.</summary>
+    private const int CpuSample = 500;
     private static readonly Dictionary<int, History> Histories = new();
     private History _history = null!;
     private RawInstance _raw = null!;
@@ -77,12 +82,26 @@ public class HistoryBench
             deployed = deploy.Commit();
         }
         _history = Histories[Commits] = new History { Vm = vm, Ids = ids, Session = vm.Session(new SessionData { Base = deployed }) };
-        for (int k = 0; k < Commits; k++) CommitTenContracts();
+        while (_history.Made < Commits - CpuSample) CommitTenContracts();
+        // The process's CPU time (every thread: RocksDB's compactions and the GC included) over the
+        // last commits of the history and over as many sessions after it: less swayed than wall time
+        // by whatever else runs on the machine.
+        double commitMs = CpuMilliseconds(() => { while (_history.Made < Commits) CommitTenContracts(); }) / CpuSample;
+        double sessionMs = CpuMilliseconds(() => { for (int i = 0; i < CpuSample; i++) OpenSessionAndFirstCall(); }) / CpuSample;
         var figures = ProcessFigures.Measure(vm.Directory);
         Metrics.Record(this, Metrics.Descriptors, figures.Descriptors);
         Metrics.Record(this, Metrics.Mappings, figures.Mappings);
         Metrics.Record(this, Metrics.ImageMiB, figures.ImageBytes / (1024.0 * 1024.0));
-        Metrics.Note(this, $"{Commits} commits built in {clock.Elapsed.TotalSeconds:F0} s; {figures}");
+        Metrics.Record(this, Metrics.CpuMsPerCommit, commitMs);
+        Metrics.Record(this, Metrics.CpuUsPerSession, sessionMs * 1000);
+        Metrics.Note(this, $"{Commits} commits built in {clock.Elapsed.TotalSeconds:F0} s; {figures}; CPU {commitMs:F2} ms per commit, {sessionMs * 1000:F0} µs per session");
+    }
+
+    private static double CpuMilliseconds(Action action)
+    {
+        var before = Environment.CpuUsage.TotalTime;
+        action();
+        return (Environment.CpuUsage.TotalTime - before).TotalMilliseconds;
     }
 
     [GlobalCleanup(Targets = [nameof(CommitTenContracts), nameof(OpenSessionAndFirstCall)])]

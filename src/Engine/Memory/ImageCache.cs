@@ -91,12 +91,6 @@ internal sealed class ImageCache : IDisposable
         get { lock (_lock) return _images.Count; }
     }
 
-    /// <summary>Bytes of the files the cached images use (diagnostics and tests).</summary>
-    public long CachedBytes
-    {
-        get { lock (_lock) return _cachedBytes; }
-    }
-
     /// <summary>Images built from the store so far (diagnostics and tests).</summary>
     public long BuiltFromStore { get; private set; }
 
