@@ -17,12 +17,16 @@ public static class Metrics
 {
     /// <summary>Name of the proof-size column.</summary>
     public const string ProofBytes = "ProofBytes";
+    /// <summary>Name of the column of the page proofs a range proof replaces, their bytes together.</summary>
+    public const string PageProofsBytes = "PageProofsBytes";
     /// <summary>Name of the nodes-staged column.</summary>
     public const string NodesStaged = "NodesStaged";
     /// <summary>Name of the objects-written column.</summary>
     public const string ObjectsWritten = "ObjectsWritten";
     /// <summary>Name of the bytes-written column.</summary>
     public const string BytesWritten = "BytesWritten";
+    /// <summary>Name of the module-size-growth column (percent).</summary>
+    public const string SizeGrowth = "SizeGrowth";
 
     /// <summary>Name of the open-descriptors column.</summary>
     public const string Descriptors = "Descriptors";
@@ -38,7 +42,8 @@ public static class Metrics
     /// <summary>The metric columns every summary shows (blank where a class records nothing).</summary>
     public static readonly IColumn[] Columns =
     [
-        new MetricColumn(ProofBytes), new MetricColumn(NodesStaged), new MetricColumn(ObjectsWritten), new MetricColumn(BytesWritten),
+        new MetricColumn(ProofBytes), new MetricColumn(PageProofsBytes), new MetricColumn(NodesStaged), new MetricColumn(ObjectsWritten),
+        new MetricColumn(BytesWritten), new MetricColumn(SizeGrowth),
         new MetricColumn(Descriptors), new MetricColumn(Mappings), new MetricColumn(ImageMiB),
         new MetricColumn(CpuMsPerCommit), new MetricColumn(CpuUsPerSession),
     ];
@@ -66,7 +71,7 @@ public static class Metrics
     private static string KeyOf(object benchmark) =>
         string.Join(",", TypeOf(benchmark)
             .GetMembers(BindingFlags.Public | BindingFlags.Instance)
-            .Where(m => m.GetCustomAttribute<ParamsAttribute>() is not null)
+            .Where(m => m.GetCustomAttribute<ParamsAttribute>() is not null || m.GetCustomAttribute<ParamsSourceAttribute>() is not null)
             .Select(m => (m.Name, Value: m switch
             {
                 FieldInfo f => f.GetValue(benchmark),
@@ -95,10 +100,12 @@ public static class Metrics
         public UnitType UnitType => UnitType.Dimensionless;
         public string Legend => name switch
         {
-            ProofBytes => "Serialized size of the page proof, in bytes",
+            ProofBytes => "Serialized size of the proof, in bytes",
+            PageProofsBytes => "Serialized size of one page proof per page of the range, together",
             NodesStaged => "Tree nodes staged by one update (mean over the change sets)",
             ObjectsWritten => "Objects (pages and nodes) the store wrote per commit",
             BytesWritten => "Bytes of keys and values one commit added to the store",
+            SizeGrowth => "Growth of the module's bytes by the gas transform, in percent",
             Descriptors => "Descriptors the process had open after building the history",
             Mappings => "Memory mappings (/proc/self/maps lines) of the process after building the history",
             ImageMiB => "Disk space of the store's memory image files after building the history, in MiB",

@@ -77,7 +77,7 @@ public sealed class ProofProperties(SharedStore shared) : IClassFixture<SharedSt
         from id in IdSpec.Generator
         from is64 in Gen.Frequency((2, Gen.Constant(false)), (1, Gen.Constant(true)))
         from owner in Gen.Elements(0, 1, 32, 100)
-        from length in Gen.Elements(0UL, 65536UL, 1UL << 32, ulong.MaxValue)
+        from length in Gen.Elements(0UL, 65536UL, 1UL << 32, 1UL << 42, ulong.MaxValue)
         from pageCount in Gen.Choose(0, 12)
         from pages in PageGens.Write(PageTree.HeightFor(is64)).ArrayOf(pageCount)
         select new ContractSpec(id, is64, owner, length, pages);
@@ -130,7 +130,7 @@ public sealed class ProofProperties(SharedStore shared) : IClassFixture<SharedSt
         }
         store.WriteCommit(root, root == Domain.EmptyState ? null : ObjectRef.Node(root), null, staged);
 
-        int presentPages = 0, zeroPages = 0, deepAbsence = 0, leafTerminals = 0;
+        int presentPages = 0, zeroPages = 0, deepAbsence = 0, leafTerminals = 0, outside = 0;
         if (contracts.Length > 0)
         {
             foreach (var query in scenario.Queries)
@@ -138,6 +138,15 @@ public sealed class ProofProperties(SharedStore shared) : IClassFixture<SharedSt
                 int c = query.Contract % contracts.Length;
                 ulong pageIndex = query.IndexIn(contracts[c]);
                 var content = memories[c].GetValueOrDefault(pageIndex, PageContent.Zero);
+                if (pageIndex >= PagesIn(contracts[c].MemoryLength))
+                {
+                    // Pages at or beyond the memory length are refused, written in the tree or not.
+                    outside++;
+                    var spec = contracts[c];
+                    checks.That(Refused(() => index.ProvePage(root, spec.Id.Id, pageIndex)),
+                        () => $"ProvePage gives a proof of page {pageIndex} of {spec.Id}, outside its {spec.MemoryLength}-byte memory");
+                    continue;
+                }
                 if (content.IsZero) zeroPages++; else presentPages++;
                 CheckPageProof(checks, index, root, contracts[c], pageIndex, content, query);
             }
@@ -181,6 +190,7 @@ public sealed class ProofProperties(SharedStore shared) : IClassFixture<SharedSt
         return checks.ToProperty()
             .Classify(contracts.Any(c => c.Is64) && contracts.Any(c => !c.Is64), "32- and 64-bit contracts")
             .Classify(presentPages > 0 && zeroPages > 0, "present and zero pages proven")
+            .Classify(outside > 0, "page outside the memory refused")
             .Classify(deepAbsence > 0, "absence proof 248+ deep")
             .Classify(leafTerminals > 0, "absence proof ending at another leaf");
     }
@@ -220,6 +230,21 @@ public sealed class ProofProperties(SharedStore shared) : IClassFixture<SharedSt
         {
             checks.That(!ProofVerifier.VerifyPage(proof, root, other), () => $"the proof of {what} also verifies with {name}");
             checks.That(!ProofVerifier.VerifyPage(bytes, root, other), () => $"the serialized proof of {what} also verifies with {name}");
+        }
+    }
+
+    private static ulong PagesIn(ulong memoryLength) => memoryLength / PageStore.PageSize + (memoryLength % PageStore.PageSize == 0 ? 0UL : 1UL);
+
+    private static bool Refused(Func<PageProof?> prove)
+    {
+        try
+        {
+            prove();
+            return false;
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return true;
         }
     }
 

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Runs the whole test suite on a fresh machine: installs the contract toolchain if missing,
-# builds the test contracts from source, builds the solution and runs every test project.
+# Runs the whole test suite on a fresh machine: installs the contract toolchain and Chromium if
+# missing, builds the test contracts from source, builds the solution, tests the JavaScript verifier
+# and runs every test project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash tests/contracts/build.sh
 dotnet build Piecrust.Store.sln -c Release -nologo -v minimal
+# The NuGet packages and the dotnet tool: packed, installed and run from a temporary folder.
+bash scripts/package-check.sh
+# The JavaScript light-client verifier: vectors under Node, verify.html in headless Chromium.
+bash clients/js/test.sh
 dotnet test tests/Tests.csproj -c Release --no-build -nologo
 # The engine suite again on the plain (reference) memory path; the default run used the mapped path.
 PIECRUST_TEST_MEMORY_PATH=Plain dotnet test tests/Tests.csproj -c Release --no-build -nologo --filter "FullyQualifiedName~Piecrust.Tests.Engine"

@@ -106,6 +106,13 @@ internal static class Checks
                 ulong marker = BinaryPrimitives.ReadUInt64LittleEndian(image.AsSpan(page * 65536));
                 if (marker != Semantics.Marker(page)) errors.Add($"{where}: {c.Slot}'s marker of page {page} is {marker:x16}");
             }
+        // Stored pages past the length read as stored; the first page past it (unless stored) as zeros.
+        foreach (var (index, fill) in c.PastLength)
+            if (readPage(index) is var past && (past.Length != PageSize || past.AsSpan().IndexOfAnyExcept(fill) >= 0))
+                errors.Add($"{where}: {c.Slot}'s stored page {index} past the length reads {Head(past)}, the model says all {fill:x2}");
+        ulong next = length / PageSize;
+        if (!c.PastLength.ContainsKey(next) && readPage(next).AsSpan().IndexOfAnyExcept((byte)0) >= 0)
+            errors.Add($"{where}: {c.Slot}'s page {next} past the length is not all zeros");
         return Hash.Of(image);
     }
 
@@ -151,7 +158,39 @@ internal static class Checks
                 if (!data.AsSpan().SequenceEqual(expected))
                     errors.Add($"{where}: {c.Slot}.{function}({Convert.ToHexStringLower(arg)}) = {Convert.ToHexStringLower(data)}, the model says {Convert.ToHexStringLower(expected)}");
             }
+        foreach (var c in world.Contracts.Values) GrowOverStoredPages(a, world, root, c, errors, where);
         a.SetDigests(root, digests);
+    }
+
+    private static string Head(byte[] page) => Convert.ToHexStringLower(page.AsSpan(0, Math.Min(16, page.Length))) + "…";
+
+    /// <summary>
+    /// Only crafted states store pages past a memory's length. For a growth contract, a throwaway
+    /// session grows the memory over the first such pages: they must read as zeros (with the marker
+    /// the contract writes at each 64 KiB page), whichever memory path runs, and the state's root must
+    /// be one-to-one with the model's state as ever.
+    /// </summary>
+    private static void GrowOverStoredPages(VmUnderTest a, World world, Hash root, Contract c, List<string> errors, string where)
+    {
+        if (c.Slot.Kind != Kind.Growth || c.PastLength.IsEmpty) return;
+        ulong pages = c.PastLength.Keys.First() / 16 + 1 - (ulong)c.Pages;
+        if (pages > 4) return;
+        var call = new CallSpec(c.Slot.Name, "grow_by", Semantics.Le32((uint)pages), CallSpec.DefaultGas, $"{c.Slot}.grow_by({pages})");
+        var (grown, expected) = Semantics.TopLevel(world, call);
+        using var trial = a.Vm.Session(new SessionData { Base = root });
+        var data = trial.Call(c.Slot.Id, call.Function, call.Arg, call.Gas).Data;
+        if (!expected.Same(Outcome.Ok(data))) errors.Add($"{where}, {call}: got ok {Convert.ToHexStringLower(data)}, the model says {expected}");
+        a.Register(grown.Key, trial.Root, errors, $"{where}, {call}");
+        var after = grown[c.Slot.Name];
+        foreach (ulong index in c.PastLength.Keys.Where(index => !after.PastLength.ContainsKey(index)))
+        {
+            var page = trial.ReadPage(c.Slot.Id, index);
+            var expectedPage = new byte[PageSize];
+            if (index % 16 == 0) BinaryPrimitives.WriteUInt64LittleEndian(expectedPage, Semantics.Marker((int)(index / 16)));
+            if (!page.AsSpan().SequenceEqual(expectedPage))
+                errors.Add($"{where}, after {call}: page {index} (stored past the old length) reads {Head(page)}, the model says zeros{(index % 16 == 0 ? " and the marker" : "")}");
+        }
+        Image(after, trial.MemoryLength(c.Slot.Id), page => trial.ReadPage(c.Slot.Id, page), errors, $"{where}, after {call}");
     }
 
     /// <summary>The contract's own view of its state, as calls and expected results (in call order).</summary>

@@ -22,7 +22,7 @@ internal static class Generators
 
     /// <summary>
     /// The next operation. Weights (out of ~600): calls 240, deploys 120 (while slots are free), commits 80,
-    /// opens 60, drops and deletes 40 each, finalizes and parallel batches 20 each, restarts
+    /// opens 60, drops and deletes 40 each, finalizes and parallel batches 20 each, crafted snapshot imports 12 (2 while no live commit has a contract), restarts
     /// <paramref name="restartWeight"/> (a restart reopens RocksDB, ~0.2 s here, and recompiles what it
     /// deploys next: a hundred times any other operation).
     /// </summary>
@@ -54,6 +54,8 @@ internal static class Generators
             ops.Add((40, target.Select(l => (VmOperation)new DeleteOp(l))));
             ops.Add((20, target.Select(l => (VmOperation)new FinalizeOp(l))));
         }
+        if (live.Length > 0)
+            ops.Add((live.Any(l => m.States[m.Labels[$"c{l}"]].Contracts.Count > 0) ? 12 : 2, Crafted(m, live)));
         if (restartWeight > 0)
             ops.Add((restartWeight, Gen.Elements(VmConfig.All).Select(config => (VmOperation)new RestartOp(config))));
         ops.Add((20, Parallel(m, live)));
@@ -61,6 +63,33 @@ internal static class Generators
     }
 
     private static int LabelNumber(string label) => int.Parse(label.AsSpan(1));
+
+    /// <summary>
+    /// A crafted snapshot of a live commit: mostly a legal page past a contract's length (just past
+    /// it, where a growth may cover it, or the width's last page), else the commit as exported, or one
+    /// rule broken (<see cref="Craft"/>).
+    /// </summary>
+    private static Gen<VmOperation> Crafted(VmModel m, int[] live)
+    {
+        var withContracts = live.Where(l => m.States[m.Labels["c" + l]].Contracts.Count > 0).ToArray();
+        var label = withContracts.Length > 0 ? Gen.Frequency((12, Gen.Elements(withContracts)), (1, Gen.Elements(live))) : Gen.Elements(live);
+        return label.SelectMany(l =>
+        {
+            var world = m.States[m.Labels["c" + l]];
+            if (world.Contracts.Count == 0) return Gen.Constant((VmOperation)new CraftOp(l, null, Craft.Unchanged, 0, 1, m.NextLabel));
+            var invalid = Enum.GetValues<Craft>().Where(c => c is not (Craft.PageOutsideLength or Craft.Unchanged)).ToArray();
+            var craft = Gen.Frequency((6, Gen.Constant(Craft.PageOutsideLength)), (1, Gen.Constant(Craft.Unchanged)), (6, Gen.Elements(invalid)));
+            var offset = Gen.Frequency((4, Gen.Choose(0, 31).Select(o => (ulong)o)), (1, Gen.Constant(ulong.MaxValue)));
+            // Growth contracts first for pages past the length: the checks grow over them (Checks.GrowOverStoredPages).
+            var growth = world.Contracts.Values.Where(c => c.Slot.Kind == Kind.Growth).Select(c => c.Slot.Name).ToArray();
+            var any = Gen.Elements(world.Contracts.Keys.AsEnumerable());
+            var slot = growth.Length > 0 ? Gen.Frequency((1, Gen.Elements(growth)), (1, any)) : any;
+            return slot
+                .SelectMany(_ => craft, (slot, c) => (slot, c))
+                .SelectMany(_ => offset, (x, o) => (x.slot, x.c, o))
+                .SelectMany(_ => Gen.Choose(1, 255), (x, fill) => (VmOperation)new CraftOp(l, x.slot, x.c, x.o, (byte)fill, m.NextLabel));
+        });
+    }
 
     /// <summary>A base for a session: the empty state, a live commit, or (rarely) a deleted one.</summary>
     private static Gen<int?> BaseLabel(int[] live, int[] labels, bool allowDead)

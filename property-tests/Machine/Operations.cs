@@ -382,3 +382,149 @@ internal sealed class ParallelOp(ImmutableArray<ParallelTask> tasks) : VmOperati
 
     public override string ToString() => $"Parallel[{string.Join("; ", tasks)}]";
 }
+
+/// <summary>What a <see cref="CraftOp"/> does to the exported state before importing it.</summary>
+internal enum Craft
+{
+    /// <summary>Valid: a stored page past the contract's memory length.</summary>
+    PageOutsideLength,
+
+    /// <summary>Valid: the snapshot as exported (its state is already a commit).</summary>
+    Unchanged,
+
+    /// <summary>A memory length that is not a multiple of 64 KiB.</summary>
+    LengthNotMultiple,
+
+    /// <summary>A memory length over its width's maximum.</summary>
+    LengthOverMaximum,
+
+    /// <summary>A page tree of the other width's height (a 32-bit one then holds a page beyond 4 GiB).</summary>
+    TreeOfOtherHeight,
+
+    /// <summary>A node where its kind does not belong (a page-tree node under the contract tree, a leaf as a page-tree root).</summary>
+    WrongNodeKind,
+
+    /// <summary>Bytecode that fails the deploy-time module validation.</summary>
+    InvalidBytecode,
+
+    /// <summary>The other width's bytecode under the contract's memory.</summary>
+    OtherWidthBytecode,
+}
+
+/// <summary>What a <see cref="CraftOp"/> must observe: the import's outcome, the state it makes, the page it adds.</summary>
+internal sealed record CraftExpectation(Outcome Outcome, string? Key);
+
+/// <summary>
+/// Exports a labelled commit, crafts the snapshot (<see cref="Craft"/>) on one contract and imports it:
+/// a snapshot breaking a rule must be refused with <see cref="Merkle.InvalidSnapshotException"/> and
+/// leave the store exactly as it was; a valid one becomes a commit with no parent, and from then on
+/// the model's checks (on whichever memory path the sequence runs) cover it like any other state.
+/// </summary>
+internal sealed class CraftOp(int label, string? slot, Craft craft, ulong pastOffset, byte fill, int newLabel) : VmOperation
+{
+    /// <summary>The page index a <see cref="Craft.PageOutsideLength"/> writes for a contract: just past its length, or the width's last page.</summary>
+    public static ulong PastIndex(Contract c, ulong offset) =>
+        offset == ulong.MaxValue ? (c.Slot.Is64 ? (1UL << 30) : (1UL << 20)) - 1 : c.MemoryLength / 4096 + offset;
+
+    public override bool Pre(VmModel m) =>
+        m.Labels.TryGetValue(Label(label), out var key) && !m.Labels.ContainsKey(Label(newLabel))
+        && (slot is null ? craft == Craft.Unchanged : m.States[key].Has(slot));
+
+    protected override VmModel Step(VmModel m)
+    {
+        var key = m.Labels[Label(label)];
+        if (!m.IsLive(key)) return m with { Expect = new CraftExpectation(Outcome.CommitNotFound, null) };
+        var world = m.States[key];
+        if (craft == Craft.PageOutsideLength)
+        {
+            var c = world[slot!];
+            world = world.Set(c with { PastLength = c.PastLength.SetItem(PastIndex(c, pastOffset), fill) });
+        }
+        else if (craft != Craft.Unchanged)
+        {
+            return m with { Expect = new CraftExpectation(Outcome.InvalidSnapshot, null) };
+        }
+        m = m.WriteCommit(world, parent: null, batch: m.NextSeq);
+        return m with
+        {
+            Labels = m.Labels.Add(Label(newLabel), world.Key),
+            NextLabel = Math.Max(m.NextLabel, newLabel + 1),
+            Expect = new CraftExpectation(Outcome.Ok(), world.Key),
+        };
+    }
+
+    protected override void Execute(VmUnderTest a, VmModel m, List<string> errors)
+    {
+        var expect = (CraftExpectation)m.Expect!;
+        var source = a.RootOf(m.Labels[Label(label)]);
+        var exported = new MemoryStream();
+        var export = Attempt(() => { a.Vm.Export(source, exported); return Outcome.Ok(); });
+        if (!export.IsOk)
+        {
+            Compare(expect.Outcome, export, errors, "export");
+            return;
+        }
+        byte[] snapshot = Crafted(exported.ToArray(), m.States[m.Labels[Label(label)]], a.CraftStore);
+        // What the store holds (RocksDB's own disk use moves with background compactions).
+        Storage.StoreStatistics Held() => a.Vm.Statistics().Store with { DiskBytes = 0 };
+        var before = Held();
+        Hash? imported = null;
+        var outcome = Attempt(() => { imported = a.Vm.Import(new MemoryStream(snapshot)).Root; return Outcome.Ok(); });
+        Compare(expect.Outcome, outcome, errors, "import");
+        a.Statistics.Called($"import of a crafted snapshot ({craft}): {outcome.Kind}");
+        if (!outcome.IsOk)
+        {
+            if (Held() is var after && after != before) errors.Add($"a refused import changed the store: {before} became {after}");
+            return;
+        }
+        if (expect.Key is not { } key || imported is not { } root) return;
+        a.Register(key, root, errors, ToString());
+        if (errors.Count > 0) return;
+        Checks.Committed(a, m, key, errors);
+        Checks.Reachable(a, m, errors);
+    }
+
+    private byte[] Crafted(byte[] snapshot, World world, Storage.PageStore store)
+    {
+        if (craft == Craft.Unchanged) return snapshot;
+        using var crafter = new Piecrust.Tests.Maintenance.SnapshotCrafter(snapshot, store);
+        var c = world[slot!];
+        var leaf = crafter.Leaf(c.Slot.Id);
+        var page = Piecrust.Tests.Maintenance.SnapshotCrafter.Page(fill);
+        switch (craft)
+        {
+            case Craft.PageOutsideLength:
+                crafter.SetLeaf(crafter.WithPages(leaf, [(PastIndex(c, pastOffset), page)]));
+                break;
+            case Craft.LengthNotMultiple:
+                crafter.SetLeaf(leaf with { MemoryLength = leaf.MemoryLength + 4096 * (1 + pastOffset % 15) });
+                break;
+            case Craft.LengthOverMaximum:
+                crafter.SetLeaf(leaf with { MemoryLength = Merkle.ContractRules.MaxMemory(leaf.Is64) + 65536 });
+                break;
+            case Craft.TreeOfOtherHeight:
+                crafter.SetLeaf(leaf.Is64
+                    ? crafter.WithPages(leaf, [(pastOffset % 16, page)], height: Merkle.PageTree.Height32)
+                    : crafter.WithPages(leaf, [((1UL << 20) + pastOffset, page)], height: Merkle.PageTree.Height64));
+                break;
+            case Craft.WrongNodeKind when pastOffset % 2 == 0 && leaf.PageTreeRoot != Merkle.PageTree.EmptyRoot(leaf.Height):
+                // The issue's case: a contract branch pointing at a page-tree node.
+                crafter.SetRoot(crafter.AddNode(Piecrust.Tests.Maintenance.SnapshotCrafter.ContractBranch(leaf.PageTreeRoot, crafter.Root)));
+                break;
+            case Craft.WrongNodeKind:
+                crafter.SetLeaf(leaf with { PageTreeRoot = leaf.Hash, Owner = new byte[] { fill } });
+                break;
+            case Craft.InvalidBytecode:
+                var code = ContractFiles.Bytes(c.Slot.File);
+                crafter.SetLeaf(leaf with { Bytecode = crafter.AddBytecode(pastOffset % 2 == 0 ? code[..(code.Length / 2)] : [0, 0x61, 0x73, 0x6d, fill]) });
+                break;
+            case Craft.OtherWidthBytecode:
+                crafter.SetLeaf(leaf with { Bytecode = crafter.AddBytecode(ContractFiles.Bytes(Slot.KindFile(c.Slot.Kind) + (c.Slot.Is64 ? "" : "64"))) });
+                break;
+        }
+        return crafter.Export();
+    }
+
+    public override string ToString() =>
+        $"{Label(newLabel)} = Import(crafted {Label(label)}: {craft}{(slot is null ? "" : " on " + slot)}{(craft == Craft.PageOutsideLength ? $", page +{(pastOffset == ulong.MaxValue ? "last" : pastOffset.ToString())} = {fill:x2}" : "")})";
+}

@@ -34,6 +34,11 @@ internal sealed class VmUnderTest : IDisposable
 
     public Statistics Statistics { get; }
 
+    private Storage.PageStore? _craftStore;
+
+    /// <summary>A store of the crafted states <see cref="CraftOp"/> builds, kept while this VM is pooled (opening one costs more than crafting).</summary>
+    public Storage.PageStore CraftStore => _craftStore ??= Merkle.MerkleIndex.EphemeralStore();
+
     public VM Vm { get; private set; }
     public string Directory { get; }
     /// <summary>History mode and memory path the VM is open with.</summary>
@@ -108,6 +113,7 @@ internal sealed class VmUnderTest : IDisposable
     {
         DropSessions();
         Vm.Dispose();
+        _craftStore?.Dispose();
     }
 }
 

@@ -49,6 +49,17 @@ internal sealed record Contract(Slot Slot, byte[] Owner, Blob A)
     /// <summary>spender: the n of the last <c>burn</c> (both volatile counters end at n; 0 leaves zeros).</summary>
     public uint Burn { get; init; }
 
+    /// <summary>
+    /// Stored 4 KiB pages past the memory's length, by index, each filled with one byte: only a crafted
+    /// snapshot puts them there (legal: the ABI persists bytes past the length). The contract never
+    /// sees them; a growth over one shows zeros and commits what the contract wrote.
+    /// </summary>
+    public ImmutableSortedDictionary<ulong, byte> PastLength { get; init; } = ImmutableSortedDictionary<ulong, byte>.Empty;
+
+    /// <summary>This contract after its memory grew to <paramref name="pages"/> 64 KiB pages: stored pages now inside it are what the growth shows.</summary>
+    public Contract GrownTo(int pages) =>
+        this with { Pages = pages, PastLength = PastLength.RemoveRange(PastLength.Keys.Where(index => index < (ulong)pages * 16)) };
+
     public static Contract Deployed(Slot slot, byte[] owner) => new(slot, owner, Blob.Empty);
 
     public ulong MemoryLength => (ulong)Pages * 65536;
@@ -81,6 +92,7 @@ internal sealed record Contract(Slot Slot, byte[] Owner, Blob A)
                 case Kind.Callcenter: key.Append(",frame=").Append(Frame?.Key ?? "-"); break;
                 case Kind.Spender: key.Append(",burn=").Append(Burn); break;
             }
+            if (!PastLength.IsEmpty) key.Append(",past=[").Append(string.Join(' ', PastLength.Select(p => $"{p.Key}:{p.Value:x2}"))).Append(']');
             return key.Append('}').ToString();
         }
     }

@@ -1,7 +1,7 @@
 namespace Piecrust.PropertyTests.Model;
 
 /// <summary>How an engine call ends: success, or the typed exception it must throw.</summary>
-internal enum OutcomeKind { Ok, Panic, Trap, OutOfGas, ContractNotFound, FunctionNotFound, InvalidArgument, AlreadyExists, CommitNotFound }
+internal enum OutcomeKind { Ok, Panic, Trap, OutOfGas, ContractNotFound, FunctionNotFound, InvalidArgument, AlreadyExists, CommitNotFound, InvalidSnapshot }
 
 /// <summary>The expected (or observed) result of one engine call: data on success, the panic message on a panic.</summary>
 internal sealed record Outcome(OutcomeKind Kind, byte[]? Data = null, string? Message = null)
@@ -15,6 +15,7 @@ internal sealed record Outcome(OutcomeKind Kind, byte[]? Data = null, string? Me
     public static readonly Outcome InvalidArgument = new(OutcomeKind.InvalidArgument);
     public static readonly Outcome AlreadyExists = new(OutcomeKind.AlreadyExists);
     public static readonly Outcome CommitNotFound = new(OutcomeKind.CommitNotFound);
+    public static readonly Outcome InvalidSnapshot = new(OutcomeKind.InvalidSnapshot);
 
     public bool IsOk => Kind == OutcomeKind.Ok;
 
@@ -35,6 +36,7 @@ internal sealed record Outcome(OutcomeKind Kind, byte[]? Data = null, string? Me
         InvalidArgumentException => InvalidArgument,
         ContractAlreadyExistsException => AlreadyExists,
         CommitNotFoundException => CommitNotFound,
+        Piecrust.Merkle.InvalidSnapshotException => InvalidSnapshot,
         _ => throw new UnexpectedException(e),
     };
 

@@ -124,7 +124,7 @@ internal static class Semantics
             case "grow_and_panic":
                 if ((ulong)c.Pages + n > (ulong)(c.Slot.Is64 ? MaxPages64 : MaxPages32)) return Panic(w, "grow failed");
                 if (fn == "grow_and_panic") return Panic(w, "grew and panicked");
-                return Done(w, c with { Pages = c.Pages + (int)n }, a, Le64((ulong)c.Pages));
+                return Done(w, c.GrownTo(c.Pages + (int)n), a, Le64((ulong)c.Pages));
             case "read_marker":
                 if ((ulong)n * 65536 + 8 > c.MemoryLength) return (w, Outcome.Trap);
                 if (n < 2) throw NotModelled(c, "read_marker below page 2");

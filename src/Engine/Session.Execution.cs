@@ -24,21 +24,39 @@ public sealed partial class Session
     /// Calls <paramref name="function"/> of <paramref name="contract"/> with <paramref name="arg"/>
     /// and at most <paramref name="gasLimit"/> gas. Atomic: on failure the session is exactly as before.
     /// </summary>
+    /// <remarks>
+    /// Contract code may use up to 512 KiB of native stack, nested calls included, and the engine
+    /// keeps 512 KiB more for host code below it. The call runs on the calling thread when that
+    /// thread has this 1 MiB left (the main thread and default-size threads, 8 MiB under the usual
+    /// <c>ulimit -s</c>); otherwise on a helper thread of 1.5 MiB while the calling thread waits.
+    /// Either way a contract that exhausts its stack fails with a <see cref="ContractTrapException"/>,
+    /// never the process.
+    /// </remarks>
     /// <exception cref="ContractNotFoundException">No such contract.</exception>
     /// <exception cref="FunctionNotFoundException">The contract exports no such function.</exception>
     /// <exception cref="InvalidArgumentException">The argument is over 64 KiB, or the function is <c>init</c>.</exception>
     /// <exception cref="CallFailedException">The contract panicked, trapped or ran out of gas.</exception>
-    public CallReceipt Call(ContractId contract, string function, ReadOnlySpan<byte> arg, ulong gasLimit) =>
-        FeederCall(contract, function, arg, gasLimit, feed: null);
+    /// <exception cref="SessionBusyException">Another operation of the session is in progress.</exception>
+    public CallReceipt Call(ContractId contract, string function, ReadOnlySpan<byte> arg, ulong gasLimit)
+    {
+        using var entry = _guard.Enter(nameof(Call));
+        return CallTopLevel(contract, function, arg, gasLimit, feed: null);
+    }
 
     /// <summary>
     /// <see cref="Call"/>, handing every item the contract streams with <c>feed</c> to
-    /// <paramref name="feed"/> as it is produced (on this thread).
+    /// <paramref name="feed"/> as it is produced, on the thread running the call (see <see cref="Call"/>),
+    /// which waits for it. The callback must not use the session (<see cref="SessionBusyException"/>).
     /// </summary>
     public CallReceipt FeederCall(ContractId contract, string function, ReadOnlySpan<byte> arg, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feed)
     {
+        using var entry = _guard.Enter(nameof(FeederCall));
+        return CallTopLevel(contract, function, arg, gasLimit, feed);
+    }
+
+    private CallReceipt CallTopLevel(ContractId contract, string function, ReadOnlySpan<byte> arg, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feed)
+    {
         ThrowIfDisposed();
-        if (_call is not null) throw new InvalidOperationException("A session runs one call at a time.");
         if (arg.Length > MaxArgumentSize)
             throw new InvalidArgumentException($"A call argument is at most {MaxArgumentSize} bytes, got {arg.Length}.");
         if (function == "init")
@@ -53,6 +71,16 @@ public sealed partial class Session
     /// that sub-call short-circuited; a failure of the call itself reverts it and throws.
     /// </summary>
     private CallReceipt RunTopLevel(ContractState target, string function, byte[] argument, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feeder)
+    {
+        if (!StackRoom.HasRoom()) return RunOnHelperThread(target, function, argument, gasLimit, feeder);
+        return RunWithStackRoom(target, function, argument, gasLimit, feeder);
+    }
+
+    /// <summary>A call from a thread with too little stack left for wasm (see <see cref="StackRoom"/>): run where there is enough.</summary>
+    private CallReceipt RunOnHelperThread(ContractState target, string function, byte[] argument, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feeder) =>
+        StackRoom.OnHelperThread(() => RunWithStackRoom(target, function, argument, gasLimit, feeder));
+
+    private CallReceipt RunWithStackRoom(ContractState target, string function, byte[] argument, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feeder)
     {
         var failures = new Dictionary<int, NestedFailure>();
         int debugStart = _debugLog.Count;

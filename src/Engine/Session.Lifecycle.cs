@@ -16,6 +16,7 @@ public sealed partial class Session
     /// <exception cref="InvalidModuleException">The bytecode is invalid or does not fit the contract's memory.</exception>
     public void Migrate(ContractId contract, ReadOnlySpan<byte> bytecode)
     {
+        using var entry = _guard.Enter(nameof(Migrate));
         ThrowIfDisposed();
         var old = TryLoad(contract) ?? throw new ContractNotFoundException(contract);
         var code = bytecode.ToArray();
@@ -41,6 +42,7 @@ public sealed partial class Session
     /// <exception cref="ContractNotFoundException">No such contract.</exception>
     public byte[] ReadPage(ContractId contract, ulong pageIndex)
     {
+        using var entry = _guard.Enter(nameof(ReadPage));
         ThrowIfDisposed();
         var state = TryLoad(contract) ?? throw new ContractNotFoundException(contract);
         Checkpoint();
@@ -54,23 +56,57 @@ public sealed partial class Session
     /// (uncommitted changes included), verifiable with <see cref="ProofVerifier"/>.
     /// </summary>
     /// <exception cref="ContractNotFoundException">No such contract.</exception>
+    /// <exception cref="InvalidArgumentException">The page lies at or beyond the memory's length.</exception>
     public PageProof ProvePage(ContractId contract, ulong pageIndex)
     {
-        ThrowIfDisposed();
-        Checkpoint();
-        var staged = new StagedObjects();
-        var root = ComputeRoot(staged, out _);
-        return _vm.Index.ProvePage(root, contract, pageIndex, staged) ?? throw new ContractNotFoundException(contract);
+        using var entry = _guard.Enter(nameof(ProvePage));
+        var staged = StageCurrent(out var root);
+        return Proving.Page(_vm.Index, root, contract, pageIndex, staged);
     }
 
     /// <summary>A proof that <paramref name="contract"/> is absent from <see cref="Root"/>.</summary>
     /// <exception cref="ContractAlreadyExistsException">The contract exists.</exception>
     public AbsenceProof ProveAbsence(ContractId contract)
     {
+        using var entry = _guard.Enter(nameof(ProveAbsence));
+        var staged = StageCurrent(out var root);
+        return _vm.Index.ProveAbsence(root, contract, staged) ?? throw new ContractAlreadyExistsException(contract);
+    }
+
+    /// <summary>
+    /// A proof of bytes [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="length"/>) of
+    /// a contract's memory against <see cref="Root"/> (uncommitted changes included), with those bytes.
+    /// </summary>
+    /// <exception cref="ContractNotFoundException">No such contract.</exception>
+    /// <exception cref="InvalidArgumentException">The range reaches beyond the memory's length or is over <see cref="MerkleIndex.MaxRangeBytes"/>.</exception>
+    public ProvenRange ProveRange(ContractId contract, ulong offset, ulong length)
+    {
+        using var entry = _guard.Enter(nameof(ProveRange));
+        return ProveRangesUnguarded([new MemoryRange(contract, offset, length)]);
+    }
+
+    /// <summary>One proof of byte ranges of several contracts' memories against <see cref="Root"/>, with the bytes in ascending contract order.</summary>
+    /// <exception cref="ContractNotFoundException">A contract does not exist.</exception>
+    /// <exception cref="InvalidArgumentException">No ranges, a contract twice, a range beyond its memory's length, or too many bytes.</exception>
+    public ProvenRange ProveRanges(IReadOnlyList<MemoryRange> ranges)
+    {
+        using var entry = _guard.Enter(nameof(ProveRanges));
+        return ProveRangesUnguarded(ranges);
+    }
+
+    private ProvenRange ProveRangesUnguarded(IReadOnlyList<MemoryRange> ranges)
+    {
+        var staged = StageCurrent(out var root);
+        return Proving.Ranges(_vm.Index, root, ranges, staged);
+    }
+
+    // The current root with everything a commit would write staged, so proofs see uncommitted changes.
+    private StagedObjects StageCurrent(out Hash root)
+    {
         ThrowIfDisposed();
         Checkpoint();
         var staged = new StagedObjects();
-        var root = ComputeRoot(staged, out _);
-        return _vm.Index.ProveAbsence(root, contract, staged) ?? throw new ContractAlreadyExistsException(contract);
+        root = ComputeRoot(staged, out _);
+        return staged;
     }
 }

@@ -1,6 +1,7 @@
 using Piecrust.Execution;
 using Piecrust.Memory;
 using Piecrust.Merkle;
+using Piecrust.Runtime;
 using Piecrust.Storage;
 
 namespace Piecrust;
@@ -18,6 +19,7 @@ public sealed partial class Session
     /// <exception cref="CallFailedException">The contract's <c>init</c> failed; nothing was deployed.</exception>
     public ContractId Deploy(ReadOnlySpan<byte> bytecode, ContractData data, ulong gasLimit)
     {
+        using var entry = _guard.Enter(nameof(Deploy));
         ThrowIfDisposed();
         if (data.Owner.Length > ushort.MaxValue)
             throw new InvalidArgumentException($"An owner is at most {ushort.MaxValue} bytes, got {data.Owner.Length}.");
@@ -71,6 +73,7 @@ public sealed partial class Session
     /// </summary>
     public Hash Commit()
     {
+        using var entry = _guard.Enter(nameof(Commit));
         ThrowIfDisposed();
         Checkpoint();
         var staged = new StagedObjects();
@@ -120,19 +123,45 @@ public sealed partial class Session
         if (_contracts.TryGetValue(id, out var state)) return state;
         var leaf = _vm.Index.GetContract(_baseRoot, id);
         if (leaf is null) return null;
-        var code = _vm.Modules.ForStored(leaf.Bytecode);
+        var code = LoadCode(leaf);
         var baseCommit = _baseCommit!.Value;
         ContractMemory memory = _vm.Options.Memory == MemoryPath.Mapped
-            ? MappedContractMemory.FromImage(_vm.Images, ImageKey.Of(leaf), () => _vm.Images.Get(leaf, baseCommit))
-            : PlainContractMemory.FromStore(leaf.MemoryLength, () => ReadPages(leaf));
+            ? MappedContractMemory.FromImage(_vm.Images, ImageKey.Of(leaf), () => _vm.Images.Get(leaf, baseCommit), () => ReadPagesFrom(leaf, leaf.MemoryLength / PageStore.PageSize))
+            : PlainContractMemory.FromStore(leaf.MemoryLength, () => ReadPagesFrom(leaf, 0));
         state = new ContractState(id, code, leaf.Owner.ToArray(), leaf.PageTreeRoot, memory, newBytecode: null);
         _contracts[id] = state;
         return state;
     }
 
-    private IEnumerable<(ulong, byte[])> ReadPages(ContractLeaf leaf)
+    /// <summary>
+    /// The compiled code of a stored contract, once its leaf is known to keep the rules an import
+    /// applies (<see cref="MerkleIndex.LoadProblem"/>, <see cref="ContractRules.CheckCode"/>): a leaf
+    /// written by an older version or damaged fails here, before either memory path sees it.
+    /// </summary>
+    /// <exception cref="CorruptStoreException">The leaf or its bytecode breaks a rule.</exception>
+    /// <exception cref="InvalidModuleException">The bytecode is over one of this VM's module limits (<see cref="InvalidModuleException.LimitOption"/>).</exception>
+    private CompiledContract LoadCode(ContractLeaf leaf)
     {
-        foreach (var page in _vm.Index.Pages(leaf.PageTreeRoot, leaf.Height))
+        if (_vm.Index.LoadProblem(leaf) is { } broken) throw Corrupt(broken);
+        CompiledContract code;
+        try
+        {
+            code = _vm.Modules.ForStored(leaf.Bytecode);
+        }
+        catch (InvalidModuleException e) when (e.LimitOption is null) // over this VM's limits is configuration, not damage
+        {
+            throw Corrupt($"contract {leaf.Id}'s bytecode {leaf.Bytecode} fails the deploy-time module validation ({e.Message.TrimEnd('.')})");
+        }
+        if (ContractRules.CheckCode(leaf, BytecodeVerdict.Valid(code.Is64, code.InitialMemory, code.MaxMemory)) is { } mismatch) throw Corrupt(mismatch);
+        return code;
+    }
+
+    private CorruptStoreException Corrupt(string rule) => new($"State {_baseRoot} cannot be loaded: {rule}.");
+
+    /// <summary>The stored pages of a contract's memory from page <paramref name="from"/> on, ascending.</summary>
+    private IEnumerable<(ulong, byte[])> ReadPagesFrom(ContractLeaf leaf, ulong from)
+    {
+        foreach (var page in _vm.Index.Pages(leaf.PageTreeRoot, leaf.Height, from))
         {
             var bytes = new byte[PageStore.PageSize];
             _vm.Store.ReadPage(page.Key, bytes);

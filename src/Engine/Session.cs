@@ -11,8 +11,11 @@ namespace Piecrust;
 /// session exactly as before it.
 /// </summary>
 /// <remarks>
-/// A session is used by one thread at a time; different sessions may run on different threads at
-/// once. While it lives it holds a lease on its base, so deleting that commit never breaks it.
+/// A session serves one operation at a time: every member, <see cref="Dispose"/> included, refuses
+/// with <see cref="SessionBusyException"/> while another is in progress, whether on another thread or
+/// from a callback inside a running call (a feeder, a host query); the refused one changes nothing.
+/// Different sessions may run on different threads at once. While a session lives it holds a lease
+/// on its base, so deleting that commit never breaks it.
 /// </remarks>
 public sealed partial class Session : IDisposable
 {
@@ -26,6 +29,7 @@ public sealed partial class Session : IDisposable
     private readonly Dictionary<string, byte[]> _metadata;
     private readonly Dictionary<ContractId, ContractState> _contracts = new();
     private readonly List<string> _debugLog = [];
+    private readonly SessionGuard _guard = new();
     private Hash _baseRoot;
     private Hash? _baseCommit;
     private IDisposable? _lease;
@@ -50,16 +54,31 @@ public sealed partial class Session : IDisposable
     }
 
     /// <summary>The commit this session's state is built on (null for the empty state); after <see cref="Commit"/>, that commit.</summary>
-    public Hash? Base => _baseCommit;
+    public Hash? Base
+    {
+        get
+        {
+            using var entry = _guard.Enter(nameof(Base));
+            return _baseCommit;
+        }
+    }
 
-    /// <summary>Lines contracts wrote with <c>hdebug</c>, in order.</summary>
-    public IReadOnlyList<string> DebugLog => _debugLog;
+    /// <summary>The lines contracts wrote with <c>hdebug</c> so far, in order (a copy: later calls do not change it).</summary>
+    public IReadOnlyList<string> DebugLog
+    {
+        get
+        {
+            using var entry = _guard.Enter(nameof(DebugLog));
+            return _debugLog.ToArray();
+        }
+    }
 
     /// <summary>The state root of the session's current state: equal to what <see cref="Commit"/> would return now.</summary>
     public Hash Root
     {
         get
         {
+            using var entry = _guard.Enter(nameof(Root));
             ThrowIfDisposed();
             if (_root is { } root) return root;
             Checkpoint();
@@ -71,6 +90,7 @@ public sealed partial class Session : IDisposable
     /// <exception cref="ContractNotFoundException">No such contract.</exception>
     public ulong MemoryLength(ContractId contract)
     {
+        using var entry = _guard.Enter(nameof(MemoryLength));
         ThrowIfDisposed();
         // A live instance holds every successful call's growth; a checkpointed memory may not have seen it yet.
         if (_contracts.TryGetValue(contract, out var state)) return state.Wasm?.Length ?? state.Memory.Length;
@@ -78,11 +98,16 @@ public sealed partial class Session : IDisposable
     }
 
     /// <summary>The metadata value contracts read with <c>hd</c>; null when absent.</summary>
-    public byte[]? GetMeta(string name) => _metadata.TryGetValue(name, out var value) ? value.ToArray() : null;
+    public byte[]? GetMeta(string name)
+    {
+        using var entry = _guard.Enter(nameof(GetMeta));
+        return _metadata.TryGetValue(name, out var value) ? value.ToArray() : null;
+    }
 
     /// <summary>Sets a metadata value contracts read with <c>hd</c>.</summary>
     public void SetMeta(string name, ReadOnlySpan<byte> value)
     {
+        using var entry = _guard.Enter(nameof(SetMeta));
         ThrowIfDisposed();
         if (value.Length > MaxArgumentSize) throw new InvalidArgumentException($"A metadata value is at most {MaxArgumentSize} bytes, got {value.Length}.");
         Checkpoint(); // calls replayed after a failure must see the metadata they first saw
@@ -92,17 +117,18 @@ public sealed partial class Session : IDisposable
     /// <summary>Removes a metadata value; true when it was there.</summary>
     public bool RemoveMeta(string name)
     {
+        using var entry = _guard.Enter(nameof(RemoveMeta));
         ThrowIfDisposed();
         Checkpoint();
         return _metadata.Remove(name);
     }
 
-    /// <inheritdoc/>
+    /// <summary>Ends the session: its runtime goes back to the VM and its lease on the base ends. Disposing twice does nothing.</summary>
+    /// <exception cref="SessionBusyException">Another operation of the session is in progress (a running call's instances must outlive it); the session stays usable.</exception>
     public void Dispose()
     {
+        using var entry = _guard.Enter(nameof(Dispose));
         if (_disposed) return;
-        // From a host query, say: the running call's instances and store must outlive it.
-        if (_call is not null) throw new InvalidOperationException("A session cannot be disposed while one of its calls runs.");
         _disposed = true;
         // The runtime goes back to the VM for the next session, its instances' memories cleared;
         // one that cannot be cleared goes with its store.

@@ -8,10 +8,34 @@ public sealed partial class VM
     /// <summary>A proof of one page of a contract's memory in commit <paramref name="root"/>.</summary>
     /// <exception cref="CommitNotFoundException">No live commit has this root.</exception>
     /// <exception cref="ContractNotFoundException">The contract is not in that commit.</exception>
+    /// <exception cref="InvalidArgumentException">The page lies at or beyond the memory's length.</exception>
     public PageProof ProvePage(Hash root, ContractId contract, ulong pageIndex)
     {
         using var lease = Store.Lease(root);
-        return Index.ProvePage(root, contract, pageIndex) ?? throw new ContractNotFoundException(contract);
+        return Proving.Page(Index, root, contract, pageIndex, staged: null);
+    }
+
+    /// <summary>
+    /// A proof of bytes [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="length"/>)
+    /// of a contract's memory in commit <paramref name="root"/>, with those bytes.
+    /// </summary>
+    /// <exception cref="CommitNotFoundException">No live commit has this root.</exception>
+    /// <exception cref="ContractNotFoundException">The contract is not in that commit.</exception>
+    /// <exception cref="InvalidArgumentException">The range reaches beyond the memory's length or is over <see cref="MerkleIndex.MaxRangeBytes"/>.</exception>
+    public ProvenRange ProveRange(Hash root, ContractId contract, ulong offset, ulong length) =>
+        ProveRanges(root, [new MemoryRange(contract, offset, length)]);
+
+    /// <summary>
+    /// One proof of byte ranges of several contracts' memories in commit <paramref name="root"/>, sharing
+    /// their siblings, with the proven bytes in ascending contract order.
+    /// </summary>
+    /// <exception cref="CommitNotFoundException">No live commit has this root.</exception>
+    /// <exception cref="ContractNotFoundException">A contract is not in that commit.</exception>
+    /// <exception cref="InvalidArgumentException">No ranges, a contract twice, a range beyond its memory's length, or too many bytes.</exception>
+    public ProvenRange ProveRanges(Hash root, IReadOnlyList<MemoryRange> ranges)
+    {
+        using var lease = Store.Lease(root);
+        return Proving.Ranges(Index, root, ranges, staged: null);
     }
 
     /// <summary>A proof that <paramref name="contract"/> is absent from commit <paramref name="root"/>.</summary>
@@ -54,6 +78,6 @@ public sealed partial class VM
         if (!Store.Contains(ObjectRef.Bytecode(bytecode)))
             throw new InvalidArgumentException($"No committed contract has bytecode {bytecode}.");
         Modules.Remove(bytecode);
-        Modules.Persist(Modules.ForStored(bytecode));
+        Modules.Persist(Modules.ForStored(bytecode), required: true);
     }
 }

@@ -1,4 +1,5 @@
 using Piecrust.Merkle;
+using Piecrust.Runtime;
 using Piecrust.Storage;
 
 namespace Piecrust;
@@ -9,28 +10,41 @@ public sealed partial class VM
     /// <summary>True when <paramref name="directory"/> holds a store, without opening or creating one.</summary>
     public static bool StoreExists(string directory) => PageStore.Exists(directory);
 
-    /// <summary>Checks the whole store and reports every problem found (see <see cref="PageStore.Check"/>); never throws for damage it finds.</summary>
+    /// <summary>
+    /// Checks the whole store and reports every problem found (see <see cref="PageStore.Check"/>):
+    /// its structure, and what every commit's state means by the rules a snapshot import applies
+    /// (<see cref="StateChecker"/>: nodes in their places, contract memory lengths, every bytecode
+    /// through the deploy-time module validation). Never throws for damage it finds.
+    /// </summary>
     public StoreCheckReport Fsck(IProgress<MaintenanceProgress>? progress = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return Store.Check(progress);
+        return Store.Check(progress, new StateChecker(new BytecodeRules(Engine, Options)));
     }
 
     /// <summary>
-    /// Checks the store in <paramref name="directory"/> without opening a VM on it (nothing is loaded,
-    /// reclaimed or written first), so that a store <see cref="Open"/> refuses can still be examined.
+    /// Checks the store in <paramref name="directory"/> as <see cref="Fsck"/> does, without opening a
+    /// VM on it (nothing is loaded, reclaimed or written first), so that a store <see cref="Open"/>
+    /// refuses can still be examined.
     /// </summary>
+    /// <param name="directory">The store's directory.</param>
+    /// <param name="progress">Receives progress reports.</param>
+    /// <param name="options">The module limits stored bytecode is judged by (those the store's VMs use; default <see cref="VMOptions"/>).</param>
     /// <exception cref="StoreNotFoundException">There is no store in the directory.</exception>
     /// <exception cref="StoreLockedException">Another VM holds the directory.</exception>
-    public static StoreCheckReport FsckDirectory(string directory, IProgress<MaintenanceProgress>? progress = null) =>
-        PageStore.CheckDirectory(directory, NodeLayout.Instance, progress);
+    public static StoreCheckReport FsckDirectory(string directory, IProgress<MaintenanceProgress>? progress = null, VMOptions? options = null)
+    {
+        using var engine = new Wasmtime.Engine(WasmConfig.Create());
+        return PageStore.CheckDirectory(directory, NodeLayout.Instance, progress, new StateChecker(new BytecodeRules(engine, options ?? new VMOptions())));
+    }
 
     /// <summary>
     /// Counts what the store holds and measures every live commit (see <see cref="VMStatistics"/> for
     /// the definitions). Costs one pass over the store's keys plus a walk of the distinct tree nodes of
     /// the live commits; no page is read.
     /// </summary>
-    /// <exception cref="CorruptStoreException">A node of a live commit is missing or corrupt.</exception>
+    /// <exception cref="CorruptStoreException">A node of a live commit is missing or corrupt, or a column cannot be read to its end.</exception>
+    /// <exception cref="StoreIOException">A column cannot be read (an I/O error).</exception>
     public VMStatistics Statistics()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -65,6 +79,8 @@ public sealed partial class VM
     /// compiled modules whose bytecode is gone, and compacts every RocksDB column family
     /// (see <see cref="PageStore.CollectGarbage"/>).
     /// </summary>
+    /// <exception cref="CorruptStoreException">What it would reclaim relies on damaged or inconsistent data: nothing is reclaimed (run fsck).</exception>
+    /// <exception cref="StoreIOException">Writing or compacting failed (a full disk, an I/O error).</exception>
     public GarbageReport CollectGarbage(IProgress<MaintenanceProgress>? progress = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -83,13 +99,15 @@ public sealed partial class VM
     /// <summary>
     /// Reads a snapshot written by <see cref="Export"/> (from this or any other store) and makes its
     /// state a live commit of this store, with no parent; <see cref="SnapshotInfo.Root"/> is its root.
-    /// Everything is verified before anything is written (see <see cref="StateSnapshot.Import"/>).
+    /// Everything is verified before anything is written (see <see cref="StateSnapshot.Import"/>),
+    /// what the state means included: every bytecode must pass the validation a deploy runs, and
+    /// every contract's memory must be one its width and its bytecode allow.
     /// </summary>
-    /// <exception cref="InvalidSnapshotException">The snapshot is truncated, tampered with or incomplete; the store is unchanged.</exception>
+    /// <exception cref="InvalidSnapshotException">The snapshot is truncated, tampered with, incomplete or breaks a rule of what a state may hold (the message names the object and the rule); the store is unchanged.</exception>
     public SnapshotInfo Import(Stream input, IProgress<MaintenanceProgress>? progress = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return StateSnapshot.Import(Store, input, progress);
+        return StateSnapshot.Import(Store, input, new BytecodeRules(Engine, Options), progress);
     }
 
     /// <summary>

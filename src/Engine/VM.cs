@@ -26,7 +26,7 @@ public sealed partial class VM : IDisposable
         try
         {
             Engine = new Wasmtime.Engine(WasmConfig.Create());
-            Modules = new ModuleCache(Engine, store);
+            Modules = new ModuleCache(Engine, store, options);
             Runtimes = new RuntimePool(Engine, options.MaxMemory, key => Images!.Contains(key));
             Images = new ImageCache(Path.Combine(store.Directory, "images"), Index, root => store.TryGetCommit(root) is not null,
                 options.MaxCachedImages, options.MaxCachedImageBytes, Runtimes.ForgetImages);
@@ -53,7 +53,8 @@ public sealed partial class VM : IDisposable
     /// <summary>Opens (or creates) a VM whose state lives in <paramref name="directory"/>.</summary>
     /// <exception cref="StoreLockedException">Another VM holds the directory.</exception>
     /// <exception cref="CorruptStoreException">The directory holds something that is not a readable store.</exception>
-    /// <exception cref="InvalidArgumentException">An option is out of range.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A module limit of <paramref name="options"/> is not positive, or an image budget is negative.</exception>
+    /// <exception cref="StoreIOException">The store's files cannot be read or written (an I/O error, a full disk).</exception>
     public static VM Open(string directory, VMOptions? options = null)
     {
         options ??= new VMOptions();
@@ -62,7 +63,7 @@ public sealed partial class VM : IDisposable
     }
 
     /// <summary>A VM on a store in a temporary directory, removed on <see cref="Dispose"/>.</summary>
-    /// <exception cref="InvalidArgumentException">An option is out of range.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A module limit of <paramref name="options"/> is not positive, or an image budget is negative.</exception>
     public static VM Ephemeral(VMOptions? options = null)
     {
         options = (options ?? new VMOptions()) with { Durable = false };
@@ -93,6 +94,8 @@ public sealed partial class VM : IDisposable
     /// siblings and sessions built on it keep working (children are re-parented to its parent).
     /// </summary>
     /// <exception cref="CommitNotFoundException">No live commit has this root.</exception>
+    /// <exception cref="CorruptStoreException">The counts or objects the deletion relies on are damaged or inconsistent: nothing is deleted (run fsck).</exception>
+    /// <exception cref="StoreIOException">The write failed (a full disk, an I/O error): nothing is deleted.</exception>
     public void DeleteCommit(Hash root)
     {
         Store.DeleteCommit(root);
@@ -105,6 +108,8 @@ public sealed partial class VM : IDisposable
     /// every commit that is neither this one nor a descendant of it is deleted in the same atomic write.
     /// </summary>
     /// <exception cref="CommitNotFoundException">No live commit has this root.</exception>
+    /// <exception cref="CorruptStoreException">Pruning would rely on damaged or inconsistent counts: nothing is written (run fsck).</exception>
+    /// <exception cref="StoreIOException">The write failed: nothing is written.</exception>
     public void FinalizeCommit(Hash root)
     {
         var before = Commits;

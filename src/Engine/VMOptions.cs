@@ -43,6 +43,60 @@ public sealed record VMOptions
     /// alone exceed the budget, they are all that is kept.
     /// </summary>
     public long MaxCachedImageBytes { get; init; } = 1L << 30;
+
+    // Module limits. Compilation costs no gas, and Wasmtime's compile time grows faster than module
+    // size for some shapes (quadratically with data segments, or with the branches of one function),
+    // so a module that breaks one of these is refused with an InvalidModuleException naming the
+    // option, before the engine validates or compiles it. They hold at deploy and migrate and
+    // whenever stored bytecode is loaded: a contract deployed under larger limits, or imported from a
+    // snapshot, is refused by a VM with smaller ones, so every VM of a network should use the same.
+    // The defaults come from bench/Engine/CompileSweep.cs (figures in bench/RESULTS.md, CPU time on a
+    // 2-core x86-64 machine): no module within all of them, even at several of them at once, took more
+    // than about 2 s of CPU to compile, so at most ~2 s of wall time even on one idle core. The
+    // largest real contract measured, Dusk's transfer contract (533,408 bytes, 519 functions, largest
+    // body 16,593 bytes, 2 data segments, 8,533 control instructions, at most 312 in one function;
+    // 0.5 s of CPU), uses about half of each limit or less.
+
+    /// <summary>
+    /// The largest module, in bytes (default 1 MiB). Compile time grows with size: ~1 µs of CPU
+    /// per byte for contract code, ~1 s for a 1 MiB module of straight-line code.
+    /// </summary>
+    public int MaxModuleSize { get; init; } = 1 << 20;
+
+    /// <summary>
+    /// The most functions a module may define (default 5,000). Each costs ~45 µs of CPU to compile
+    /// however small it is, twice that when exported.
+    /// </summary>
+    public int MaxFunctions { get; init; } = 5_000;
+
+    /// <summary>
+    /// The largest function body, in bytes (default 128 KiB): Cranelift compiles a function as a whole,
+    /// and its time grows faster than the body's size (a 128 KiB body of straight-line code takes
+    /// ~50 ms of CPU, a 2.5 MB one ~3.7 s).
+    /// </summary>
+    public int MaxFunctionBodySize { get; init; } = 128 << 10;
+
+    /// <summary>
+    /// The most data segments a module may have (default 1,000). Under this engine's configuration
+    /// Wasmtime's compile time grows with the square of their number: 1,000 one-byte segments take
+    /// ~0.1 s of CPU, 10,000 ~2.5 s, 100,000 minutes.
+    /// </summary>
+    public int MaxDataSegments { get; init; } = 1_000;
+
+    /// <summary>
+    /// The most control instructions in a module (default 16,384): block, loop, if, br, br_if, each
+    /// br_table target (the default included) and call or call_indirect. Each costs 10 to 80 µs of
+    /// CPU to compile, tens of times a byte of straight-line code, so the module size alone does not
+    /// bound their cost.
+    /// </summary>
+    public int MaxControlInstructions { get; init; } = 16_384;
+
+    /// <summary>
+    /// The most control instructions (as counted for <see cref="MaxControlInstructions"/>) in one
+    /// function (default 1,024). Within a function their cost grows faster than their number:
+    /// 1,000 nested ifs take ~50 ms of CPU, 10,000 ~1.9 s, and 10,000 loops ~5 s.
+    /// </summary>
+    public int MaxFunctionControlInstructions { get; init; } = 1_024;
 }
 
 /// <summary>How sessions hold contract memories. Both give the same results, gas and roots.</summary>

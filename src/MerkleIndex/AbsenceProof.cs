@@ -4,21 +4,28 @@ namespace Piecrust.Merkle;
 /// Proof that no contract with a given id exists in the state with a given root: the path along
 /// the id's bits ends either in an empty subtree or in the leaf of another contract that shares
 /// the path (in the canonical tree that leaf would not be alone there if the id existed).
+/// Verify with <see cref="ProofVerifier.VerifyAbsence(AbsenceProof, Hash, ContractId)"/>.
 /// </summary>
-public sealed class AbsenceProof
+public sealed class AbsenceProof : Proof
 {
     /// <summary>Version byte of the serialized form.</summary>
-    public const byte Version = 1;
-    internal const byte KindTag = 2;
+    public const byte Version = FormatVersion;
 
     /// <summary>Creates a proof from its parts; <paramref name="other"/> is null when the path ends in an empty subtree.</summary>
+    /// <exception cref="ArgumentException">
+    /// The path has more than 256 steps, or the other leaf is the absent id itself or leaves the path.
+    /// </exception>
     public AbsenceProof(ContractId contract, IReadOnlyList<Hash> contractSiblings, OtherLeaf? other)
     {
+        ProofRules.Require(ProofRules.ContractDepth(contractSiblings.Count), nameof(contractSiblings));
+        if (other is not null) ProofRules.Require(ProofRules.AbsenceTerminal(contract, other.Id, contractSiblings.Count), nameof(other));
         Contract = contract;
-        ContractSiblings = contractSiblings;
+        ContractSiblings = contractSiblings.ToArray();
         Other = other;
     }
 
+    /// <inheritdoc/>
+    public override ProofKind Kind => ProofKind.Absence;
     /// <summary>The id proven absent.</summary>
     public ContractId Contract { get; }
     /// <summary>Contract-tree siblings from the end of the path up to the root.</summary>
@@ -33,15 +40,14 @@ public sealed class AbsenceProof
         public Hash Hash => Domain.HashContractLeaf(Id, Bytecode, OwnerHash, MemoryRoot);
     }
 
-    /// <summary>The serialized form: version, kind, id, siblings, then the terminal.</summary>
-    public byte[] ToBytes()
+    /// <summary>The serialized form (docs/PROOFS.md, "Absence proof").</summary>
+    public override byte[] ToBytes()
     {
-        var writer = new ProofWriter();
-        writer.Byte(Version);
-        writer.Byte(KindTag);
+        var writer = Start(ProofKind.Absence);
         writer.Hash(Contract.AsHash);
-        writer.Siblings(ContractSiblings, _ => Domain.EmptyState);
-        writer.Byte(Other is null ? (byte)0 : (byte)1);
+        writer.UInt16(ContractSiblings.Count);
+        writer.Siblings(ContractSiblings, ProofRules.EmptyContractSibling);
+        writer.Flag(Other is not null);
         if (Other is not null)
         {
             writer.Hash(Other.Id.AsHash);
@@ -53,22 +59,21 @@ public sealed class AbsenceProof
     }
 
     /// <summary>Parses the serialized form.</summary>
-    /// <exception cref="ProofFormatException">The bytes are not an absence proof of a known version.</exception>
-    public static AbsenceProof FromBytes(ReadOnlySpan<byte> bytes)
+    /// <exception cref="ProofFormatException">The bytes are not a well-formed absence proof of this version.</exception>
+    public static new AbsenceProof FromBytes(ReadOnlySpan<byte> bytes)
     {
-        var reader = new ProofReader(bytes);
-        byte version = reader.Byte();
-        if (version != Version) throw new ProofFormatException($"Unknown proof version {version} (this verifier reads version {Version}).");
-        if (reader.Byte() != KindTag) throw new ProofFormatException("The bytes are not an absence proof.");
+        var reader = Open(bytes, ProofKind.Absence);
         var contract = new ContractId(reader.Hash());
-        var siblings = reader.Siblings(ContractId.Size * 8, _ => Domain.EmptyState);
-        OtherLeaf? other = reader.Byte() switch
+        int depth = reader.UInt16();
+        ProofRules.Check(ProofRules.ContractDepth(depth));
+        var siblings = reader.Siblings(depth, ProofRules.EmptyContractSibling);
+        OtherLeaf? other = null;
+        if (reader.Flag("terminal"))
         {
-            0 => null,
-            1 => new OtherLeaf(new ContractId(reader.Hash()), reader.Hash(), reader.Hash(), reader.Hash()),
-            _ => throw new ProofFormatException("Unknown absence-proof terminal."),
-        };
-        if (!reader.AtEnd) throw new ProofFormatException("The proof has trailing bytes.");
+            other = new OtherLeaf(new ContractId(reader.Hash()), reader.Hash(), reader.Hash(), reader.Hash());
+            ProofRules.Check(ProofRules.AbsenceTerminal(contract, other.Id, depth));
+        }
+        reader.End();
         return new AbsenceProof(contract, siblings, other);
     }
 }

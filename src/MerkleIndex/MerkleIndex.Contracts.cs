@@ -36,6 +36,20 @@ public sealed partial class MerkleIndex
         return null;
     }
 
+    /// <summary>
+    /// The rule that keeps contract <paramref name="leaf"/> from loading, or null: its own fields
+    /// (<see cref="ContractRules.CheckLeaf"/>) and its page tree's root, which must be a page-tree
+    /// branch of its width's height. The engine checks this before it loads a memory, so a leaf an
+    /// import would refuse (from an older version's import or damage) fails alike on every memory path.
+    /// </summary>
+    public string? LoadProblem(ContractLeaf leaf, StagedObjects? staged = null)
+    {
+        if (ContractRules.CheckLeaf(leaf) is { } broken) return broken;
+        if (leaf.PageTreeRoot == PageTree.EmptyRoot(leaf.Height)) return null;
+        var root = Node(leaf.PageTreeRoot, staged);
+        return StateRules.CheckNode(leaf.PageTreeRoot, root.Span, StatePlace.PageBranch(leaf.Height), leaf, [], out _);
+    }
+
     /// <summary>Every contract leaf of state <paramref name="root"/>, in ascending id order.</summary>
     public IEnumerable<ContractLeaf> Contracts(Hash root, StagedObjects? staged = null)
     {

@@ -57,7 +57,13 @@ public sealed partial class MerkleIndex
     }
 
     /// <summary>Every non-zero page of the tree, in ascending index order, as (index, key).</summary>
-    public IEnumerable<PageChange> Pages(Hash root, int height, StagedObjects? staged = null)
+    public IEnumerable<PageChange> Pages(Hash root, int height, StagedObjects? staged = null) => Pages(root, height, 0, staged);
+
+    /// <summary>
+    /// Every non-zero page of the tree from index <paramref name="from"/> on, in ascending index order,
+    /// as (index, key); subtrees wholly below <paramref name="from"/> are not read.
+    /// </summary>
+    public IEnumerable<PageChange> Pages(Hash root, int height, ulong from, StagedObjects? staged = null)
     {
         CheckHeight(height);
         var pending = new Stack<(Hash Reference, int Level, ulong Start)>();
@@ -67,10 +73,10 @@ public sealed partial class MerkleIndex
             var (reference, level, start) = pending.Pop();
             if (level == 0)
             {
-                yield return new PageChange(start, reference);
+                if (start >= from) yield return new PageChange(start, reference);
                 continue;
             }
-            if (reference == PageTree.EmptyRoot(level)) continue;
+            if (reference == PageTree.EmptyRoot(level) || start + (1UL << level) <= from) continue;
             var (left, right) = PageChildren(reference, level, staged);
             var empty = PageTree.EmptyChild(level);
             if (right != empty) pending.Push((right, level - 1, start + (1UL << (level - 1))));

@@ -2,12 +2,14 @@ using System.Buffers.Binary;
 
 namespace Piecrust.Merkle;
 
-/// <summary>Appends proof fields to a growing buffer; sibling lists are a bitmap of empty siblings followed by the others.</summary>
+/// <summary>Appends proof fields to a growing buffer (docs/PROOFS.md, "Common encoding").</summary>
 internal sealed class ProofWriter
 {
     private readonly MemoryStream _stream = new();
 
     public void Byte(byte value) => _stream.WriteByte(value);
+
+    public void Flag(bool value) => _stream.WriteByte(value ? (byte)1 : (byte)0);
 
     public void Hash(Hash value)
     {
@@ -16,10 +18,10 @@ internal sealed class ProofWriter
         _stream.Write(bytes);
     }
 
-    public void UInt16(ushort value)
+    public void UInt16(int value)
     {
         Span<byte> bytes = stackalloc byte[2];
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes, value);
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes, checked((ushort)value));
         _stream.Write(bytes);
     }
 
@@ -30,16 +32,18 @@ internal sealed class ProofWriter
         _stream.Write(bytes);
     }
 
+    /// <summary>A u16 length, then the bytes.</summary>
     public void Bytes(ReadOnlySpan<byte> value)
     {
-        UInt16(checked((ushort)value.Length));
+        UInt16(value.Length);
         _stream.Write(value);
     }
 
-    /// <summary>Writes the count, then a bitmap marking siblings equal to <paramref name="emptyAt"/>(i), then the others.</summary>
+    public void Raw(ReadOnlySpan<byte> value) => _stream.Write(value);
+
+    /// <summary>A bitmap marking siblings equal to <paramref name="emptyAt"/>(i), then the others (no count: the reader knows it).</summary>
     public void Siblings(IReadOnlyList<Hash> siblings, Func<int, Hash> emptyAt)
     {
-        UInt16(checked((ushort)siblings.Count));
         var bitmap = new byte[(siblings.Count + 7) / 8];
         for (int i = 0; i < siblings.Count; i++)
             if (siblings[i] == emptyAt(i)) bitmap[i / 8] |= (byte)(1 << (i % 8));

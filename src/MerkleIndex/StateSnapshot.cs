@@ -17,8 +17,9 @@ namespace Piecrust.Merkle;
 /// Objects are stored decoded (a page is its 4096 bytes, bytecode its WASM bytes, a node its stored
 /// form), so each one's key is recomputed from its bytes on import: a page's and bytecode's key is
 /// BLAKE3 of the bytes, a node's is <see cref="NodeLayout.KeyOf"/>. Records come in depth-first
-/// order from the root, parents before children; the zero page never appears. Nothing may follow
-/// the trailer. Compress the file for transport if size matters: sparse pages are stored whole.
+/// order from the root, parents before children: every record but the root's follows one that
+/// references it. The zero page never appears. Nothing may follow the trailer. Compress the file
+/// for transport if size matters: sparse pages are stored whole.
 /// </para>
 /// <para>
 /// The state with no contracts has flag 0, the root <see cref="Domain.EmptyState"/> and no records.
@@ -43,9 +44,6 @@ public static class StateSnapshot
     /// <summary>Largest node record: a contract leaf with a 65535-byte owner.</summary>
     internal const int MaxNodeLength = 1 + 3 * Hash.Size + 8 + 1 + 2 + ushort.MaxValue;
 
-    /// <summary>Largest bytecode record accepted (1 GiB, as the store's own reads).</summary>
-    internal const int MaxBytecodeLength = 1 << 30;
-
     /// <summary>
     /// Writes a snapshot of the live commit <paramref name="root"/> to <paramref name="output"/>.
     /// The commit is leased while it is written, so deleting it meanwhile does not disturb the export.
@@ -66,20 +64,31 @@ public static class StateSnapshot
     /// Reads a snapshot from <paramref name="input"/> into <paramref name="store"/> and returns what it
     /// held; its root is then a live commit of the store (with no parent). Everything is verified before
     /// anything is written: each object's key from its bytes, the trailer's count and hash, nothing
-    /// after the trailer, and the completeness of the graph (every object the root reaches is in the
-    /// snapshot or already in the store; every object in the snapshot is reached). The commit is then
-    /// written in one atomic batch. Importing a state that is already a live commit changes nothing.
+    /// after the trailer, the completeness of the graph (every object the root reaches is in the
+    /// snapshot or already in the store; every record is referenced by one before it), and what the
+    /// state means: every node fits its place (<see cref="ContractRules"/> for leaves, page trees of
+    /// exactly their width's height, so no page lies beyond the width's maximum size; pages beyond a
+    /// memory's current length are legal), and every bytecode passes <paramref name="validator"/>
+    /// and fits the memories of the contracts using it. The commit is then written in one atomic
+    /// batch. Importing a state that is already a live commit changes nothing.
     /// </summary>
-    /// <remarks>The whole snapshot is staged in memory before the write; fine for the states this
-    /// version targets, but memory use equals the snapshot's size (a streaming import would write
-    /// verified objects in batches and commit the root last).</remarks>
-    /// <exception cref="InvalidSnapshotException">The snapshot is truncated, tampered with, incomplete or not a snapshot (nothing is written).</exception>
-    public static SnapshotInfo Import(PageStore store, Stream input, IProgress<MaintenanceProgress>? progress = null)
+    /// <remarks>
+    /// The input is read as a stream, record by record, each against a cap for its kind (a page is
+    /// 4096 bytes, a node at most <c>MaxNodeLength</c>, bytecode at most the validator's <see cref="IBytecodeValidator.MaxBytecodeLength"/>);
+    /// a record is checked when it arrives, so garbage or an oversized record is refused at once,
+    /// having staged only valid objects. The valid objects are staged in memory until the single
+    /// commit batch: memory use grows with the valid state (a bounded-memory import would write
+    /// verified objects in batches and commit the root last).
+    /// </remarks>
+    /// <exception cref="InvalidSnapshotException">The snapshot is truncated, tampered with, incomplete, breaks a rule of what a state may hold, or is not a snapshot (nothing is written).</exception>
+    /// <exception cref="CorruptStoreException">An object of the store the snapshot relies on is corrupt (nothing is written).</exception>
+    public static SnapshotInfo Import(PageStore store, Stream input, IBytecodeValidator validator, IProgress<MaintenanceProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(validator);
         if (store.Layout is not NodeLayout) throw new ArgumentException("The store must be opened with NodeLayout.Instance.", nameof(store));
-        return new SnapshotImporter(store, input, progress).Read();
+        return new SnapshotImporter(store, input, validator, progress).Read();
     }
 
     /// <summary>True when a stored node may be the root of a state (a contract-tree branch or leaf).</summary>

@@ -57,7 +57,8 @@ public sealed partial class PageStore
     /// <param name="rootNode">The stored node the root refers to, or null for an empty state.</param>
     /// <param name="parent">The commit this state was built on.</param>
     /// <param name="staged">New objects; those not reached from <paramref name="rootNode"/> are ignored.</param>
-    /// <exception cref="CorruptStoreException">A reached object is neither staged nor stored (nothing is written).</exception>
+    /// <exception cref="CorruptStoreException">A reached object is neither staged nor stored, or the store is damaged where the commit reads (nothing is written).</exception>
+    /// <exception cref="StoreIOException">The write failed (a full disk, an I/O error); nothing is written.</exception>
     public CommitInfo WriteCommit(Hash root, ObjectRef? rootNode, Hash? parent, StagedObjects staged)
     {
         lock (_writeLock) return WriteCommitLocked(root, rootNode, parent, staged);
@@ -94,7 +95,7 @@ public sealed partial class PageStore
                 return new CommitInfo(root, existing.Parent, existing.Sequence);
             }
 
-            if (_pendingIncrements >= _pendingCountLimit) ApplyPendingIncrements();
+            if (PendingIncrementCount() >= _pendingCountLimit) ApplyPendingIncrements();
             using var batch = new WriteBatch();
             using var transaction = new RefTransaction(this, batch, staged);
             if (rootNode is { } node) transaction.Increment(node);
@@ -123,11 +124,20 @@ public sealed partial class PageStore
     /// when the last lease ends (or on the next open, if the process stops first). Commits that
     /// named it as parent are re-parented to its own parent, so lineage survives deletions.
     /// </summary>
+    /// <remarks>
+    /// A deletion reclaims nothing on counts it cannot trust: when the count journal, a count, or an
+    /// object it would release is unreadable or contradicts the rest (see <see cref="RefTransaction"/>),
+    /// it throws <see cref="CorruptStoreException"/> and writes nothing.
+    /// </remarks>
     /// <exception cref="CommitNotFoundException">No live commit has this root.</exception>
+    /// <exception cref="CorruptStoreException">The counts or objects the deletion relies on are damaged or inconsistent; nothing is deleted.</exception>
+    /// <exception cref="StoreIOException">Reading or writing failed (a full disk, an I/O error); nothing is deleted.</exception>
     public void DeleteCommit(Hash root) => DeleteCommits([root]);
 
     /// <summary>Deletes several live commits in one atomic batch (see <see cref="DeleteCommit"/>).</summary>
     /// <exception cref="CommitNotFoundException">One of the roots is not a live commit (nothing is deleted).</exception>
+    /// <exception cref="CorruptStoreException">The counts or objects the deletion relies on are damaged or inconsistent; nothing is deleted.</exception>
+    /// <exception cref="StoreIOException">Reading or writing failed; nothing is deleted.</exception>
     public void DeleteCommits(IReadOnlyCollection<Hash> roots)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -136,12 +146,13 @@ public sealed partial class PageStore
             foreach (var root in roots) RequireLive(root);
             using var batch = new WriteBatch();
             using var transaction = new RefTransaction(this, batch, staged: null);
-            var updates = Delete(roots.ToHashSet(), batch, transaction);
+            var (updates, unfinalize) = Delete(roots.ToHashSet(), batch, transaction);
             transaction.Flush();
             FaultPoint(StoreFault.BeforeReclaimWrite);
             Write(batch, transaction);
             FaultPoint(StoreFault.AfterReclaimWrite);
             Apply(updates);
+            if (unfinalize) _finalized = null;
             LastWrite = new WriteStatistics(0, transaction.ObjectsRemoved, 0);
         }
     }
@@ -151,6 +162,8 @@ public sealed partial class PageStore
     /// live commit that is neither it nor one of its descendants is deleted in the same atomic batch.
     /// </summary>
     /// <exception cref="CommitNotFoundException">No live commit has this root.</exception>
+    /// <exception cref="CorruptStoreException">Pruning would rely on damaged or inconsistent counts (see <see cref="DeleteCommit"/>); nothing is written.</exception>
+    /// <exception cref="StoreIOException">Reading or writing failed; nothing is written.</exception>
     public void Finalize(Hash root, bool pruneOthers)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -162,7 +175,7 @@ public sealed partial class PageStore
             var doomed = pruneOthers
                 ? _commits.Where(c => !c.Value.PendingDelete && !IsDescendantOrSelf(c.Key, root)).Select(c => c.Key).ToHashSet()
                 : [];
-            var updates = Delete(doomed, batch, transaction);
+            var (updates, _) = Delete(doomed, batch, transaction);
             batch.Put(Encoding.ASCII.GetBytes(FinalizedKey), root.ToArray(), Column(StoreColumn.Meta));
             transaction.Flush();
             FaultPoint(StoreFault.BeforeReclaimWrite);
@@ -186,6 +199,9 @@ public sealed partial class PageStore
         }
     }
 
+    /// <summary>The sequence number the next commit gets; under the write lock.</summary>
+    internal ulong NextSequence => _nextSequence;
+
     private void RequireLive(Hash root)
     {
         if (!_commits.TryGetValue(root, out var record) || record.PendingDelete)
@@ -193,12 +209,14 @@ public sealed partial class PageStore
     }
 
     // Stages the deletion of `doomed` into the batch and returns the new in-memory records
-    // (null = the record is gone). Leased commits only become pending; children are re-parented.
-    private Dictionary<Hash, CommitRecord?> Delete(HashSet<Hash> doomed, WriteBatch batch, RefTransaction transaction)
+    // (null = the record is gone), to apply once the batch is written, and whether the finalized
+    // root goes with them. Leased commits only become pending; children are re-parented.
+    private (Dictionary<Hash, CommitRecord?> Updates, bool Unfinalize) Delete(HashSet<Hash> doomed, WriteBatch batch, RefTransaction transaction)
     {
         var updates = new Dictionary<Hash, CommitRecord?>();
-        if (doomed.Count == 0) return updates;
+        if (doomed.Count == 0) return (updates, false);
         var commits = Column(StoreColumn.Commits);
+        bool unfinalize = false;
         foreach (var root in doomed)
         {
             var record = _commits[root];
@@ -209,11 +227,11 @@ public sealed partial class PageStore
             }
             else
             {
-                if (record.HasRootNode) transaction.Decrement(ObjectRef.Node(root));
+                if (record.HasRootNode) transaction.Release(root);
                 updates[root] = null;
                 batch.Delete(root.ToArray(), commits);
             }
-            ClearFinalizedIf(root, batch);
+            unfinalize |= ClearFinalizedIf(root, batch);
         }
         foreach (var (root, record) in _commits)
         {
@@ -222,7 +240,7 @@ public sealed partial class PageStore
             updates[root] = adopted;
             batch.Put(root.ToArray(), adopted.Encode(root), commits);
         }
-        return updates;
+        return (updates, unfinalize);
     }
 
     private Hash? NearestSurvivor(Hash start, HashSet<Hash> doomed)
@@ -279,29 +297,52 @@ public sealed partial class PageStore
             }
             _leases.Remove(root);
             if (_commits.TryGetValue(root, out var record) && record.PendingDelete)
-                Reclaim(root, record);
+                ReclaimDeferred([root]);
         }
     }
 
-    private void Reclaim(Hash root, CommitRecord record)
+    /// <summary>
+    /// Reclaims deleted commits whose reclamation was deferred (by a lease, or by a stop before it),
+    /// when that can be done safely now. When it cannot (damaged or inconsistent counts, a failed
+    /// write), it is deferred again rather than failing a lease's release or the store's opening:
+    /// the commits stay invisible, nothing is lost, and <see cref="CollectGarbage"/>, which throws
+    /// the reason, or the next open tries again.
+    /// </summary>
+    private void ReclaimDeferred(IReadOnlyCollection<Hash> roots)
+    {
+        try
+        {
+            Reclaim(roots);
+        }
+        catch (Exception e) when (e is CorruptStoreException or StoreIOException)
+        {
+        }
+    }
+
+    /// <summary>Reclaims deleted commits no lease holds any more, in one batch: all of them, or (on damage) none.</summary>
+    private void Reclaim(IReadOnlyCollection<Hash> roots)
     {
         using var batch = new WriteBatch();
         using var transaction = new RefTransaction(this, batch, staged: null);
-        if (record.HasRootNode) transaction.Decrement(ObjectRef.Node(root));
+        foreach (var root in roots)
+        {
+            if (_commits[root].HasRootNode) transaction.Release(root);
+            batch.Delete(root.ToArray(), Column(StoreColumn.Commits));
+        }
         transaction.Flush();
-        batch.Delete(root.ToArray(), Column(StoreColumn.Commits));
         FaultPoint(StoreFault.BeforeReclaimWrite);
         Write(batch, transaction);
         FaultPoint(StoreFault.AfterReclaimWrite);
-        _commits.Remove(root);
+        foreach (var root in roots) _commits.Remove(root);
         LastWrite = new WriteStatistics(0, transaction.ObjectsRemoved, 0);
     }
 
-    private void ClearFinalizedIf(Hash root, WriteBatch batch)
+    // Stages the removal of the finalized mark when `root` holds it; the caller clears it in memory once written.
+    private bool ClearFinalizedIf(Hash root, WriteBatch batch)
     {
-        if (_finalized != root) return;
+        if (_finalized != root) return false;
         batch.Delete(Encoding.ASCII.GetBytes(FinalizedKey), Column(StoreColumn.Meta));
-        _finalized = null;
+        return true;
     }
 
     /// <summary>Writes a batch holding reference-count changes, then lets the count cache learn them (never before: a failed write changes nothing).</summary>
@@ -309,7 +350,28 @@ public sealed partial class PageStore
     {
         Write(batch);
         transaction.Applied();
-        _pendingIncrements += transaction.JournaledIncrements - transaction.FoldedIncrements;
+        // A fold consumed the whole journal: what remains is what this transaction journaled.
+        if (transaction.FoldedJournal) _pendingIncrements = transaction.JournaledIncrements;
+        else if (_pendingIncrements >= 0) _pendingIncrements += transaction.JournaledIncrements;
+    }
+
+    /// <summary>
+    /// Journaled increments not yet applied, as last counted: read from the journal the first time it
+    /// is needed (not at open, so a store whose journal is damaged still opens for reading), then kept
+    /// up to date by every write. -1 until read.
+    /// </summary>
+    internal long KnownPendingIncrements => _pendingIncrements;
+
+    /// <exception cref="CorruptStoreException">The journal cannot be read to its end.</exception>
+    private long PendingIncrementCount()
+    {
+        if (_pendingIncrements < 0)
+        {
+            long count = 0;
+            foreach (var (_, value) in JournalEntries()) count += value.Length / CountJournal.EntrySize;
+            _pendingIncrements = count;
+        }
+        return _pendingIncrements;
     }
 
     /// <summary>The transactions' working collections: the store's own when free (transactions run one at a time under the write lock), else new ones.</summary>
@@ -334,57 +396,72 @@ public sealed partial class PageStore
         Write(batch, transaction);
     }
 
-    private void LoadPendingIncrements()
-    {
-        foreach (var (_, value) in JournalEntries()) _pendingIncrements += value.Length / CountJournal.EntrySize;
-    }
-
+    /// <exception cref="StoreIOException">The write failed (a full disk, an I/O error); nothing of the batch is applied.</exception>
+    /// <exception cref="CorruptStoreException">RocksDB refuses writes because it found damaged data.</exception>
     private void Write(WriteBatch batch)
     {
+        if (WriteFailureInjector?.Invoke(Directory, "write batch") is { } injected)
+            throw StoreErrors.Write(Directory, "write batch", injected, null);
         try
         {
             _db.Write(batch, _writeOptions);
         }
         catch (RocksDbException e)
         {
-            throw new CorruptStoreException($"Writing to the store at '{Directory}' failed: {e.Message}", e);
+            throw StoreErrors.Write(Directory, "write batch", WithTableColumn(e.Message), e);
         }
     }
 
+    /// <summary>
+    /// Test hook: called with the store's directory and what is being written ("write batch",
+    /// "compaction") before each write; a non-null result is a RocksDB status text the write then
+    /// fails with (e.g. "IO error: No space left on device"), as if RocksDB had returned it.
+    /// Process-wide; null in normal use.
+    /// </summary>
+    internal static Func<string, string, string?>? WriteFailureInjector { get; set; }
+
     private void LoadMeta()
     {
-        var meta = Column(StoreColumn.Meta);
-        var format = _db.Get(FormatKey, meta);
+        var format = GetMeta(FormatKey);
         if (format is null)
         {
-            if (_db.Get(Encoding.ASCII.GetBytes(SequenceKey), meta) is not null)
+            if (GetMeta(SequenceKey) is not null)
                 throw new CorruptStoreException($"The store at '{Directory}' has commits but no format marker.");
-            _db.Put(FormatKey, FormatValue, meta);
+            PutFormat();
         }
-        else if (format == PreviousFormatValue)
+        else if (Encoding.ASCII.GetString(format) == PreviousFormatValue)
         {
-            _db.Put(FormatKey, FormatValue, meta); // its journal is empty: it is already a valid store of this format
+            PutFormat(); // its journal is empty: it is already a valid store of this format
         }
-        else if (format != FormatValue)
+        else if (Encoding.ASCII.GetString(format) != FormatValue)
         {
-            throw new CorruptStoreException($"The store at '{Directory}' has format '{format}'; this version reads '{FormatValue}'.");
+            throw new CorruptStoreException($"The store at '{Directory}' has format '{Encoding.ASCII.GetString(format)}'; this version reads '{FormatValue}'.");
         }
-        var sequence = _db.Get(Encoding.ASCII.GetBytes(SequenceKey), meta);
+        var sequence = GetMeta(SequenceKey);
         _nextSequence = sequence is { Length: 8 } ? BinaryPrimitives.ReadUInt64LittleEndian(sequence) : 0;
-        var finalized = _db.Get(Encoding.ASCII.GetBytes(FinalizedKey), meta);
+        var finalized = GetMeta(FinalizedKey);
         _finalized = finalized is { Length: Hash.Size } ? Hash.FromBytes(finalized) : null;
+    }
+
+    private byte[]? GetMeta(string name) => Get(StoreColumn.Meta, Encoding.ASCII.GetBytes(name));
+
+    private void PutFormat()
+    {
+        using var batch = new WriteBatch();
+        batch.Put(Encoding.ASCII.GetBytes(FormatKey), Encoding.ASCII.GetBytes(FormatValue), Column(StoreColumn.Meta));
+        Write(batch);
     }
 
     private void LoadCommits()
     {
-        using var iterator = _db.NewIterator(Column(StoreColumn.Commits));
-        for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
+        using var scan = Scan(StoreColumn.Commits);
+        while (scan.MoveNext())
         {
-            var key = iterator.GetKeySpan();
+            var key = scan.Key;
             if (key.Length != Hash.Size)
                 throw new CorruptStoreException($"The store at '{Directory}' has a commit key of {key.Length} bytes.");
             var root = Hash.FromBytes(key);
-            _commits[root] = CommitRecord.Decode(root, iterator.GetValueSpan());
+            _commits[root] = CommitRecord.Decode(root, scan.Value);
         }
     }
 
@@ -402,8 +479,8 @@ public sealed partial class PageStore
     {
         lock (_writeLock)
         {
-            foreach (var (root, record) in _commits.Where(c => c.Value.PendingDelete).ToArray())
-                Reclaim(root, record);
+            var pending = _commits.Where(c => c.Value.PendingDelete).Select(c => c.Key).ToArray();
+            if (pending.Length > 0) ReclaimDeferred(pending);
         }
     }
 

@@ -9,10 +9,11 @@ public sealed partial class PageStore
     /// <paramref name="fingerprint"/>, or null. The stored checksum is verified first, since a
     /// compiled module must never be loaded from damaged bytes.
     /// </summary>
-    /// <exception cref="CorruptStoreException">The cached module does not match its checksum.</exception>
+    /// <exception cref="CorruptStoreException">The cached module does not match its checksum, or RocksDB found its block damaged.</exception>
+    /// <exception cref="StoreIOException">Reading it failed for another reason (an I/O error).</exception>
     public byte[]? ReadModule(Hash bytecode, Hash fingerprint)
     {
-        var stored = _db.Get(ModuleKey(bytecode, fingerprint), Column(StoreColumn.Modules));
+        var stored = Get(StoreColumn.Modules, ModuleKey(bytecode, fingerprint));
         if (stored is null) return null;
         if (stored.Length < Hash.Size || Hash.Of(stored.AsSpan(Hash.Size)) != Hash.FromBytes(stored.AsSpan(0, Hash.Size)))
             throw new CorruptStoreException($"The compiled module cached for bytecode {bytecode} is corrupt; remove it to recompile.");
@@ -20,6 +21,7 @@ public sealed partial class PageStore
     }
 
     /// <summary>Caches a compiled module (kept until its bytecode is reclaimed or it is removed).</summary>
+    /// <exception cref="StoreIOException">The write failed (a full disk, an I/O error); nothing is written.</exception>
     public void WriteModule(Hash bytecode, Hash fingerprint, ReadOnlySpan<byte> compiled)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -32,6 +34,7 @@ public sealed partial class PageStore
     }
 
     /// <summary>Removes every cached compiled module of <paramref name="bytecode"/>.</summary>
+    /// <exception cref="StoreIOException">The write failed (a full disk, an I/O error); nothing is removed.</exception>
     public void RemoveModules(Hash bytecode)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

@@ -44,7 +44,7 @@ public sealed partial class PageStore : IDisposable
     private readonly RefCountCache _refCounts = new();
     private readonly RefScratch _scratch = new();
     private readonly int _pendingCountLimit;
-    private long _pendingIncrements; // journaled count increments not yet applied (CountJournal)
+    private long _pendingIncrements = -1; // journaled count increments not yet applied (CountJournal); -1 until read
     private ulong _nextSequence;
     private Hash? _finalized;
     private bool _disposed;
@@ -62,7 +62,6 @@ public sealed partial class PageStore : IDisposable
         _columns = StoreColumns.All.Select(c => db.GetColumnFamily(StoreColumns.Name(c))).ToArray();
         LoadMeta();
         LoadCommits();
-        LoadPendingIncrements();
         CheckSequence();
         ReclaimPendingDeletes();
     }
@@ -79,7 +78,8 @@ public sealed partial class PageStore : IDisposable
     /// <summary>Opens (or creates) the store in <paramref name="directory"/>.</summary>
     /// <exception cref="StoreNotFoundException">The directory is missing and <see cref="PageStoreOptions.CreateIfMissing"/> is false.</exception>
     /// <exception cref="StoreLockedException">Another open store holds the directory.</exception>
-    /// <exception cref="CorruptStoreException">The directory holds something that is not a readable store.</exception>
+    /// <exception cref="CorruptStoreException">The directory holds something that is not a readable store, or its commit records or store-wide values are damaged.</exception>
+    /// <exception cref="StoreIOException">Reading or writing the store's files failed (an I/O error, a full disk).</exception>
     public static PageStore Open(string directory, INodeLayout layout, PageStoreOptions? options = null)
     {
         options ??= new PageStoreOptions();
@@ -183,6 +183,12 @@ public sealed partial class PageStore : IDisposable
         {
             throw new StoreLockedException($"The store at '{directory}' is in use by another open store or process: {e.Message}", e);
         }
+        catch (RocksDbException e) when (e.Message.StartsWith("IO error", StringComparison.Ordinal) && !e.Message.Contains("No such file", StringComparison.Ordinal))
+        {
+            // A file that cannot be read or written (a full disk, a failing device). A file of the
+            // store that is missing is damage: RocksDB says "Corruption" for a table, "IO error" for a manifest.
+            throw new StoreIOException($"The store at '{directory}' cannot be opened: {e.Message}", e);
+        }
         catch (RocksDbException e)
         {
             throw new CorruptStoreException($"The store at '{directory}' cannot be opened: {e.Message}", e);
@@ -265,7 +271,15 @@ public sealed partial class PageStore : IDisposable
         if (reference.Kind == ObjectKind.Page && reference.Key == ZeroPageKey) return true;
         Span<byte> key = stackalloc byte[Hash.Size];
         reference.Key.CopyTo(key);
-        return _db.HasKey(key, Column(StoreColumns.ColumnOf(reference.Kind)), null);
+        var column = StoreColumns.ColumnOf(reference.Kind);
+        try
+        {
+            return _db.HasKey(key, Column(column), null);
+        }
+        catch (RocksDbException e)
+        {
+            throw StoreErrors.Read(column, key, e);
+        }
     }
 
     /// <summary>How many commits and distinct stored nodes reference the object (0 when it is not stored); a node naming the same child twice counts once.</summary>
@@ -294,7 +308,7 @@ public sealed partial class PageStore : IDisposable
     }
 
     /// <summary>The journal's entries decoded, in commit order (the list is reused from one entry to the next).</summary>
-    /// <exception cref="CorruptStoreException">An entry is malformed.</exception>
+    /// <exception cref="CorruptStoreException">An entry is malformed, or the journal cannot be read to its end.</exception>
     internal IEnumerable<(byte[] Key, List<ObjectRef> References)> PendingIncrements()
     {
         var references = new List<ObjectRef>();
@@ -308,30 +322,45 @@ public sealed partial class PageStore : IDisposable
     }
 
     /// <summary>The journal of pending count increments, in commit order (keys and values copied).</summary>
+    /// <exception cref="CorruptStoreException">The journal cannot be read to its end.</exception>
     internal IEnumerable<(byte[] Key, byte[] Value)> JournalEntries()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        using var iterator = _db.NewIterator(Column(StoreColumn.Increments));
-        for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
-            yield return (iterator.Key(), iterator.Value());
+        using var scan = Scan(StoreColumn.Increments);
+        while (scan.MoveNext())
+            yield return (scan.Key.ToArray(), scan.Value.ToArray());
     }
 
-    /// <summary>The explicit count entry of an object (only counts of 2 or more have one), or null.</summary>
+    /// <summary>
+    /// The explicit count entry of an object, or null. Only counts of 2 or more have one, so an
+    /// entry that is not 8 bytes or holds less than 2 cannot have been written by the store.
+    /// </summary>
+    /// <exception cref="CorruptStoreException">The entry is malformed, or unreadable.</exception>
     internal ulong? StoredCount(ObjectRef reference)
     {
         Span<byte> key = stackalloc byte[1 + Hash.Size];
         RefKey(reference, key);
-        var value = _db.Get(key, Column(StoreColumn.Refs), null);
-        return value is null ? null : BinaryPrimitives.ReadUInt64LittleEndian(value);
+        var value = Get(StoreColumn.Refs, key);
+        if (value is null) return null;
+        ulong count = value.Length == 8 ? BinaryPrimitives.ReadUInt64LittleEndian(value) : 0;
+        if (count < 2)
+            throw new CorruptStoreException($"The reference count of {reference} is stored as {(value.Length == 8 ? count.ToString() : $"a {value.Length}-byte value")}, which the store never writes: its counts cannot be trusted; {StoreErrors.FsckHint}.");
+        return count;
     }
 
     /// <summary>Keys of every stored object of one kind, in key order (for fsck, statistics and tests).</summary>
+    /// <exception cref="CorruptStoreException">The column cannot be read to its end (damaged).</exception>
+    /// <exception cref="StoreIOException">The column cannot be read to its end (an I/O error).</exception>
     public IEnumerable<Hash> Keys(ObjectKind kind)
     {
-        using var iterator = _db.NewIterator(Column(StoreColumns.ColumnOf(kind)));
-        for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
-            yield return Hash.FromBytes(iterator.GetKeySpan());
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var scan = Scan(StoreColumns.ColumnOf(kind));
+        while (scan.MoveNext())
+            yield return Hash.FromBytes(scan.Key);
     }
+
+    /// <summary>A pass over one column that throws, rather than ends, when RocksDB cannot read on.</summary>
+    internal ColumnScan Scan(StoreColumn column) => new(_db, Column(column), column);
 
     /// <summary>The raw stored value of an object, unverified and still encoded (for fsck and statistics).</summary>
     public byte[]? ReadStoredValue(ObjectRef reference) => Get(StoreColumns.ColumnOf(reference.Kind), reference.Key);
@@ -344,18 +373,54 @@ public sealed partial class PageStore : IDisposable
 
     private byte[]? Get(StoreColumn column, Hash key)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         Span<byte> bytes = stackalloc byte[Hash.Size];
         key.CopyTo(bytes);
+        return Get(column, bytes);
+    }
+
+    /// <summary>One value, or null when there is none.</summary>
+    /// <exception cref="CorruptStoreException">RocksDB found the value's block damaged.</exception>
+    /// <exception cref="StoreIOException">RocksDB could not read it for another reason.</exception>
+    internal byte[]? Get(StoreColumn column, ReadOnlySpan<byte> key)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         try
         {
-            return _db.Get(bytes, Column(column), null);
+            return _db.Get(key, Column(column), null);
         }
         catch (RocksDbException e)
         {
-            throw new CorruptStoreException($"Reading {StoreColumns.Name(column)} key {key} failed: {e.Message}", e);
+            throw StoreErrors.Read(column, key, e);
         }
     }
+
+    /// <summary>
+    /// The column family whose table file a RocksDB status names ("… in …/000012.sst offset …"),
+    /// found in each column's list of live files; null when it names none or an unknown one.
+    /// </summary>
+    internal StoreColumn? ColumnOfTable(string status)
+    {
+        var match = TableFileName().Match(status);
+        if (!match.Success || !ulong.TryParse(match.Groups[1].Value, out ulong number)) return null;
+        foreach (var column in StoreColumns.All)
+        {
+            // Lines like " 12:4096[1 .. 5]['key' seq:1, type:1 .. …]": file number, size, range.
+            foreach (var line in (_db.GetProperty("rocksdb.sstables", Column(column)) ?? "").Split('\n'))
+            {
+                var file = line.AsSpan().TrimStart();
+                int colon = file.IndexOf(':');
+                if (colon > 0 && ulong.TryParse(file[..colon], out ulong listed) && listed == number) return column;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>A RocksDB status that names a table file, with the column the file belongs to added.</summary>
+    internal string WithTableColumn(string status) =>
+        ColumnOfTable(status) is { } column ? $"{status} (a table file of the {StoreColumns.Name(column)} column)" : status;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(\d+)\.sst\b")]
+    private static partial System.Text.RegularExpressions.Regex TableFileName();
 
     private static CorruptStoreException Missing(ObjectRef reference) =>
         new($"The store lacks {reference}, which a live commit references.");

@@ -12,8 +12,10 @@ public class PiecrustException : Exception
 
 /// <summary>
 /// The store holds data that fails verification (a value whose hash does not match its key,
-/// a missing object that a live commit references, an unreadable database) or is not a store at all.
-/// The message names the key or file concerned. Nothing wrong is ever returned instead.
+/// a missing object that a live commit references, a RocksDB block that fails its checksum,
+/// reference counts that contradict each other) or is not a store at all. The message names the
+/// column and key or file concerned. Nothing wrong is ever returned instead, and nothing is
+/// reclaimed on counts that cannot be trusted: <c>piecrust fsck</c> lists the damage.
 /// </summary>
 public sealed class CorruptStoreException : PiecrustException
 {
@@ -22,6 +24,22 @@ public sealed class CorruptStoreException : PiecrustException
 
     /// <summary>Creates the exception wrapping its cause.</summary>
     public CorruptStoreException(string message, Exception inner) : base(message, inner) { }
+}
+
+/// <summary>
+/// Reading or writing the store failed for a reason other than damaged data: the disk is full, a
+/// file cannot be read or written, the database stopped accepting writes after an I/O error. A
+/// failed write changes nothing (a write batch is applied whole or not at all). Distinct from
+/// <see cref="CorruptStoreException"/>: the data may be intact, and the operation may succeed once
+/// the cause (space, permissions, the device) is fixed.
+/// </summary>
+public sealed class StoreIOException : PiecrustException
+{
+    /// <summary>Creates the exception.</summary>
+    public StoreIOException(string message) : base(message) { }
+
+    /// <summary>Creates the exception wrapping its cause.</summary>
+    public StoreIOException(string message, Exception inner) : base(message, inner) { }
 }
 
 /// <summary>The store directory is held by another open store (in this or another process).</summary>

@@ -12,6 +12,15 @@ namespace Piecrust.Storage;
 /// the objects it creates (count 1, no entry) and journals the references it adds to objects
 /// already stored (<see cref="CountJournal"/>): it reads and writes no count. A deletion applies
 /// the journal first, in the same batch, so it decrements exact counts.
+/// A deletion reclaims nothing on counts it cannot trust. Before its batch is written it has, at a
+/// cost in proportion to the objects it touches: read the whole journal (an unreadable block or a
+/// malformed entry stops it), found every entry to belong to a commit already made and to name
+/// stored objects, and found the journal to hold as many increments as the store journaled since
+/// it counted them; found every object it decrements stored, with a count entry the store could
+/// have written (8 bytes, at least 2); and read and verified every node it frees before releasing
+/// its children. Any failure throws <see cref="CorruptStoreException"/> (or, for an I/O error,
+/// <see cref="StoreIOException"/>) before anything is written. Counts that are wrong but plausible cannot be seen this cheaply:
+/// fsck recomputes them.
 /// Used under the store's write lock only.
 /// </summary>
 internal sealed class RefTransaction : IDisposable
@@ -70,6 +79,9 @@ internal sealed class RefTransaction : IDisposable
     /// <summary>Journaled increments this transaction applied to the counts.</summary>
     public int FoldedIncrements { get; private set; }
 
+    /// <summary>True when this transaction applied (and deletes) the whole journal.</summary>
+    public bool FoldedJournal => _folded;
+
     /// <summary>
     /// Adds one reference to <paramref name="root"/>; an object gaining its first reference is
     /// written, and references its children in turn. A reference to an object already stored is
@@ -111,25 +123,35 @@ internal sealed class RefTransaction : IDisposable
     /// Applies every journaled increment to the counts and deletes the journal's entries, in this
     /// transaction's batch. Deletions do this first, so they see exact counts.
     /// </summary>
-    /// <exception cref="CorruptStoreException">An entry is malformed or names an object that is not stored.</exception>
+    /// <exception cref="CorruptStoreException">The journal cannot be read to its end, an entry is malformed or names an object that is not stored, or it holds fewer or more increments than were journaled.</exception>
     public void FoldJournal()
     {
         if (_folded) return;
-        _folded = true;
         var journal = _store.Column(StoreColumn.Increments);
         foreach (var (key, references) in _store.PendingIncrements())
         {
+            if (BinaryPrimitives.ReadUInt64BigEndian(key) >= _store.NextSequence)
+                throw new CorruptStoreException($"A pending reference-count entry (key 0x{Convert.ToHexStringLower(key)}) belongs to commit {BinaryPrimitives.ReadUInt64BigEndian(key)}, which was never made (the next is {_store.NextSequence}): the store's counts cannot be trusted; {StoreErrors.FsckHint}.");
             foreach (var reference in references)
             {
                 ulong count = Count(reference);
                 if (count == 0)
-                    throw new CorruptStoreException($"A pending reference-count entry names {reference}, which is not stored (run fsck).");
+                    throw new CorruptStoreException($"A pending reference-count entry (key 0x{Convert.ToHexStringLower(key)}) names {reference}, which is not stored: the store's counts cannot be trusted; {StoreErrors.FsckHint}.");
                 _counts[reference] = count + 1;
             }
             FoldedIncrements += references.Count;
             _batch.Delete(key, journal);
         }
+        // The store counted the journal once and follows every write since: entries that vanished
+        // (or appeared) behind its back mean counts that cannot be trusted.
+        long known = _store.KnownPendingIncrements;
+        if (known >= 0 && known != FoldedIncrements)
+            throw new CorruptStoreException($"The count journal holds {FoldedIncrements} pending increments, but {known} were journaled: the store's counts cannot be trusted; {StoreErrors.FsckHint}.");
+        _folded = true;
     }
+
+    /// <summary>Removes the reference commit <paramref name="root"/> holds on its root node (see <see cref="Decrement"/>); the commit record itself is the caller's.</summary>
+    public void Release(Hash root) => Decrement(ObjectRef.Node(root));
 
     /// <summary>Removes one reference to <paramref name="root"/>; an object losing its last reference is deleted, and releases its children in turn.</summary>
     public void Decrement(ObjectRef root)
@@ -144,7 +166,7 @@ internal sealed class RefTransaction : IDisposable
             var reference = pending.Pop();
             ulong count = Count(reference);
             if (count == 0)
-                throw new CorruptStoreException($"Reference count of {reference} would drop below zero: the store's counts are inconsistent (run fsck).");
+                throw new CorruptStoreException($"Cannot release {reference}: it is not stored, so its reference count would drop below zero: the store's counts are inconsistent; {StoreErrors.FsckHint}.");
             _counts[reference] = count - 1;
             if (count > 1) continue;
 

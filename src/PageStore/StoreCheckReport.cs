@@ -7,8 +7,9 @@ namespace Piecrust.Storage;
 public sealed class StoreCheckReport
 {
     internal StoreCheckReport(IReadOnlyList<StoreProblem> problems, long commits, long pendingDeletes, long pages, long nodes,
-        long bytecodes, long referenceCounts, long modules, long orphanModules)
+        long bytecodes, long referenceCounts, long modules, long orphanModules, long contracts)
     {
+        ContractsChecked = contracts;
         Problems = problems;
         Commits = commits;
         PendingDeletes = pendingDeletes;
@@ -19,6 +20,9 @@ public sealed class StoreCheckReport
         ModulesChecked = modules;
         OrphanModules = orphanModules;
     }
+
+    /// <summary>The report on a store RocksDB cannot open: that one problem, nothing checked.</summary>
+    internal static StoreCheckReport Unopenable(StoreProblem problem) => new([problem], 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     /// <summary>Every problem found, in the order found. Empty for a consistent store.</summary>
     public IReadOnlyList<StoreProblem> Problems { get; }
@@ -40,6 +44,9 @@ public sealed class StoreCheckReport
 
     /// <summary>Reachable, stored bytecodes whose bytes were verified against their key.</summary>
     public long BytecodesChecked { get; }
+
+    /// <summary>Contracts (leaves of the states' contract trees) whose meaning was checked; 0 when the check had no <see cref="IStateCheck"/>.</summary>
+    public long ContractsChecked { get; }
 
     /// <summary>Reference-count entries compared with the recomputed counts.</summary>
     public long ReferenceCountsChecked { get; }

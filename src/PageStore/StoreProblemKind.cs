@@ -29,4 +29,21 @@ public enum StoreProblemKind
 
     /// <summary>A store-wide value (format marker, commit sequence, finalized root) is missing or inconsistent.</summary>
     BadMetadata,
+
+    /// <summary>A tree node sits where its kind does not belong (e.g. a page-tree node under a contract-tree branch, a page tree of the wrong height).</summary>
+    MisplacedNode,
+
+    /// <summary>A contract breaks a rule of what a contract may hold (its memory length, or a memory its bytecode cannot run in).</summary>
+    InvalidContract,
+
+    /// <summary>A contract's bytecode fails the deploy-time module validation.</summary>
+    InvalidBytecode,
+
+    /// <summary>
+    /// RocksDB cannot read part of the store: a block of a table file fails its checksum, a file
+    /// cannot be read, or the database cannot be opened. <see cref="StoreProblem.Key"/> names the
+    /// column family (or the object, or the store-wide value) concerned; what the unreadable part
+    /// holds is unknown.
+    /// </summary>
+    UnreadableData,
 }

@@ -42,9 +42,11 @@ public static class PiecrustCli
                 .WithExample("show", "<root>");
             config.AddCommand<DeleteCommand>("delete").WithDescription("Delete a commit (what nothing else reaches is reclaimed).");
             config.AddCommand<FinalizeCommand>("finalize").WithDescription("Mark a commit as finalized.");
-            config.AddCommand<ProveCommand>("prove").WithDescription("Write a proof of one page of a contract's memory (and the page, to FILE.page).")
-                .WithExample("prove", "<root>", "<contract>", "16", "-o", "proof.bin");
-            config.AddCommand<VerifyCommand>("verify").WithDescription("Verify a page proof against a root, without a store.")
+            config.AddCommand<ProveCommand>("prove").WithDescription("Write a proof of a page, a byte range (--range) or a contract's absence (--absent).")
+                .WithExample("prove", "<root>", "<contract>", "16", "-o", "proof.bin")
+                .WithExample("prove", "<root>", "<contract>", "--range", "0x10000:64", "-o", "range.bin")
+                .WithExample("prove", "<root>", "<contract>", "--absent", "-o", "absent.bin");
+            config.AddCommand<VerifyCommand>("verify").WithDescription("Verify a page, range or absence proof against a root, without a store.")
                 .WithExample("verify", "proof.bin", "--root", "<root>");
             config.AddCommand<StatsCommand>("stats").WithDescription("Show what the store holds, its dedup and compression.");
             config.AddCommand<FsckCommand>("fsck").WithDescription("Check every object, reference count and commit record (exit 2 on problems).");
@@ -53,6 +55,10 @@ public static class PiecrustCli
                 .WithExample("export", "<root>", "-o", "state.bin");
             config.AddCommand<ImportCommand>("import").WithDescription("Read a snapshot into the store (created if missing) as a commit.")
                 .WithExample("import", "state.bin");
+            config.AddCommand<ServeCommand>("serve").WithDescription("Serve the store read-only over HTTP: commits, objects for sync, proofs (127.0.0.1 by default).")
+                .WithExample("serve", "--listen", "127.0.0.1:8080");
+            config.AddCommand<SyncCommand>("sync").WithDescription("Pull a commit (default: the peer's newest) from a peer's serve, verified, fetching only what is missing.")
+                .WithExample("sync", "http://127.0.0.1:8080");
             config.AddCommand<DemoCommand>("demo").WithDescription("Deploy, call, commit, prove and verify the bundled counter (temporary store unless --store).");
         });
         return app.Run(HoistGlobalOptions(args));

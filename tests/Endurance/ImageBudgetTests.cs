@@ -194,10 +194,10 @@ public sealed class ImageBudgetTests
         string directory = Path.Combine(Path.GetTempPath(), "piecrust-budget-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var error = Assert.Throws<InvalidArgumentException>(() => VM.Open(directory, new VMOptions { MaxCachedImages = -1 }));
+            var error = Assert.Throws<ArgumentOutOfRangeException>(() => VM.Open(directory, new VMOptions { MaxCachedImages = -1 }));
             Assert.Contains("MaxCachedImages", error.Message);
-            Assert.Throws<InvalidArgumentException>(() => VM.Open(directory, new VMOptions { MaxCachedImageBytes = -1 }));
-            Assert.Throws<InvalidArgumentException>(() => VM.Ephemeral(new VMOptions { MaxCachedImageBytes = -1 }));
+            Assert.Throws<ArgumentOutOfRangeException>(() => VM.Open(directory, new VMOptions { MaxCachedImageBytes = -1 }));
+            Assert.Throws<ArgumentOutOfRangeException>(() => VM.Ephemeral(new VMOptions { MaxCachedImageBytes = -1 }));
             Assert.False(Directory.Exists(directory)); // refused before anything was created
             using var vm = VM.Open(directory, new VMOptions { MaxCachedImages = 0, MaxCachedImageBytes = 0 });
             Assert.Empty(vm.Commits);

@@ -220,9 +220,9 @@ public sealed class InstanceReuseTests
         using var f = new SessionFixture();
         var feeder = f.Deploy("feeder");
         var root = f.Session.Root;
-        var error = Assert.Throws<InvalidOperationException>(() =>
+        var error = Assert.Throws<SessionBusyException>(() =>
             f.Session.FeederCall(feeder, "feed_num", Contracts.Le(3u), Contracts.Gas, _ => f.Session.Dispose()));
-        Assert.Contains("while one of its calls runs", error.Message);
+        Assert.Equal(("Dispose", "FeederCall"), (error.Operation, error.BusyWith));
         Assert.Equal(root, f.Session.Root); // the call was undone and the session still works
         var items = new List<byte[]>();
         f.Session.FeederCall(feeder, "feed_num", Contracts.Le(3u), Contracts.Gas, item => items.Add(item.ToArray()));

@@ -270,6 +270,54 @@ public sealed class FsckTests
     }
 
     [Fact]
+    public void A_damaged_block_is_reported_as_unreadable_naming_the_column_and_the_rest_is_still_checked()
+    {
+        using var state = new CounterState(secondCommit: true);
+        var tables = TableDamage.CompactToTables(state.Directory);
+        TableDamage.Flip(Path.Combine(state.Directory, tables["pages"]), DamageScenario.FlipOffset);
+
+        var report = VM.FsckDirectory(state.Directory);
+        var unreadable = Assert.Single(report.Problems, p => p.Kind == StoreProblemKind.UnreadableData);
+        Assert.Equal("pages", unreadable.Key);
+        Assert.Contains("pages column is damaged", unreadable.Message);
+        Assert.Contains("checksum mismatch", unreadable.Message);
+        // The pages past the damaged block are looked up one by one: the ones in it are unreadable, none is "missing".
+        Assert.DoesNotContain(report.Problems, p => p.Kind is StoreProblemKind.MissingObject or StoreProblemKind.LeakedObject or StoreProblemKind.WrongReferenceCount);
+        Assert.Contains(report.Problems, p => p.Kind == StoreProblemKind.CorruptObject && p.Object?.Kind == ObjectKind.Page);
+        Assert.Equal(2, report.Commits);
+        Assert.True(report.NodesChecked > 0);
+    }
+
+    [Fact]
+    public void An_unreadable_journal_is_reported_and_counts_are_not_judged_without_it()
+    {
+        using var state = new CounterState(secondCommit: true);
+        var tables = TableDamage.CompactToTables(state.Directory);
+        TableDamage.Flip(Path.Combine(state.Directory, tables["increments"]), DamageScenario.FlipOffset);
+
+        using var vm = VM.Open(state.Directory); // reads need no journal
+        Assert.Equal(0xfeUL, CounterState.ReadCounter(vm, state.SecondRoot!.Value, state.Contract));
+        var report = vm.Fsck();
+        var problem = Assert.Single(report.Problems);
+        Assert.Equal(StoreProblemKind.UnreadableData, problem.Kind);
+        Assert.Equal("increments", problem.Key);
+    }
+
+    [Fact]
+    public void A_store_RocksDB_cannot_open_is_reported_rather_than_thrown()
+    {
+        using var state = new CounterState();
+        var tables = TableDamage.CompactToTables(state.Directory);
+        string table = Path.Combine(state.Directory, tables["commits"]);
+        TableDamage.Flip(table, new FileInfo(table).Length - 1); // the table's footer (its magic number)
+
+        Assert.Throws<CorruptStoreException>(() => VM.Open(state.Directory).Dispose());
+        var problem = Assert.Single(VM.FsckDirectory(state.Directory).Problems);
+        Assert.Equal(StoreProblemKind.UnreadableData, problem.Kind);
+        Assert.Contains("cannot be opened", problem.Message);
+    }
+
+    [Fact]
     public void The_offline_check_of_a_missing_store_fails_without_creating_it()
     {
         string directory = Storage.StoreFixture.TempDirectory();

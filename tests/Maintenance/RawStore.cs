@@ -6,7 +6,7 @@ namespace Piecrust.Tests.Maintenance;
 /// <summary>Edits a closed store's RocksDB behind the store's back, to simulate damage.</summary>
 internal static class RawStore
 {
-    private static readonly string[] Columns = ["pages", "nodes", "bytecode", "modules", "commits", "refs", "meta", "increments"];
+    private static readonly string[] Columns = ["pages", "nodes", "bytecode", "modules", "commits", "refs", "meta", "increments", "pins"];
 
     public static void Edit(string directory, Action<RocksDb, Func<string, ColumnFamilyHandle>> edit)
     {
@@ -42,6 +42,32 @@ internal static class RawStore
             for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next()) keys.Add(iterator.Key());
         });
         return keys;
+    }
+
+    /// <summary>Every key and value of every column ("column/HEXKEY" → value), to compare the disk before and after.</summary>
+    public static Dictionary<string, byte[]> Dump(string directory)
+    {
+        var all = new Dictionary<string, byte[]>();
+        Edit(directory, (db, cf) =>
+        {
+            foreach (var column in Columns)
+            {
+                using var iterator = db.NewIterator(cf(column));
+                for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
+                    all[column + "/" + Convert.ToHexString(iterator.Key())] = iterator.Value();
+                Native.Instance.rocksdb_iter_get_error(iterator.Handle); // throws when the pass ended on an error
+            }
+        });
+        return all;
+    }
+
+    /// <summary>Asserts two dumps hold the same keys and values.</summary>
+    public static void AssertSame(Dictionary<string, byte[]> expected, Dictionary<string, byte[]> actual, string what)
+    {
+        var changed = expected.Keys.Union(actual.Keys)
+            .Where(k => !expected.TryGetValue(k, out var e) || !actual.TryGetValue(k, out var a) || !e.AsSpan().SequenceEqual(a))
+            .ToList();
+        Assert.True(changed.Count == 0, $"{what}: {changed.Count} keys changed, e.g. {string.Join(", ", changed.Take(3))}");
     }
 
     public static byte[]? Get(string directory, string column, byte[] key)

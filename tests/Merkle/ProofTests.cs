@@ -33,7 +33,7 @@ public sealed class ProofTests : IDisposable
                 changes.Add(new PageChange(pageIndex, _staged.AddPage(bytes)));
             }
             var tree = _index.UpdatePages(PageTree.EmptyRoot(height), height, changes.OrderBy(x => x.Index).ToArray(), _staged);
-            var leaf = MerkleIndexTests.Leaf(c, tree, memoryLength: 1UL << 32, is64: is64);
+            var leaf = MerkleIndexTests.Leaf(c, tree, memoryLength: is64 ? 1UL << 42 : 1UL << 32, is64: is64);
             Assert.Equal(leaf.Bytecode, _staged.AddBytecode(MerkleIndexTests.BytecodeOf(c)));
             leaves.Add(leaf);
             root = _index.SetContract(root, leaf, _staged);
@@ -142,7 +142,19 @@ public sealed class ProofTests : IDisposable
             Assert.False(ProofVerifier.VerifyAbsence(tampered, _root, absent), $"absence proof bit {bit} flipped still verifies");
         }
         foreach (var leaf in _leaves)
-            Assert.False(ProofVerifier.VerifyAbsence(new AbsenceProof(leaf.Id, proof.ContractSiblings, proof.Other), _root, leaf.Id));
+        {
+            // Reusing the path for a present id: refused on construction when the terminal leaves the path, else it does not verify.
+            AbsenceProof reused;
+            try
+            {
+                reused = new AbsenceProof(leaf.Id, proof.ContractSiblings, proof.Other);
+            }
+            catch (ArgumentException)
+            {
+                continue;
+            }
+            Assert.False(ProofVerifier.VerifyAbsence(reused, _root, leaf.Id));
+        }
     }
 
     [Fact]

@@ -13,6 +13,7 @@ internal sealed class LiveInstance
 {
     private readonly Dictionary<string, Func<int, int>> _functions = new(StringComparer.Ordinal);
     private readonly Global[] _resetGlobals;
+    private HashSet<uint>? _droppedData;
 
     public LiveInstance(CompiledContract code, Instance instance)
     {
@@ -33,6 +34,16 @@ internal sealed class LiveInstance
     {
         for (int i = 0; i < _resetGlobals.Length; i++) _resetGlobals[i].SetValue(Code.GlobalResets[i].InitialValue);
     }
+
+    /// <summary>
+    /// The bytes <c>memory.init</c> of data segment <paramref name="segment"/> reads in this instance:
+    /// empty once <c>data.drop</c> dropped it, and for active segments (dropped at instantiation).
+    /// </summary>
+    public ReadOnlySpan<byte> PassiveData(uint segment) =>
+        _droppedData?.Contains(segment) != true && Code.PassiveData.TryGetValue(segment, out var bytes) ? bytes : [];
+
+    /// <summary><c>data.drop</c> of a segment the host serves <c>memory.init</c> for.</summary>
+    public void DropData(uint segment) => (_droppedData ??= []).Add(segment);
 
     public Func<int, int> Function(string name)
     {

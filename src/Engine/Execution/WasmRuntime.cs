@@ -1,5 +1,6 @@
 using Piecrust.Memory;
 using Piecrust.Runtime;
+using Piecrust.Wasm;
 using Wasmtime;
 
 namespace Piecrust.Execution;
@@ -28,6 +29,7 @@ internal sealed class WasmRuntime : IDisposable
     private readonly Dictionary<Hash, List<LiveInstance>> _idle = new();
     private Function[]? _imports32;
     private Function[]? _imports64;
+    private readonly Dictionary<(BulkMemoryImport, bool), Function> _bulkImports = new();
     private readonly RuntimePool _pool;
     private int _instances;
 
@@ -53,8 +55,9 @@ internal sealed class WasmRuntime : IDisposable
     public LiveInstance Instantiate(CompiledContract code)
     {
         var imports = code.Is64 ? _imports64 ??= Piecrust.Session.CreateImports(this, is64: true) : _imports32 ??= Piecrust.Session.CreateImports(this, is64: false);
-        var bound = new object[code.Imports.Length];
-        for (int i = 0; i < bound.Length; i++) bound[i] = imports[(int)code.Imports[i]];
+        var bound = new object[code.Imports.Length + code.BulkImports.Length];
+        for (int i = 0; i < code.Imports.Length; i++) bound[i] = imports[(int)code.Imports[i]];
+        for (int i = 0; i < code.BulkImports.Length; i++) bound[code.Imports.Length + i] = BulkImport(code.BulkImports[i], code.Is64);
         // Instantiation applies data segments, which Wasmtime meters as fuel: it must not cost the call gas.
         ulong fuel = Store.Fuel;
         Store.Fuel = ulong.MaxValue / 2;
@@ -69,6 +72,13 @@ internal sealed class WasmRuntime : IDisposable
         {
             Store.Fuel = fuel;
         }
+    }
+
+    private Function BulkImport(BulkMemoryImport import, bool is64)
+    {
+        if (!_bulkImports.TryGetValue((import, is64), out var function))
+            _bulkImports[(import, is64)] = function = Piecrust.Session.CreateBulkMemoryImport(this, import, is64);
+        return function;
     }
 
     /// <summary>

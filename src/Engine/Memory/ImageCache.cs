@@ -78,11 +78,11 @@ internal sealed class ImageCache : IDisposable
     }
 
     /// <summary>Refuses a budget no cache can keep, before anything is opened.</summary>
-    /// <exception cref="InvalidArgumentException">A limit is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A limit is negative (like the other <see cref="VMOptions"/> limits).</exception>
     public static void CheckBudget(int maxImages, long maxBytes)
     {
-        if (maxImages < 0) throw new InvalidArgumentException($"VMOptions.MaxCachedImages is {maxImages}; it must be 0 or more.");
-        if (maxBytes < 0) throw new InvalidArgumentException($"VMOptions.MaxCachedImageBytes is {maxBytes}; it must be 0 or more.");
+        ArgumentOutOfRangeException.ThrowIfNegative(maxImages, "options." + nameof(VMOptions.MaxCachedImages));
+        ArgumentOutOfRangeException.ThrowIfNegative(maxBytes, "options." + nameof(VMOptions.MaxCachedImageBytes));
     }
 
     /// <summary>Images currently cached (diagnostics and tests).</summary>

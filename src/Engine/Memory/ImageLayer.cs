@@ -41,7 +41,7 @@ internal sealed class ImageLayer
     /// <summary>Bytes the file occupies on disk: the pages written (a base's zero pages are holes).</summary>
     public long DiskBytes { get; }
 
-    /// <summary>Writes a base image: a sparse file of <paramref name="length"/> bytes with <paramref name="pages"/> at their offsets.</summary>
+    /// <summary>Writes a base image: a sparse file of <paramref name="length"/> bytes with <paramref name="pages"/> at their offsets (pages past the length are skipped).</summary>
     public static ImageLayer CreateBase(string path, ulong length, IEnumerable<(ulong Index, ReadOnlyMemory<byte> Bytes)> pages)
     {
         var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite);
@@ -51,7 +51,8 @@ internal sealed class ImageLayer
             long written = 0;
             foreach (var (index, bytes) in pages)
             {
-                if (bytes.Span.IndexOfAnyExcept((byte)0) < 0) continue;
+                // Stored pages past the length are not part of the memory (see PagesPastLength).
+                if (index >= length / PageSize || bytes.Span.IndexOfAnyExcept((byte)0) < 0) continue;
                 RandomAccess.Write(file, bytes.Span, (long)(index * PageSize));
                 if (written == 0) Storage.PageStore.FaultPoint(Storage.StoreFault.ImageWrite);
                 written += PageSize;

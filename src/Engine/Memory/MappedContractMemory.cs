@@ -43,6 +43,7 @@ internal sealed class MappedContractMemory : ContractMemory
     private readonly ImageCache _images;
     private readonly ImageKey? _baseKey; // the committed image the session starts from (null for a new contract)
     private readonly Func<MemoryImage?> _loadImage;
+    private readonly PagesPastLength? _pastLength; // stored pages past the committed length (null for a new contract)
     private MemoryImage? _image; // this memory holds a use of it: returned to the cache when replaced or disposed
     private bool _imageLoaded;
     private ImageLayer? _private; // a session-private full image after compaction (open); supersedes image and overlay
@@ -57,22 +58,27 @@ internal sealed class MappedContractMemory : ContractMemory
     private ImageLayer[]? _mappedLayers; // the image layers the instance shows under the session's pages; null: not known (shown before this session)
     private int _staleFiles, _staleRuns; // earlier session overlays the instance still maps
 
-    private MappedContractMemory(ImageCache images, ImageKey? baseKey, ulong length, Func<MemoryImage?> loadImage, bool isNew)
+    private MappedContractMemory(ImageCache images, ImageKey? baseKey, ulong length, Func<MemoryImage?> loadImage, PagesPastLength? pastLength, bool isNew)
     {
         _images = images;
         _baseKey = baseKey;
         _length = length;
         _loadImage = loadImage;
+        _pastLength = pastLength;
         _lengthChanged = isNew;
         _overlay = new SessionOverlay(images.NewSessionFile());
     }
 
-    /// <summary>A committed memory whose image is fetched (and built if needed) on first load; the loader hands over a reference.</summary>
-    public static MappedContractMemory FromImage(ImageCache images, ImageKey key, Func<MemoryImage> loadImage) =>
-        new(images, key, key.Length, () => loadImage(), isNew: false);
+    /// <summary>
+    /// A committed memory whose image is fetched (and built if needed) on first load; the loader hands
+    /// over a reference. <paramref name="loadPastLength"/> reads the stored pages past the length (images hold none).
+    /// </summary>
+    public static MappedContractMemory FromImage(ImageCache images, ImageKey key, Func<MemoryImage> loadImage,
+        Func<IEnumerable<(ulong Index, byte[] Bytes)>> loadPastLength) =>
+        new(images, key, key.Length, () => loadImage(), new PagesPastLength(key.Length / PageSize, loadPastLength), isNew: false);
 
     /// <summary>A new contract's memory: nothing until the first checkpoint captures what instantiation wrote.</summary>
-    public static MappedContractMemory New(ImageCache images) => new(images, null, 0, () => null, isNew: true);
+    public static MappedContractMemory New(ImageCache images) => new(images, null, 0, () => null, pastLength: null, isNew: true);
 
     public override ulong Length => _length;
 
@@ -166,14 +172,20 @@ internal sealed class MappedContractMemory : ContractMemory
         var candidates = new List<ulong>();
         if (_moved) DirtyPageScanner.ScanPopulated(memory.Address, pages, candidates);
         else DirtyPageScanner.Scan(memory.Address, pages, candidates);
+        // Stored pages past the committed length that a growth brought inside: recorded as the
+        // instance holds them now (the instance never showed their stored bytes), and from now on
+        // read from the overlay, so a reload shows them as the plain path does.
+        var entering = _pastLength?.Below(pages) ?? [];
+        if (entering.Count > 0) candidates = [.. candidates.Union(entering).Order()];
         foreach (ulong index in candidates)
         {
             var current = memory.Page(index, PageSize);
             ReadPage(index, previous);
-            if (current.SequenceEqual(previous)) continue;
+            if (current.SequenceEqual(previous) && (entering.Count == 0 || entering.BinarySearch(index) < 0)) continue;
             changed.Add((index, current.ToArray()));
             _changed.Add(index);
         }
+        _pastLength?.Forget(entering);
         int runs = PageRuns.Count(changed.Select(c => c.Index));
         if (!_moved && _overlayRuns + runs > MaxOverlayRuns) _moved = true; // stop mapping (see MaxOverlayRuns)
         if (_moved)
@@ -231,14 +243,12 @@ internal sealed class MappedContractMemory : ContractMemory
 
     public override void ReadPage(ulong index, Span<byte> destination)
     {
-        // Newest first: pages taken in since a compaction, the compacted copy, the image.
+        // Newest first: pages taken in since a compaction, the compacted copy, stored pages past the
+        // committed length, the image.
         if (_overlay.TryRead(index, destination)) return;
-        if (_private is not null)
-        {
-            if (!_private.TryRead(index, destination)) destination.Clear();
-            return;
-        }
-        if (Image is { } image) image.ReadPage(index, destination);
+        if (_private is not null && _private.TryRead(index, destination)) return;
+        if (_pastLength is not null && _pastLength.TryRead(index, destination)) return;
+        if (_private is null && Image is { } image) image.ReadPage(index, destination);
         else destination.Clear();
     }
 

@@ -54,8 +54,11 @@ internal sealed class PlainContractMemory : ContractMemory
         if (!prior.Zeroed) memory.Clear(0, current);
         if (!memory.Grow((_length - current) / 65536))
             throw new InvalidOperationException($"The instance's memory cannot grow to its stored length of {_length} bytes.");
+        // Stored pages past the length (legal: the ABI persists bytes there) are not part of the
+        // memory the instance shows; they stay in the map until a growth covers them.
+        ulong pages = _length / PageSize;
         foreach (var (index, bytes) in _pages)
-            bytes.CopyTo(memory.Page(index, PageSize));
+            if (index < pages) bytes.CopyTo(memory.Page(index, PageSize));
     }
 
     /// <summary>Takes in the state a successful call left in <paramref name="memory"/>.</summary>

@@ -1,11 +1,13 @@
+using Piecrust.Wasm;
 using Wasmtime;
 
 namespace Piecrust.Runtime;
 
 /// <summary>
 /// A validated, compiled contract module and what the engine needs to know to run it. Shared by
-/// every session of a VM; immutable. The module is compiled from the bytecode with one change:
-/// every mutable global the code writes is also exported, so the host can reset it between calls.
+/// every session of a VM; immutable. The module is compiled from the bytecode with two changes:
+/// every mutable global the code writes is also exported, so the host can reset it between calls;
+/// and the gas transform (<see cref="GasTransform"/>) prices its operators as piecrust does.
 /// </summary>
 internal sealed class CompiledContract
 {
@@ -23,6 +25,10 @@ internal sealed class CompiledContract
     public required bool HasInit { get; init; }
     /// <summary>The host import each of the module's imports binds to, in the module's import order.</summary>
     public required HostImport[] Imports { get; init; }
+    /// <summary>The host functions the gas transform added, imported after <see cref="Imports"/>.</summary>
+    public required BulkMemoryImport[] BulkImports { get; init; }
+    /// <summary>Passive data segments the added <c>memory.init</c> imports read, by segment index.</summary>
+    public required IReadOnlyDictionary<uint, byte[]> PassiveData { get; init; }
     public required GlobalReset[] GlobalResets { get; init; }
     /// <summary>
     /// True when the code can change instance state the host cannot reset (tables, passive data,

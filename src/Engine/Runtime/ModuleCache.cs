@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Piecrust.Storage;
+using Piecrust.Wasm;
 using Wasmtime;
 
 namespace Piecrust.Runtime;
@@ -13,30 +14,64 @@ internal sealed class ModuleCache : IDisposable
 {
     private readonly Engine _engine;
     private readonly PageStore _store;
+    private readonly VMOptions _limits;
     private readonly ConcurrentDictionary<Hash, Lazy<CompiledContract>> _loaded = new();
     private long _compiled;
 
-    public ModuleCache(Engine engine, PageStore store)
+    /// <summary>A cache whose modules must keep to the module limits of <paramref name="limits"/>, stored ones included.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A limit is not positive.</exception>
+    public ModuleCache(Engine engine, PageStore store, VMOptions limits)
     {
+        ModuleLimits.Validate(limits);
         _engine = engine;
         _store = store;
+        _limits = limits;
     }
 
     /// <summary>How many modules this cache compiled from bytecode (not loaded from the store).</summary>
     public long CompiledCount => Interlocked.Read(ref _compiled);
 
     /// <summary>Validates and compiles new bytecode (or reuses a compilation of the same bytes).</summary>
-    /// <exception cref="InvalidModuleException">The bytecode breaks a module rule.</exception>
-    public CompiledContract ForDeploy(byte[] bytecode) => Get(Hash.Of(bytecode), () => bytecode);
+    /// <exception cref="InvalidModuleException">The bytecode breaks a module rule or limit.</exception>
+    public CompiledContract ForDeploy(byte[] bytecode)
+    {
+        ModuleLimits.CheckSize(bytecode.Length, _limits); // before hashing it
+        return Get(Hash.Of(bytecode), () => bytecode);
+    }
 
     /// <summary>The compiled module of stored bytecode <paramref name="hash"/>.</summary>
+    /// <exception cref="InvalidModuleException">The bytecode breaks a module limit of this VM (it was stored under larger ones).</exception>
     public CompiledContract ForStored(Hash hash) => Get(hash, () => _store.ReadBytecode(hash));
 
-    /// <summary>Writes the serialized module to the store cache if it is not there (called once its bytecode is committed).</summary>
-    public void Persist(CompiledContract contract)
+    /// <summary>
+    /// Writes the serialized module to the store cache if it is not there, or replaces a damaged
+    /// entry (called once its bytecode is committed).
+    /// </summary>
+    /// <param name="contract">The compiled contract.</param>
+    /// <param name="required">
+    /// False after a commit: the commit is already durable, so a cache the store cannot write only
+    /// costs a compilation later and must not make the commit look failed. True when the caller
+    /// asked for the cache entry itself.
+    /// </param>
+    /// <exception cref="StoreIOException">With <paramref name="required"/>: the write failed.</exception>
+    public void Persist(CompiledContract contract, bool required = false)
     {
-        if (_store.ReadModule(contract.Bytecode, WasmConfig.Fingerprint) is null)
+        try
+        {
+            if (_store.ReadModule(contract.Bytecode, WasmConfig.Fingerprint) is not null) return;
+        }
+        catch (CorruptStoreException)
+        {
+            // A damaged entry (or its block): overwritten below with the module just compiled.
+        }
+        try
+        {
             _store.WriteModule(contract.Bytecode, WasmConfig.Fingerprint, contract.Module.Serialize());
+        }
+        catch (Exception e) when (!required && e is StoreIOException or CorruptStoreException)
+        {
+            // Not cached: the next VM compiles it again. A store that cannot write fails the next commit loudly.
+        }
     }
 
     /// <summary>
@@ -65,24 +100,33 @@ internal sealed class ModuleCache : IDisposable
 
     private CompiledContract Build(Hash hash, byte[] bytecode)
     {
-        var checkedModule = ModuleValidator.Check(_engine, bytecode);
+        var checkedModule = ModuleValidator.Check(_engine, bytecode, _limits);
         string name = hash.ToString();
         Module module;
+        IReadOnlyList<BulkMemoryImport> bulkImports;
+        IReadOnlyDictionary<uint, byte[]> passiveData = new Dictionary<uint, byte[]>();
         var serialized = _store.ReadModule(hash, WasmConfig.Fingerprint);
         if (serialized is not null)
         {
             module = Module.Deserialize(_engine, name, serialized);
+            // The gas transform's imports follow the module's own; memory.init (rare) needs the segments' bytes.
+            bulkImports = AddedImports(module, checkedModule.Imports.Length);
+            if (bulkImports.Any(i => i.Operation == BulkMemoryOperation.MemoryInit))
+                passiveData = GasTransform.Apply(checkedModule.CompiledBytecode).PassiveData;
         }
         else
         {
+            var transformed = GasTransform.Apply(checkedModule.CompiledBytecode);
             try
             {
-                module = Module.FromBytes(_engine, name, checkedModule.CompiledBytecode);
+                module = Module.FromBytes(_engine, name, transformed.Module);
             }
             catch (WasmtimeException e)
             {
                 throw new InvalidModuleException($"Invalid contract module: it does not compile ({e.Message.Split('\n')[0]}).");
             }
+            bulkImports = transformed.Imports;
+            passiveData = transformed.PassiveData;
             Interlocked.Increment(ref _compiled);
         }
         return new CompiledContract
@@ -96,10 +140,19 @@ internal sealed class ModuleCache : IDisposable
             Functions = checkedModule.Functions,
             HasInit = checkedModule.HasInit,
             Imports = checkedModule.Imports,
+            BulkImports = [.. bulkImports],
+            PassiveData = passiveData,
             GlobalResets = checkedModule.GlobalResets,
             NeedsFreshInstance = checkedModule.NeedsFreshInstance,
         };
     }
+
+    private static BulkMemoryImport[] AddedImports(Module module, int ownImports) =>
+        module.Imports.Skip(ownImports)
+            .Select(i => BulkMemoryImport.TryParse(i.ModuleName, i.Name, out var import)
+                ? import
+                : throw new InvalidOperationException($"The cached module imports {i.ModuleName}.{i.Name}, which the gas transform does not add."))
+            .ToArray();
 
     public void Dispose()
     {

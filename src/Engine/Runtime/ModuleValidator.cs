@@ -16,9 +16,15 @@ internal static class ModuleValidator
 
     private const string ResetExportPrefix = "\u0000piecrust_global_";
 
-    public static Result Check(Engine engine, ReadOnlySpan<byte> bytecode)
+    /// <summary>
+    /// Checks <paramref name="bytecode"/>: the size and count limits of <paramref name="limits"/>
+    /// first (our own parse is linear; the engine's validation and compilation come only after), then
+    /// the engine's validation, then the ABI's rules.
+    /// </summary>
+    public static Result Check(Engine engine, ReadOnlySpan<byte> bytecode, VMOptions limits)
     {
         if (bytecode.IsEmpty) throw Invalid("the bytecode is empty");
+        ModuleLimits.CheckSize(bytecode.Length, limits);
         WasmModuleInfo info;
         try
         {
@@ -28,6 +34,7 @@ internal static class ModuleValidator
         {
             throw Invalid($"it is not a well-formed WebAssembly binary ({e.Message})");
         }
+        ModuleLimits.CheckShape(info, limits);
         string? error = Module.Validate(engine, bytecode);
         if (error is not null) throw Invalid($"it does not validate under the engine's deterministic configuration: {FirstLine(error)}");
 

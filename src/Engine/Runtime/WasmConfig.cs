@@ -1,13 +1,16 @@
 using System.Reflection;
 using System.Text;
+using Piecrust.Wasm;
 using Wasmtime;
 
 namespace Piecrust.Runtime;
 
 /// <summary>
 /// The one Wasmtime configuration contracts run under. Every setting that could make two machines
-/// disagree is pinned: fuel metering on, NaN canonicalisation on, no threads, no SIMD (so no relaxed
-/// SIMD), no multi-memory, no GC, tail calls or exceptions. Memory64 is on for 64-bit contracts.
+/// disagree is pinned: fuel metering on, NaN canonicalisation on (scalar and SIMD), fixed-width SIMD
+/// on and relaxed SIMD off (as piecrust 0.32), no threads, no multi-memory, no GC, tail calls or
+/// exceptions. Memory64 is on for 64-bit contracts. Fuel is priced by <see cref="GasSchedule"/>.
+/// The wasm stack is pinned too: how deep a contract can recurse must not change with a Wasmtime upgrade.
 /// </summary>
 internal static class WasmConfig
 {
@@ -17,10 +20,18 @@ internal static class WasmConfig
     /// <summary>The largest 64-bit memory the ABI allows: 4 TiB.</summary>
     public const ulong MaxMemory64 = 1UL << 42;
 
+    /// <summary>
+    /// Native stack the wasm frames of one top-level call may use, nested inter-contract calls and the
+    /// host frames between them included (piecrust's value; also Wasmtime's default). Past it a call
+    /// traps with "call stack exhausted". Compiled code does not depend on it, so it is not part of
+    /// <see cref="Fingerprint"/>.
+    /// </summary>
+    public const int MaxWasmStack = 512 * 1024;
+
     private const string Description =
         "fuel;nan-canonicalization;memory64;bulk-memory;multi-value;reference-types;" +
-        "no-simd;no-relaxed-simd;no-threads;no-multi-memory;no-gc;no-function-references;no-tail-calls;no-exceptions;no-wide-arithmetic;" +
-        "no-memory-init-cow;opt=speed";
+        "simd;no-relaxed-simd;no-threads;no-multi-memory;no-gc;no-function-references;no-tail-calls;no-exceptions;no-wide-arithmetic;" +
+        "no-memory-init-cow;opt=speed;gas=" + GasSchedule.Version;
 
     public static Config Create() => new Config()
         .WithFuelConsumption(true)
@@ -29,7 +40,7 @@ internal static class WasmConfig
         .WithBulkMemory(true)
         .WithMultiValue(true)
         .WithReferenceTypes(true)
-        .WithSIMD(false)
+        .WithSIMD(true)
         .WithRelaxedSIMD(false, false)
         .WithWasmThreads(false)
         .WithMultiMemory(false)
@@ -40,6 +51,7 @@ internal static class WasmConfig
         .WithWideArithmetic(false)
         .WithComponentModel(false)
         .WithOptimizationLevel(OptimizationLevel.Speed)
+        .WithMaximumStackSize(MaxWasmStack)
         // Data segments go into anonymous memory, so the mapped path sees them as written pages
         // (and maps its images over plain anonymous memory, never over Wasmtime's own file mappings).
         .WithMemoryInitCopyOnWrite(false);

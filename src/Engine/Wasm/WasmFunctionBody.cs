@@ -3,6 +3,7 @@ namespace Piecrust.Wasm;
 /// <summary>
 /// One defined function's body. <see cref="Offset"/>/<see cref="Length"/> cover the body after its size LEB;
 /// <see cref="CodeOffset"/> is where the instructions start (after the locals).
+/// <see cref="ControlInstructions"/> counts what <see cref="WasmCodeScanner.ScanBody"/> counts.
 /// </summary>
 internal sealed record WasmFunctionBody(
     uint FunctionIndex,
@@ -10,4 +11,5 @@ internal sealed record WasmFunctionBody(
     int Offset,
     int Length,
     int CodeOffset,
-    ulong LocalCount);
+    ulong LocalCount,
+    long ControlInstructions);

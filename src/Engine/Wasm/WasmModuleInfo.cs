@@ -67,6 +67,9 @@ internal sealed class WasmModuleInfo
     /// <summary>Bodies of the defined functions, in order.</summary>
     public IReadOnlyList<WasmFunctionBody> FunctionBodies => _functionBodies;
 
+    /// <summary>Control instructions of all bodies together (see <see cref="WasmCodeScanner.ScanBody"/>).</summary>
+    public long ControlInstructions { get; private set; }
+
     /// <summary>State-mutating instruction kinds found anywhere in the code.</summary>
     public WasmStateOps StateOps { get; private set; }
 
@@ -479,9 +482,10 @@ internal sealed class WasmModuleInfo
             }
 
             int codeAt = body.Position;
-            WasmCodeScanner.ScanBody(ref body, scan);
+            long control = WasmCodeScanner.ScanBody(ref body, scan);
+            ControlInstructions += control;
             uint functionIndex = (uint)ImportedFunctionCount + i;
-            _functionBodies.Add(new WasmFunctionBody(functionIndex, _functionTypeIndices[(int)functionIndex], bodyAt, (int)size, codeAt, locals));
+            _functionBodies.Add(new WasmFunctionBody(functionIndex, _functionTypeIndices[(int)functionIndex], bodyAt, (int)size, codeAt, locals, control));
         }
     }
 

@@ -16,4 +16,7 @@ internal sealed class WasmScanState
     public WasmStateOps Ops { get; set; }
 
     public HashSet<uint> GlobalsWritten { get; } = [];
+
+    /// <summary>Control instructions read so far (see <see cref="WasmCodeScanner.ScanBody"/>).</summary>
+    public long ControlInstructions { get; set; }
 }

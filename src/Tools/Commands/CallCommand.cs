@@ -46,7 +46,7 @@ public sealed class CallCommand(IAnsiConsole console) : StoreCommand<CallCommand
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var contract = Input.Contract(settings.Contract);
-        var arg = settings.Arg is null ? [] : Input.Bytes(settings.Arg, "--arg");
+        var arg = settings.Arg is null ? [] : Input.Bytes(settings.Arg, "--arg", Session.MaxArgumentSize, $"a call argument is at most {Session.MaxArgumentSize:N0} bytes");
         ulong gas = Input.Number(settings.Gas, "--gas");
 
         using var vm = OpenExisting(settings);

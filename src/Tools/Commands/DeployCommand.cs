@@ -44,8 +44,10 @@ public sealed class DeployCommand(IAnsiConsole console) : StoreCommand<DeployCom
     /// <inheritdoc/>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var owner = Input.Bytes(settings.Owner ?? throw new UsageException("--owner is required: the contract's owner bytes in hex (e.g. --owner 01)."), "--owner");
-        ReadOnlyMemory<byte> init = settings.Init is null ? default : Input.Bytes(settings.Init, "--init");
+        var owner = Input.Bytes(settings.Owner ?? throw new UsageException("--owner is required: the contract's owner bytes in hex (e.g. --owner 01)."), "--owner",
+            ushort.MaxValue, $"an owner is at most {ushort.MaxValue:N0} bytes");
+        ReadOnlyMemory<byte> init = settings.Init is null ? default
+            : Input.Bytes(settings.Init, "--init", Session.MaxArgumentSize, $"an init argument is at most {Session.MaxArgumentSize:N0} bytes");
         ulong gas = Input.Number(settings.Gas, "--gas");
         ContractId? id = settings.Id is null ? null : Input.Contract(settings.Id);
         var bytecode = Input.Module(settings.Module);

@@ -21,6 +21,7 @@ public sealed class FsckCommand(IAnsiConsole console) : StoreCommand<StoreSettin
         summary.AddRow("pages", Format.Count(report.PagesChecked));
         summary.AddRow("nodes", Format.Count(report.NodesChecked));
         summary.AddRow("bytecodes", Format.Count(report.BytecodesChecked));
+        summary.AddRow("contracts", Format.Count(report.ContractsChecked));
         summary.AddRow("reference counts", Format.Count(report.ReferenceCountsChecked));
         summary.AddRow("compiled modules", $"{report.ModulesChecked}{(report.OrphanModules > 0 ? $" ({report.OrphanModules} orphan; 'gc' removes them)" : "")}");
         Console.Write(summary);

@@ -5,14 +5,26 @@ namespace Piecrust.Tools;
 /// <summary>Parsing of command-line values; every failure is a <see cref="UsageException"/> naming the option.</summary>
 internal static class Input
 {
-    /// <summary>Bytes from hex (optional 0x; empty allowed) or, with a leading '@', from a file.</summary>
-    public static byte[] Bytes(string value, string option)
+    /// <summary>
+    /// The most bytes a module file may hold: WAT text of a module at the default
+    /// <see cref="VMOptions.MaxModuleSize"/> is a few times larger than the binary (a data byte
+    /// written as an escape takes three or four characters), so sixteen times that.
+    /// </summary>
+    public static readonly int MaxModuleFile = 16 * new VMOptions().MaxModuleSize;
+
+    /// <summary>
+    /// Bytes from hex (optional 0x; empty allowed) or, with a leading '@', from a file, at most
+    /// <paramref name="maxBytes"/> of them (<paramref name="why"/> says why, e.g. "a call argument is at most 65536 bytes").
+    /// </summary>
+    public static byte[] Bytes(string value, string option, int maxBytes, string why)
     {
-        if (value.StartsWith('@')) return ReadFile(value[1..], option);
+        if (value.StartsWith('@')) return InputFile.Read(value[1..], option, maxBytes, why);
         var text = value.Trim();
         if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)) text = text[2..];
         if (text.Length % 2 != 0 || !text.All(Uri.IsHexDigit))
             throw new UsageException($"{option}: '{Shorten(value)}' is not hex bytes (an even number of hex digits) or @file.");
+        if (text.Length / 2 > maxBytes)
+            throw new UsageException($"{option}: {text.Length / 2:N0} bytes are more than {maxBytes:N0}: {why}.");
         return Convert.FromHexString(text);
     }
 
@@ -34,26 +46,15 @@ internal static class Input
         return ok ? number : throw new UsageException($"{what}: '{Shorten(value)}' is not a non-negative integer.");
     }
 
-    /// <summary>The bytes of a file, or a usage error naming it.</summary>
-    public static byte[] ReadFile(string path, string what)
-    {
-        try
-        {
-            return File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"{what}: cannot read '{path}': {e.Message}", e);
-        }
-    }
-
     /// <summary>
-    /// Contract bytecode from a file: WebAssembly binary, or WAT text (by the .wat extension or by
-    /// content) converted to binary.
+    /// Contract bytecode from a file of at most <see cref="MaxModuleFile"/> bytes: WebAssembly binary,
+    /// or WAT text (by the .wat extension or by content) converted to binary. Whether the module
+    /// is within the engine's limits is for the deploy to say.
     /// </summary>
     public static byte[] Module(string path)
     {
-        var bytes = ReadFile(path, "module");
+        var bytes = InputFile.Read(path, "module", MaxModuleFile,
+            $"a deploy accepts modules of up to {Format.Size(new VMOptions().MaxModuleSize)} (VMOptions.MaxModuleSize)");
         if (bytes.AsSpan().StartsWith("\0asm"u8)) return bytes;
         bool looksLikeText = path.EndsWith(".wat", StringComparison.OrdinalIgnoreCase) || LooksLikeWat(bytes);
         if (!looksLikeText)
