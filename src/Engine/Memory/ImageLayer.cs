@@ -109,7 +109,10 @@ internal sealed class ImageLayer
     {
         lock (_gate)
         {
-            if (_users++ == 0) _file = File.OpenHandle(Path, FileMode.Open, FileAccess.Read);
+            // Counted only once open: a failed open (no descriptor left, a removed file) leaves no
+            // user behind, so the caller's rollback closes exactly what opened and a later use retries.
+            if (_users == 0) _file = File.OpenHandle(Path, FileMode.Open, FileAccess.Read);
+            _users++;
         }
     }
 
