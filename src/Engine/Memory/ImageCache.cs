@@ -129,8 +129,9 @@ internal sealed class ImageCache : IDisposable
                 // Registered only while the commit lives, under the lock ForgetCommits takes after a deletion.
                 if (!_isLive(commit))
                 {
-                    image.Use();
-                    image.Release(); // the user's reference is the only one
+                    // The user's reference is the only one kept; if opening fails, nothing is (the files go).
+                    try { image.Use(); }
+                    finally { image.Release(); }
                     return image;
                 }
                 if (_images.TryGetValue(key, out var raced))
