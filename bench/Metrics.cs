@@ -28,8 +28,25 @@ public static class Metrics
     /// <summary>Name of the module-size-growth column (percent).</summary>
     public const string SizeGrowth = "SizeGrowth";
 
+    /// <summary>Name of the open-descriptors column.</summary>
+    public const string Descriptors = "Descriptors";
+    /// <summary>Name of the memory-mappings column.</summary>
+    public const string Mappings = "Mappings";
+    /// <summary>Name of the image-bytes column.</summary>
+    public const string ImageMiB = "ImageMiB";
+    /// <summary>Name of the CPU-time-per-commit column.</summary>
+    public const string CpuMsPerCommit = "CpuMsPerCommit";
+    /// <summary>Name of the CPU-time-per-session column.</summary>
+    public const string CpuUsPerSession = "CpuUsPerSession";
+
     /// <summary>The metric columns every summary shows (blank where a class records nothing).</summary>
-    public static readonly IColumn[] Columns = [new MetricColumn(ProofBytes), new MetricColumn(PageProofsBytes), new MetricColumn(NodesStaged), new MetricColumn(ObjectsWritten), new MetricColumn(BytesWritten), new MetricColumn(SizeGrowth)];
+    public static readonly IColumn[] Columns =
+    [
+        new MetricColumn(ProofBytes), new MetricColumn(PageProofsBytes), new MetricColumn(NodesStaged), new MetricColumn(ObjectsWritten),
+        new MetricColumn(BytesWritten), new MetricColumn(SizeGrowth),
+        new MetricColumn(Descriptors), new MetricColumn(Mappings), new MetricColumn(ImageMiB),
+        new MetricColumn(CpuMsPerCommit), new MetricColumn(CpuUsPerSession),
+    ];
 
     /// <summary>Records <paramref name="value"/> for the case <paramref name="benchmark"/> (the benchmark class instance, after its [Params] are set).</summary>
     public static void Record(object benchmark, string name, double value)
@@ -89,6 +106,11 @@ public static class Metrics
             ObjectsWritten => "Objects (pages and nodes) the store wrote per commit",
             BytesWritten => "Bytes of keys and values one commit added to the store",
             SizeGrowth => "Growth of the module's bytes by the gas transform, in percent",
+            Descriptors => "Descriptors the process had open after building the history",
+            Mappings => "Memory mappings (/proc/self/maps lines) of the process after building the history",
+            ImageMiB => "Disk space of the store's memory image files after building the history, in MiB",
+            CpuMsPerCommit => "Process CPU time per commit over the last 500 commits of the history, in ms",
+            CpuUsPerSession => "Process CPU time per session (open, first call, close) over 500 sessions after the history, in µs",
             _ => name,
         };
 

@@ -15,6 +15,8 @@ public static class EngineCategories
     public const string Scaling = "Scaling";
     /// <summary>Bytes a commit adds to the store.</summary>
     public const string Growth = "Growth";
+    /// <summary>Commit and session cost as the history of one long-lived VM grows.</summary>
+    public const string History = "History";
     /// <summary>The gas transform's run-time and compile-time cost.</summary>
     public const string GasTransform = "GasTransform";
     /// <summary>A block of calls over many contracts, then a commit.</summary>

@@ -27,8 +27,9 @@ public sealed partial class VM : IDisposable
         {
             Engine = new Wasmtime.Engine(WasmConfig.Create());
             Modules = new ModuleCache(Engine, store, options);
-            Runtimes = new RuntimePool(Engine, options.MaxMemory);
-            Images = new ImageCache(Path.Combine(store.Directory, "images"), Index, root => store.TryGetCommit(root) is not null);
+            Runtimes = new RuntimePool(Engine, options.MaxMemory, key => Images!.Contains(key));
+            Images = new ImageCache(Path.Combine(store.Directory, "images"), Index, root => store.TryGetCommit(root) is not null,
+                options.MaxCachedImages, options.MaxCachedImageBytes, Runtimes.ForgetImages);
         }
         catch
         {
@@ -52,19 +53,24 @@ public sealed partial class VM : IDisposable
     /// <summary>Opens (or creates) a VM whose state lives in <paramref name="directory"/>.</summary>
     /// <exception cref="StoreLockedException">Another VM holds the directory.</exception>
     /// <exception cref="CorruptStoreException">The directory holds something that is not a readable store.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A module limit of <paramref name="options"/> is not positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A module limit of <paramref name="options"/> is not positive, or an image budget is negative.</exception>
     /// <exception cref="StoreIOException">The store's files cannot be read or written (an I/O error, a full disk).</exception>
     public static VM Open(string directory, VMOptions? options = null)
     {
         options ??= new VMOptions();
+        ImageCache.CheckBudget(options.MaxCachedImages, options.MaxCachedImageBytes);
         return new VM(MerkleIndex.OpenStore(directory, new PageStoreOptions { Durable = options.Durable }), options);
     }
 
     /// <summary>A VM on a store in a temporary directory, removed on <see cref="Dispose"/>.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A module limit of <paramref name="options"/> is not positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A module limit of <paramref name="options"/> is not positive, or an image budget is negative.</exception>
     /// <exception cref="StoreIOException">The temporary directory cannot be written.</exception>
-    public static VM Ephemeral(VMOptions? options = null) =>
-        new(MerkleIndex.EphemeralStore(), (options ?? new VMOptions()) with { Durable = false });
+    public static VM Ephemeral(VMOptions? options = null)
+    {
+        options = (options ?? new VMOptions()) with { Durable = false };
+        ImageCache.CheckBudget(options.MaxCachedImages, options.MaxCachedImageBytes);
+        return new(MerkleIndex.EphemeralStore(), options);
+    }
 
     /// <summary>The directory the VM's store lives in.</summary>
     public string Directory => Store.Directory;

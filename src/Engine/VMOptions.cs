@@ -24,6 +24,26 @@ public sealed record VMOptions
     /// </summary>
     public ulong MaxMemory { get; init; } = 1UL << 32;
 
+    /// <summary>
+    /// How many memory images the <see cref="MemoryPath.Mapped"/> path keeps between sessions (default
+    /// 256). An image is the file form of one contract memory as of one commit; a session loading that
+    /// memory maps it instead of reading the store. Images the sessions use are always kept; past this
+    /// number (or <see cref="MaxCachedImageBytes"/>), the least recently used others are dropped and
+    /// their files removed, and a later session that needs one builds it from the store again (cost
+    /// O(non-zero pages)). So image files, descriptors and mappings follow this budget and the open
+    /// sessions, never the number of commits. 256 covers the contracts a node touches over many recent
+    /// blocks. Kept images hold no open files. 0 keeps only images in use.
+    /// </summary>
+    public int MaxCachedImages { get; init; } = 256;
+
+    /// <summary>
+    /// How many bytes of image files (pages written; a memory's zero pages are holes and cost nothing)
+    /// the <see cref="MemoryPath.Mapped"/> path keeps between sessions under <c>&lt;store&gt;/images</c>
+    /// (default 1 GiB); see <see cref="MaxCachedImages"/>. Images in use are never dropped: when they
+    /// alone exceed the budget, they are all that is kept.
+    /// </summary>
+    public long MaxCachedImageBytes { get; init; } = 1L << 30;
+
     // Module limits. Compilation costs no gas, and Wasmtime's compile time grows faster than module
     // size for some shapes (quadratically with data segments, or with the branches of one function),
     // so a module that breaks one of these is refused with an InvalidModuleException naming the

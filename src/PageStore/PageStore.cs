@@ -128,6 +128,8 @@ public sealed partial class PageStore : IDisposable
     {
         if (options.PendingCountLimit < 1)
             throw new ArgumentOutOfRangeException(nameof(options), options.PendingCountLimit, "PageStoreOptions.PendingCountLimit must be at least 1.");
+        if (options.MaxOpenFiles < 20)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxOpenFiles, "PageStoreOptions.MaxOpenFiles must be at least 20.");
     }
 
     /// <summary>
@@ -151,6 +153,7 @@ public sealed partial class PageStore : IDisposable
             .SetParanoidChecks(true)
             .SetKeepLogFileNum(2)
             .SetMaxTotalWalSize(256UL << 20)
+            .SetMaxOpenFiles(options.MaxOpenFiles)
             .SetInfoLogLevel(InfoLogLevel.Error);
         var families = new ColumnFamilies();
         foreach (var column in StoreColumns.All)

@@ -22,4 +22,12 @@ public sealed record PageStoreOptions
     /// objects' counts; a deletion applies the journal in its own batch. Must be at least 1.
     /// </summary>
     public int PendingCountLimit { get; init; } = 1 << 16;
+
+    /// <summary>
+    /// How many table files RocksDB keeps open at once (default 512; at least 20). RocksDB's own
+    /// default keeps every table file open, so descriptors would grow with the store, which in
+    /// archive mode grows with history; past this number it closes the least recently used and
+    /// reopens them on demand (a store under 512 tables, about 32 GiB, never does).
+    /// </summary>
+    public int MaxOpenFiles { get; init; } = 512;
 }

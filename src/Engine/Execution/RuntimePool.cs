@@ -1,24 +1,32 @@
+using Piecrust.Memory;
+
 namespace Piecrust.Execution;
 
 /// <summary>
 /// The runtimes sessions of one VM handed back, ready for new sessions (see <see cref="WasmRuntime"/>).
 /// Holds two per core, at least 4 and at most 16: one per session that runs at the same time is all
-/// that can be reused, and each holds up to 64 instances with their mappings.
-/// Thread-safe.
+/// that can be reused, and each holds up to 64 instances with their mappings. An idle instance may go
+/// on showing an image only while the image cache keeps it: a dropped image's files are removed, and
+/// their mappings would otherwise keep the disk space. Thread-safe.
 /// </summary>
 internal sealed class RuntimePool : IDisposable
 {
     private readonly Stack<WasmRuntime> _idle = new();
     private readonly Wasmtime.Engine _engine;
     private readonly ulong _maxMemory;
+    private readonly Func<ImageKey, bool> _isCached;
     private readonly int _capacity = Math.Clamp(2 * Environment.ProcessorCount, 4, 16);
     private bool _disposed;
     private long _instancesCreated;
 
-    public RuntimePool(Wasmtime.Engine engine, ulong maxMemory)
+    /// <param name="engine">The engine runtimes are made in.</param>
+    /// <param name="maxMemory">The largest linear memory a contract may have.</param>
+    /// <param name="isCached">Whether the image cache keeps an image (see <see cref="ForgetImages"/>).</param>
+    public RuntimePool(Wasmtime.Engine engine, ulong maxMemory, Func<ImageKey, bool> isCached)
     {
         _engine = engine;
         _maxMemory = maxMemory;
+        _isCached = isCached;
     }
 
     /// <summary>A runtime whose host functions serve <paramref name="host"/>: a returned one when there is one, else a new one.</summary>
@@ -49,12 +57,28 @@ internal sealed class RuntimePool : IDisposable
             {
                 if (!_disposed && _idle.Count < _capacity)
                 {
+                    // Checked under the lock ForgetImages takes, so no image dropped meanwhile stays shown.
+                    runtime.ClearShown(key => !_isCached(key));
                     _idle.Push(runtime);
                     return;
                 }
             }
         }
         runtime.Dispose();
+    }
+
+    /// <summary>
+    /// The image cache dropped these images: idle instances of waiting runtimes stop showing them
+    /// (runtimes in use check theirs when they come back, see <see cref="Return"/>).
+    /// </summary>
+    public void ForgetImages(IReadOnlyList<ImageKey> dropped)
+    {
+        var keys = dropped.ToHashSet();
+        lock (_idle)
+        {
+            // A waiting runtime is used by no session: its instances' memories may be changed here.
+            foreach (var runtime in _idle) runtime.ClearShown(keys.Contains);
+        }
     }
 
     public void Dispose()

@@ -127,6 +127,14 @@ internal sealed class WasmRuntime : IDisposable
         idle!.Add(live);
     }
 
+    /// <summary>Clears the memory of every idle instance showing an image <paramref name="forget"/> selects (it then shows zeros).</summary>
+    public void ClearShown(Func<ImageKey, bool> forget)
+    {
+        foreach (var idle in _idle.Values)
+            foreach (var live in idle)
+                if (live.Shows is { } key && forget(key)) live.ClearMemory();
+    }
+
     private List<LiveInstance> IdleOf(CompiledContract code)
     {
         if (!_idle.TryGetValue(code.Bytecode, out var idle)) _idle[code.Bytecode] = idle = [];

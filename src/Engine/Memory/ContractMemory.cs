@@ -58,6 +58,10 @@ internal abstract class ContractMemory : IDisposable
     /// <summary>Releases files the memory holds (its session ended).</summary>
     public virtual void Dispose() { }
 
-    /// <summary>The state was committed as <paramref name="key"/> in <paramref name="commit"/> (with <paramref name="changes"/> relative to the previous base): it is the new base.</summary>
-    public abstract void MarkCommitted(ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes, Hash commit);
+    /// <summary>
+    /// The state was committed as <paramref name="key"/> in <paramref name="commit"/> (with <paramref name="changes"/>
+    /// relative to the previous base): it is the new base. <paramref name="memory"/> is the instance's memory, if one is
+    /// loaded (checkpointed: it shows exactly that state).
+    /// </summary>
+    public abstract void MarkCommitted(ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes, Hash commit, LinearMemory? memory);
 }

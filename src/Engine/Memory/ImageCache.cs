@@ -5,15 +5,24 @@ namespace Piecrust.Memory;
 
 /// <summary>
 /// The VM's immutable memory images, by memory content. An image is built from the store the
-/// first time a session loads a memory (O(non-zero pages), once per process and memory root) or,
-/// at commit, derived from the previous image plus an overlay of the changed pages (O(changed
-/// pages)); after <see cref="MaxLayers"/> layers the overlays are merged into one (O(pages changed
-/// since the base)), and when the merged overlay would need too many mappings or cover a quarter of
-/// the memory the next image is a fresh base built from the store, so mapping cost stays bounded.
-/// Images are registered under the commits that use them and released when those commits are
-/// deleted; files of released images are removed (sessions that mapped them keep their
-/// mappings). The directory is private to this process and cleared when the VM opens. Thread-safe.
+/// first time a session loads a memory (O(non-zero pages)) or, at commit, derived from the previous
+/// image plus an overlay of the changed pages (O(changed pages)); after <see cref="MaxLayers"/> layers
+/// the overlays are merged into one (O(pages changed since the base)), and when the merged overlay
+/// would need too many mappings or cover a quarter of the memory the next image is a fresh base built
+/// from the store, so mapping cost stays bounded.
 /// </summary>
+/// <remarks>
+/// The cache keeps images between sessions within a budget (<see cref="VMOptions.MaxCachedImages"/>
+/// images, <see cref="VMOptions.MaxCachedImageBytes"/> bytes of their files), not one per commit:
+/// past it, the least recently used images no session uses are dropped, and a later session that
+/// needs one builds it from the store again. An image is also dropped when every commit it was
+/// registered under (at most <see cref="MaxTrackedCommits"/>; past that, only the budget drops it)
+/// is deleted. A dropped image's files are removed once no session uses them (sessions that mapped
+/// them keep their mappings; the callback given to the constructor hears of every dropped image, so idle
+/// instances stop showing it). Cached images hold no open files: a session opens an image's files
+/// while it uses them. The directory is private to this process and cleared when the VM opens.
+/// Thread-safe.
+/// </remarks>
 internal sealed class ImageCache : IDisposable
 {
     public const int MaxLayers = 8;
@@ -21,26 +30,49 @@ internal sealed class ImageCache : IDisposable
     /// <summary>Mappings an overlay layer may need (runs of consecutive pages); a larger change makes a fresh base.</summary>
     public const int MaxOverlayRuns = 256;
 
+    /// <summary>Commits an image remembers being registered under; one used by more is left to the budget alone.</summary>
+    public const int MaxTrackedCommits = 8;
+
     private readonly string _directory;
     private readonly MerkleIndex _index;
+    private readonly Func<Hash, bool> _isLive;
+    private readonly int _maxImages;
+    private readonly long _maxBytes;
+    private readonly Action<IReadOnlyList<ImageKey>>? _onDropped;
     private readonly object _lock = new();
     private readonly Dictionary<ImageKey, Entry> _images = new();
-    private readonly Dictionary<Hash, HashSet<ImageKey>> _byCommit = new();
+    private readonly LinkedList<Entry> _recency = new(); // least recently used first
+    private readonly Dictionary<ImageLayer, int> _cachedLayers = new(ReferenceEqualityComparer.Instance); // layer -> cached images using it
+    private long _cachedBytes;
     private long _fileCounter;
 
     private sealed class Entry(MemoryImage image)
     {
         public MemoryImage Image { get; } = image;
-        public int Commits { get; set; }
+        public LinkedListNode<Entry>? Node { get; set; }
+
+        /// <summary>Commits the image was registered under (empty once more than <see cref="MaxTrackedCommits"/>: see <see cref="Untracked"/>).</summary>
+        public List<Hash> Commits { get; } = [];
+
+        /// <summary>True when the image was registered under more commits than it remembers: deletions never drop it.</summary>
+        public bool Untracked { get; set; }
     }
 
-    private readonly Func<Hash, bool> _isLive;
-
-    public ImageCache(string directory, MerkleIndex index, Func<Hash, bool> isLive)
+    /// <param name="directory">Where image files live; cleared now.</param>
+    /// <param name="index">The store images are built from.</param>
+    /// <param name="isLive">Whether a commit is live (images are registered only under live commits).</param>
+    /// <param name="maxImages">How many images to keep between sessions (at least 0).</param>
+    /// <param name="maxBytes">How many bytes of image files to keep between sessions (at least 0).</param>
+    /// <param name="onDropped">Told, outside the cache's lock, which images the cache dropped.</param>
+    public ImageCache(string directory, MerkleIndex index, Func<Hash, bool> isLive, int maxImages, long maxBytes, Action<IReadOnlyList<ImageKey>>? onDropped = null)
     {
+        CheckBudget(maxImages, maxBytes);
         _directory = directory;
         _index = index;
         _isLive = isLive;
+        _maxImages = maxImages;
+        _maxBytes = maxBytes;
+        _onDropped = onDropped;
         try
         {
             if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
@@ -52,6 +84,14 @@ internal sealed class ImageCache : IDisposable
         }
     }
 
+    /// <summary>Refuses a budget no cache can keep, before anything is opened.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A limit is negative (like the other <see cref="VMOptions"/> limits).</exception>
+    public static void CheckBudget(int maxImages, long maxBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxImages, "options." + nameof(VMOptions.MaxCachedImages));
+        ArgumentOutOfRangeException.ThrowIfNegative(maxBytes, "options." + nameof(VMOptions.MaxCachedImageBytes));
+    }
+
     /// <summary>Images currently cached (diagnostics and tests).</summary>
     public int Count
     {
@@ -61,11 +101,16 @@ internal sealed class ImageCache : IDisposable
     /// <summary>Images built from the store so far (diagnostics and tests).</summary>
     public long BuiltFromStore { get; private set; }
 
+    /// <summary>True when the image of <paramref name="key"/> is cached.</summary>
+    public bool Contains(ImageKey key)
+    {
+        lock (_lock) return _images.ContainsKey(key);
+    }
+
     /// <summary>
     /// The image of a committed memory, built from the store if needed, registered under
-    /// <paramref name="commit"/> while that commit lives. The caller gets a reference of its own and
-    /// releases it when done: the cache drops its reference when the commit is deleted, which can
-    /// happen while a session still uses the image (its lease keeps the commit's objects, not the files).
+    /// <paramref name="commit"/> while that commit lives. The caller gets a use of its own (files
+    /// open) and ends it with <see cref="Return"/>: the cache may drop its own reference meanwhile.
     /// </summary>
     public MemoryImage Get(ContractLeaf leaf, Hash commit)
     {
@@ -74,24 +119,41 @@ internal sealed class ImageCache : IDisposable
         {
             if (_images.TryGetValue(key, out var cached))
             {
-                if (_isLive(commit)) Register(commit, key, cached);
-                cached.Image.AddReferences();
+                if (_isLive(commit)) Register(commit, cached);
+                Touch(cached);
+                cached.Image.Use();
                 return cached.Image;
             }
         }
 
         var image = new MemoryImage(key, [ImageLayer.CreateBase(NewPath("base"), leaf.MemoryLength, ReadPages(leaf))]);
-        lock (_lock)
+        var dropped = new List<ImageKey>();
+        try
         {
-            BuiltFromStore++;
-            // Registered only while the commit lives, under the lock ForgetCommits takes after a deletion.
-            if (!_isLive(commit)) return image;
-            if (_images.TryGetValue(key, out var raced))
+            lock (_lock)
             {
-                image.Release();
-                return Keep(commit, key, raced);
+                BuiltFromStore++;
+                // Registered only while the commit lives, under the lock ForgetCommits takes after a deletion.
+                if (!_isLive(commit))
+                {
+                    // The user's reference is the only one kept; if opening fails, nothing is (the files go).
+                    try { image.Use(); }
+                    finally { image.Release(); }
+                    return image;
+                }
+                if (_images.TryGetValue(key, out var raced))
+                {
+                    image.Release();
+                    return Keep(commit, raced);
+                }
+                var kept = Keep(commit, Add(image));
+                DropOverBudget(dropped);
+                return kept;
             }
-            return Keep(commit, key, _images[key] = new Entry(image));
+        }
+        finally
+        {
+            Dropped(dropped);
         }
     }
 
@@ -99,12 +161,12 @@ internal sealed class ImageCache : IDisposable
     /// The image of a memory committed as <paramref name="key"/> under <paramref name="commit"/>:
     /// <paramref name="parent"/> (the memory's previous image, or null for a new contract) plus
     /// <paramref name="changes"/> (every page that differs from it, ascending). The caller gets a
-    /// reference of its own, as with <see cref="Get"/>.
+    /// use of its own, as with <see cref="Get"/>; <paramref name="parent"/> must be in use (its files are read).
     /// </summary>
     public MemoryImage Derive(MemoryImage? parent, ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes, Hash commit)
     {
         lock (_lock)
-            if (_images.TryGetValue(key, out var cached)) return Keep(commit, key, cached);
+            if (_images.TryGetValue(key, out var cached)) return Keep(commit, cached);
 
         MemoryImage image;
         if (parent is null)
@@ -113,17 +175,19 @@ internal sealed class ImageCache : IDisposable
         }
         else if (parent.Layers.Count < MaxLayers && PageRuns.Count(changes.Select(c => c.Index)) <= MaxOverlayRuns)
         {
-            parent.AddReferences();
-            image = new MemoryImage(key, [.. parent.Layers, ImageLayer.CreateOverlay(NewPath("overlay"), changes)]);
+            var overlay = ImageLayer.CreateOverlay(NewPath("overlay"), changes);
+            foreach (var layer in parent.Layers) layer.AddReference();
+            image = new MemoryImage(key, [.. parent.Layers, overlay]);
         }
         else if (MergedOverlayPages(parent, changes) is var merged && PageRuns.Count(merged) <= MaxOverlayRuns
             && (ulong)merged.Count <= key.Length / PageStore.PageSize / 4)
         {
             // Too many layers: the overlays and the changes merge into one overlay over the same base,
             // which costs the pages changed since that base, not the memory.
+            var overlay = ImageLayer.CreateOverlay(NewPath("overlay"), ReadMerged(parent, merged, changes));
             var @base = parent.Layers[0];
             @base.AddReference();
-            image = new MemoryImage(key, [@base, ImageLayer.CreateOverlay(NewPath("overlay"), ReadMerged(parent, merged, changes))]);
+            image = new MemoryImage(key, [@base, overlay]);
         }
         else
         {
@@ -133,14 +197,24 @@ internal sealed class ImageCache : IDisposable
             var leaf = new ContractLeaf(default, default, ReadOnlyMemory<byte>.Empty, key.PageTreeRoot, key.Length, key.Is64);
             image = new MemoryImage(key, [ImageLayer.CreateBase(NewPath("base"), key.Length, ReadPages(leaf))]);
         }
-        lock (_lock)
+        var dropped = new List<ImageKey>();
+        try
         {
-            if (_images.TryGetValue(key, out var raced))
+            lock (_lock)
             {
-                image.Release();
-                return Keep(commit, key, raced);
+                if (_images.TryGetValue(key, out var raced))
+                {
+                    image.Release();
+                    return Keep(commit, raced);
+                }
+                var kept = Keep(commit, Add(image));
+                DropOverBudget(dropped);
+                return kept;
             }
-            return Keep(commit, key, _images[key] = new Entry(image));
+        }
+        finally
+        {
+            Dropped(dropped);
         }
     }
 
@@ -172,39 +246,107 @@ internal sealed class ImageCache : IDisposable
         }
     }
 
-    /// <summary>Releases the images registered under commits that no longer exist.</summary>
+    /// <summary>Ends a use <see cref="Get"/> or <see cref="Derive"/> handed out; past the budget, unused images are dropped.</summary>
+    public void Return(MemoryImage image)
+    {
+        image.EndUse();
+        var dropped = new List<ImageKey>();
+        lock (_lock)
+            if (_images.TryGetValue(image.Key, out var entry) && entry.Image == image) DropOverBudget(dropped);
+        Dropped(dropped);
+    }
+
+    /// <summary>Drops the images registered only under commits that no longer exist (sessions using one keep it).</summary>
     public void ForgetCommits(IEnumerable<Hash> commits)
     {
+        var deleted = commits.ToHashSet();
+        var dropped = new List<ImageKey>();
         lock (_lock)
         {
-            foreach (var commit in commits)
+            foreach (var entry in _recency.ToArray())
             {
-                if (!_byCommit.Remove(commit, out var keys)) continue;
-                foreach (var key in keys)
-                {
-                    var entry = _images[key];
-                    if (--entry.Commits > 0) continue;
-                    _images.Remove(key);
-                    entry.Image.Release();
-                }
+                if (entry.Untracked || entry.Commits.RemoveAll(deleted.Contains) == 0 || entry.Commits.Count > 0) continue;
+                Drop(entry);
+                dropped.Add(entry.Image.Key);
             }
         }
+        Dropped(dropped);
     }
 
     /// <summary>A new file name for a session's private overlay.</summary>
     public string NewSessionFile() => NewPath("session");
 
-    private void Register(Hash commit, ImageKey key, Entry entry)
+    private Entry Add(MemoryImage image)
     {
-        if (!_byCommit.TryGetValue(commit, out var keys)) _byCommit[commit] = keys = [];
-        if (keys.Add(key)) entry.Commits++;
+        var entry = new Entry(image);
+        _images.Add(image.Key, entry);
+        entry.Node = _recency.AddLast(entry);
+        foreach (var layer in image.Layers)
+        {
+            _cachedLayers[layer] = _cachedLayers.GetValueOrDefault(layer) + 1;
+            if (_cachedLayers[layer] == 1) _cachedBytes += layer.DiskBytes;
+        }
+        return entry;
     }
 
-    /// <summary>Registers a cached image under <paramref name="commit"/> and hands the caller a reference of its own (under the lock).</summary>
-    private MemoryImage Keep(Hash commit, ImageKey key, Entry entry)
+    /// <summary>Removes an entry and drops the cache's reference (under the lock); users keep theirs.</summary>
+    private void Drop(Entry entry)
     {
-        Register(commit, key, entry);
-        entry.Image.AddReferences();
+        _images.Remove(entry.Image.Key);
+        _recency.Remove(entry.Node!);
+        foreach (var layer in entry.Image.Layers)
+        {
+            if (--_cachedLayers[layer] > 0) continue;
+            _cachedLayers.Remove(layer);
+            _cachedBytes -= layer.DiskBytes;
+        }
+        entry.Image.Release();
+    }
+
+    /// <summary>Drops least recently used images no session uses until the cache is within its budget (under the lock).</summary>
+    private void DropOverBudget(List<ImageKey> dropped)
+    {
+        for (var node = _recency.First; node is not null && (_images.Count > _maxImages || _cachedBytes > _maxBytes);)
+        {
+            var next = node.Next;
+            if (!node.Value.Image.InUse)
+            {
+                Drop(node.Value);
+                dropped.Add(node.Value.Image.Key);
+            }
+            node = next;
+        }
+    }
+
+    private void Dropped(List<ImageKey> dropped)
+    {
+        if (dropped.Count > 0) _onDropped?.Invoke(dropped);
+    }
+
+    private void Register(Hash commit, Entry entry)
+    {
+        if (entry.Untracked || entry.Commits.Contains(commit)) return;
+        if (entry.Commits.Count < MaxTrackedCommits)
+        {
+            entry.Commits.Add(commit);
+            return;
+        }
+        entry.Untracked = true;
+        entry.Commits.Clear();
+    }
+
+    private void Touch(Entry entry)
+    {
+        _recency.Remove(entry.Node!);
+        _recency.AddLast(entry.Node!);
+    }
+
+    /// <summary>Registers a cached image under <paramref name="commit"/>, marks it used now and hands the caller a use of its own (under the lock).</summary>
+    private MemoryImage Keep(Hash commit, Entry entry)
+    {
+        Register(commit, entry);
+        Touch(entry);
+        entry.Image.Use();
         return entry.Image;
     }
 
@@ -224,9 +366,7 @@ internal sealed class ImageCache : IDisposable
     {
         lock (_lock)
         {
-            foreach (var entry in _images.Values) entry.Image.Release();
-            _images.Clear();
-            _byCommit.Clear();
+            foreach (var entry in _recency.ToArray()) Drop(entry);
         }
     }
 }

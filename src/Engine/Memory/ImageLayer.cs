@@ -8,21 +8,25 @@ namespace Piecrust.Memory;
 /// each at a known slot). Written once at creation and never changed, so private mappings of it
 /// stay coherent. Reference-counted by the images that use it; the file is removed with the last one
 /// (mappings made earlier stay valid: the kernel keeps an unlinked file alive while it is mapped).
+/// The file is open only while some user reads or maps it (<see cref="Open"/> … <see cref="Close"/>),
+/// so layers kept for later cost no descriptor.
 /// </summary>
 internal sealed class ImageLayer
 {
     private const int PageSize = Storage.PageStore.PageSize;
-    private readonly SafeFileHandle _file;
     private readonly (ulong Page, long Slot)[] _slots; // overlays only, sorted by page
+    private readonly object _gate = new();
+    private SafeFileHandle? _file; // open while _users > 0
+    private int _users;
     private int _references = 1;
 
-    private ImageLayer(string path, SafeFileHandle file, bool isBase, ulong length, (ulong, long)[] slots)
+    private ImageLayer(string path, bool isBase, ulong length, (ulong, long)[] slots, long diskBytes)
     {
         Path = path;
-        _file = file;
         IsBase = isBase;
         Length = length;
         _slots = slots;
+        DiskBytes = diskBytes;
     }
 
     public string Path { get; }
@@ -34,7 +38,8 @@ internal sealed class ImageLayer
     /// <summary>Number of mmap calls mapping this layer costs.</summary>
     public int Runs { get; private set; }
 
-    public long FileBytes => IsBase ? (long)Length : _slots.Length * (long)PageSize;
+    /// <summary>Bytes the file occupies on disk: the pages written (a base's zero pages are holes).</summary>
+    public long DiskBytes { get; }
 
     /// <summary>Writes a base image: a sparse file of <paramref name="length"/> bytes with <paramref name="pages"/> at their offsets (pages past the length are skipped).</summary>
     public static ImageLayer CreateBase(string path, ulong length, IEnumerable<(ulong Index, ReadOnlyMemory<byte> Bytes)> pages)
@@ -43,23 +48,26 @@ internal sealed class ImageLayer
         try
         {
             RandomAccess.SetLength(file, (long)length);
-            bool first = true;
+            long written = 0;
             foreach (var (index, bytes) in pages)
             {
                 // Stored pages past the length are not part of the memory (see PagesPastLength).
                 if (index >= length / PageSize || bytes.Span.IndexOfAnyExcept((byte)0) < 0) continue;
                 RandomAccess.Write(file, bytes.Span, (long)(index * PageSize));
-                if (first) Storage.PageStore.FaultPoint(Storage.StoreFault.ImageWrite);
-                first = false;
+                if (written == 0) Storage.PageStore.FaultPoint(Storage.StoreFault.ImageWrite);
+                written += PageSize;
             }
-            return new ImageLayer(path, file, isBase: true, length, []) { Runs = length == 0 ? 0 : 1 };
+            return new ImageLayer(path, isBase: true, length, [], written) { Runs = length == 0 ? 0 : 1 };
         }
         catch (Exception e)
         {
-            file.Dispose();
             File.Delete(path);
             if (ImageFileErrors.IsIOFailure(e)) throw ImageFileErrors.Failed("Writing", path, e);
             throw;
+        }
+        finally
+        {
+            file.Dispose();
         }
     }
 
@@ -81,14 +89,17 @@ internal sealed class ImageLayer
                 end = (index + 1) * PageSize;
             }
             var packed = slots.ToArray();
-            return new ImageLayer(path, file, isBase: false, end, packed) { Runs = PageRuns.OfSlots(packed).Count() };
+            return new ImageLayer(path, isBase: false, end, packed, packed.Length * (long)PageSize) { Runs = PageRuns.OfSlots(packed).Count() };
         }
         catch (Exception e)
         {
-            file.Dispose();
             File.Delete(path);
             if (ImageFileErrors.IsIOFailure(e)) throw ImageFileErrors.Failed("Writing", path, e);
             throw;
+        }
+        finally
+        {
+            file.Dispose();
         }
     }
 
@@ -107,10 +118,45 @@ internal sealed class ImageLayer
     /// <summary>The pages an overlay holds, ascending (none for a base).</summary>
     public IEnumerable<ulong> OverlayPages => _slots.Select(s => s.Page);
 
-    /// <summary>Maps the layer privately over the memory at <paramref name="address"/>.</summary>
+    /// <summary>Starts a use: the file is opened (read-only: private mappings need no more) by the first user.</summary>
+    public void Open()
+    {
+        lock (_gate)
+        {
+            // Counted only once open: a failed open (no descriptor left, a removed file) leaves no
+            // user behind, so the caller's rollback closes exactly what opened and a later use retries.
+            if (_users == 0)
+            {
+                try
+                {
+                    _file = File.OpenHandle(Path, FileMode.Open, FileAccess.Read);
+                }
+                catch (Exception e) when (ImageFileErrors.IsIOFailure(e))
+                {
+                    throw ImageFileErrors.Failed("Opening", Path, e);
+                }
+            }
+            _users++;
+        }
+    }
+
+    /// <summary>Ends a use: the last user closes the file (mappings made from it stay valid).</summary>
+    public void Close()
+    {
+        lock (_gate)
+        {
+            if (--_users > 0) return;
+            _file!.Dispose();
+            _file = null;
+        }
+    }
+
+    private SafeFileHandle OpenHandle => _file ?? throw new InvalidOperationException($"Image layer {Path} is read or mapped without being open.");
+
+    /// <summary>Maps the layer privately over the memory at <paramref name="address"/> (while open).</summary>
     public void MapInto(nint address)
     {
-        int fd = (int)_file.DangerousGetHandle();
+        int fd = (int)OpenHandle.DangerousGetHandle();
         if (IsBase)
         {
             if (Length > 0) Posix.MapPrivateFixed(address, Length, fd, 0);
@@ -120,7 +166,7 @@ internal sealed class ImageLayer
             Posix.MapPrivateFixed(address + (nint)(page * PageSize), (ulong)count * PageSize, fd, slot);
     }
 
-    /// <summary>Reads page <paramref name="index"/> if this layer holds it.</summary>
+    /// <summary>Reads page <paramref name="index"/> if this layer holds it (while open).</summary>
     public bool TryRead(ulong index, Span<byte> destination)
     {
         long offset;
@@ -138,7 +184,7 @@ internal sealed class ImageLayer
         int read;
         try
         {
-            read = RandomAccess.Read(_file, destination, offset);
+            read = RandomAccess.Read(OpenHandle, destination, offset);
         }
         catch (Exception e) when (ImageFileErrors.IsIOFailure(e))
         {
@@ -150,10 +196,10 @@ internal sealed class ImageLayer
 
     public void AddReference() => Interlocked.Increment(ref _references);
 
+    /// <summary>Drops a reference; the last one removes the file (its users, who hold references too, are gone by then).</summary>
     public void Release()
     {
         if (Interlocked.Decrement(ref _references) != 0) return;
-        _file.Dispose();
         try { File.Delete(Path); }
         catch (IOException) { /* the images directory is cleared on the next open */ }
     }

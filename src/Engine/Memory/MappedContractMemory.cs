@@ -31,13 +31,22 @@ internal sealed class MappedContractMemory : ContractMemory
     /// </summary>
     private const int MaxIdleImageRuns = 8;
 
+    /// <summary>
+    /// Earlier session overlays (files, and their mappings) an instance may go on showing after commits:
+    /// each commit leaves the pages its session took in mapped from a file the memory no longer needs.
+    /// Past either bound, or when a commit's image no longer holds the layers the instance maps (after a
+    /// merge or a fresh base), the commit remaps the instance from its new image (same content), so
+    /// neither its mappings nor the space of removed files it keeps alive grow with a session's commits.
+    /// </summary>
+    private const int MaxStaleFiles = 8, MaxStaleRuns = 256;
+
     private readonly ImageCache _images;
     private readonly ImageKey? _baseKey; // the committed image the session starts from (null for a new contract)
     private readonly Func<MemoryImage?> _loadImage;
     private readonly PagesPastLength? _pastLength; // stored pages past the committed length (null for a new contract)
-    private MemoryImage? _image; // this memory holds a reference on it: released when replaced or disposed
+    private MemoryImage? _image; // this memory holds a use of it: returned to the cache when replaced or disposed
     private bool _imageLoaded;
-    private ImageLayer? _private; // a session-private full image after compaction; supersedes image and overlay
+    private ImageLayer? _private; // a session-private full image after compaction (open); supersedes image and overlay
     private SessionOverlay _overlay;
     private readonly SortedSet<ulong> _changed = new();
     private ulong _length;
@@ -46,6 +55,8 @@ internal sealed class MappedContractMemory : ContractMemory
     private bool _moved;
     private int _overlayRuns; // mappings the session overlay currently has over the instance
     private bool _showsImage; // the instance shows Image's own mappings (plus overlay runs and private pages), nothing older
+    private ImageLayer[]? _mappedLayers; // the image layers the instance shows under the session's pages; null: not known (shown before this session)
+    private int _staleFiles, _staleRuns; // earlier session overlays the instance still maps
 
     private MappedContractMemory(ImageCache images, ImageKey? baseKey, ulong length, Func<MemoryImage?> loadImage, PagesPastLength? pastLength, bool isNew)
     {
@@ -97,6 +108,8 @@ internal sealed class MappedContractMemory : ContractMemory
             throw new InvalidOperationException($"An instance has {fresh} bytes of memory, more than the stored {_length}.");
         if (_length > fresh && !memory.Grow((_length - fresh) / 65536))
             throw new EngineResourceException($"A contract's memory cannot grow to its stored length of {_length} bytes: over this VM's VMOptions.MaxMemory, or the host is out of memory.");
+        _mappedLayers = [];
+        _staleFiles = _staleRuns = 0;
         if (_length == 0)
         {
             // A new contract: what instantiation wrote is its state until the first checkpoint.
@@ -110,12 +123,12 @@ internal sealed class MappedContractMemory : ContractMemory
         _showsImage = false;
         if (_private is not null)
         {
+            // The compacted copy covers every page the instance may hold (memories only grow).
             Posix.NoHugePages(address, _length);
             _private.MapInto(address);
-            return;
         }
         // An instance an earlier session left showing this very image cleanly needs no mapping.
-        if (prior.Image is not { } shown || shown != BaseImage)
+        else if (prior.Image is not { } shown || shown != BaseImage)
         {
             if (prior.Image is not null) throw new InvalidOperationException("An instance showing another image must be cleared first.");
             Posix.NoHugePages(address, _length);
@@ -124,8 +137,13 @@ internal sealed class MappedContractMemory : ContractMemory
             ulong covered = Image?.BaseLength ?? 0;
             if (fresh > covered && !prior.Zeroed) memory.Clear(covered, fresh - covered);
             Image?.MapInto(address);
+            _mappedLayers = Image is { } image ? [.. image.Layers] : [];
         }
-        _showsImage = BaseImage is not null;
+        else
+        {
+            _mappedLayers = null; // an earlier session mapped an image of this content: which files is not known
+        }
+        _showsImage = BaseImage is not null; // null with a compacted copy
         _overlayRuns = _overlay.Runs;
         if (_overlayRuns > MaxOverlayRuns)
         {
@@ -225,40 +243,86 @@ internal sealed class MappedContractMemory : ContractMemory
 
     public override void ReadPage(ulong index, Span<byte> destination)
     {
-        if (_private is not null ? _private.TryRead(index, destination) : _overlay.TryRead(index, destination)) return;
+        // Newest first: pages taken in since a compaction, the compacted copy, stored pages past the
+        // committed length, the image.
+        if (_overlay.TryRead(index, destination)) return;
+        if (_private is not null && _private.TryRead(index, destination)) return;
         if (_pastLength is not null && _pastLength.TryRead(index, destination)) return;
         if (_private is null && Image is { } image) image.ReadPage(index, destination);
         else destination.Clear();
     }
 
-    public override void MarkCommitted(ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes, Hash commit)
+    public override void MarkCommitted(ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes, Hash commit, LinearMemory? memory)
     {
         if (Modified || !_imageLoaded || _private is not null)
         {
-            var parent = _private is null ? Image : null;
-            var derived = _images.Derive(parent, key, changes, commit);
-            _image?.Release();
+            // The changes are relative to the image, also after a compaction (which copied the memory, changed nothing).
+            var derived = _images.Derive(Image, key, changes, commit);
+            if (_image is not null) _images.Return(_image);
             _image = derived;
             _imageLoaded = true;
         }
         // The current mappings already show this content; from now on reads and reloads use the new image.
-        _private?.Release();
-        _private = null;
+        bool compacted = _private is not null;
+        if (_overlayRuns > 0)
+        {
+            // The overlay's pages stay mapped from its file (removed once closed) until written again or remapped.
+            _staleFiles++;
+            _staleRuns += _overlayRuns;
+        }
+        ReleasePrivate();
         _overlay.Dispose();
         _overlay = new SessionOverlay(_images.NewSessionFile());
         _overlayRuns = 0;
         _showsImage = false;
         _changed.Clear();
         _lengthChanged = false;
+        if (memory is not null && _image is { } image
+            && (_moved || compacted || !Extends(image) || _staleFiles > MaxStaleFiles || _staleRuns > MaxStaleRuns))
+            Remap(memory, image);
+    }
+
+    /// <summary>
+    /// Makes the instance show <paramref name="image"/> (the memory's content right after a commit)
+    /// and nothing else: the files it mapped before are no longer kept alive by it, and a memory that
+    /// was copied rather than mapped is mapped again.
+    /// </summary>
+    private void Remap(LinearMemory memory, MemoryImage image)
+    {
+        nint address = memory.Address;
+        Posix.MapZeros(address, memory.Length);
+        Posix.NoHugePages(address, memory.Length);
+        image.MapInto(address);
+        _mappedAt = address;
+        _moved = false;
+        _showsImage = true;
+        _mappedLayers = [.. image.Layers];
+        _staleFiles = _staleRuns = 0;
+    }
+
+    /// <summary>True when <paramref name="image"/> holds every layer the instance maps, at the same place (it only adds overlays on top).</summary>
+    private bool Extends(MemoryImage image)
+    {
+        if (_mappedLayers is null || image.Layers.Count < _mappedLayers.Length) return false;
+        for (int i = 0; i < _mappedLayers.Length; i++)
+            if (!ReferenceEquals(image.Layers[i], _mappedLayers[i])) return false;
+        return true;
     }
 
     public override void Dispose()
     {
         _overlay.Dispose();
-        _private?.Release();
-        _private = null;
-        _image?.Release();
+        ReleasePrivate();
+        if (_image is not null) _images.Return(_image);
         _image = null;
+    }
+
+    private void ReleasePrivate()
+    {
+        if (_private is null) return;
+        _private.Close();
+        _private.Release();
+        _private = null;
     }
 
     // Too many overlay slots: one private base of the whole current memory replaces image and overlay.
@@ -267,9 +331,21 @@ internal sealed class MappedContractMemory : ContractMemory
         ulong pages = memory.Length / PageSize;
         var layer = ImageLayer.CreateBase(_images.NewSessionFile(), memory.Length,
             Enumerable.Range(0, checked((int)pages)).Select(i => ((ulong)i, (ReadOnlyMemory<byte>)memory.Page((ulong)i, PageSize).ToArray())));
-        _private?.Release();
+        try
+        {
+            layer.Open();
+        }
+        catch
+        {
+            layer.Release();
+            throw;
+        }
+        ReleasePrivate();
         _private = layer;
         layer.MapInto(memory.Address);
+        // It replaced every mapping; the commit remaps from the committed image.
+        _mappedLayers = [];
+        _staleFiles = _staleRuns = 0;
         _showsImage = false;
         _overlay.Dispose();
         _overlay = new SessionOverlay(_images.NewSessionFile());

@@ -101,7 +101,7 @@ internal sealed class PlainContractMemory : ContractMemory
         else destination.Clear();
     }
 
-    public override void MarkCommitted(ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes, Hash commit)
+    public override void MarkCommitted(ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes, Hash commit, LinearMemory? memory)
     {
         _changed.Clear();
         _lengthChanged = false;

@@ -152,7 +152,7 @@ internal sealed class SessionState : IDisposable
                 if (state.NewBytecode is not null) _vm.Modules.Persist(state.Code);
                 state.BasePageTree = update.PageTree;
                 state.NewBytecode = null;
-                state.Memory.MarkCommitted(new ImageKey(update.PageTree, state.Memory.Length, state.Code.Is64), update.Changes, root);
+                state.Memory.MarkCommitted(new ImageKey(update.PageTree, state.Memory.Length, state.Code.Is64), update.Changes, root, state.InstanceMemory);
             }
         }
         catch (StoreIOException e)
