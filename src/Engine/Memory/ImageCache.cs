@@ -115,16 +115,24 @@ internal sealed class ImageCache : IDisposable
     public MemoryImage Get(ContractLeaf leaf, Hash commit)
     {
         var key = ImageKey.Of(leaf);
+        var vanished = new List<ImageKey>();
         lock (_lock)
         {
             if (_images.TryGetValue(key, out var cached))
             {
-                if (_isLive(commit)) Register(commit, cached);
-                Touch(cached);
-                cached.Image.Use();
-                return cached.Image;
+                if (TryUse(cached.Image))
+                {
+                    if (_isLive(commit)) Register(commit, cached);
+                    Touch(cached);
+                    return cached.Image;
+                }
+                // Its files were removed behind the cache's back (an image is only a cache of the
+                // store): forget it and build it again below.
+                Drop(cached);
+                vanished.Add(key);
             }
         }
+        Dropped(vanished);
 
         var image = new MemoryImage(key, [ImageLayer.CreateBase(NewPath("base"), leaf.MemoryLength, ReadPages(leaf))]);
         var dropped = new List<ImageKey>();
@@ -304,6 +312,20 @@ internal sealed class ImageCache : IDisposable
     }
 
     /// <summary>Drops least recently used images no session uses until the cache is within its budget (under the lock).</summary>
+    // A use of a cached image, or false when a file of it no longer exists (it was open in no use).
+    private static bool TryUse(MemoryImage image)
+    {
+        try
+        {
+            image.Use();
+            return true;
+        }
+        catch (StoreIOException e) when (e.InnerException is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
+    }
+
     private void DropOverBudget(List<ImageKey> dropped)
     {
         for (var node = _recency.First; node is not null && (_images.Count > _maxImages || _cachedBytes > _maxBytes);)
