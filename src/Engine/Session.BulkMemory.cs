@@ -28,6 +28,8 @@ public sealed partial class Session
             (BulkMemoryOperation.MemoryFill, true) => Function.FromCallback(s, (long d, int value, long n) => Check(r, BulkMemory.Fill(Running(r).Memory, (ulong)d, (byte)value, (ulong)n))),
             (BulkMemoryOperation.MemoryGrow, false) => Function.FromCallback(s, (int pages) => (int)BulkMemory.Grow(Running(r).Memory, (uint)pages)),
             (BulkMemoryOperation.MemoryGrow, true) => Function.FromCallback(s, (long pages) => BulkMemory.Grow(Running(r).Memory, (ulong)pages)),
+            (BulkMemoryOperation.MemorySize, false) => Function.FromCallback(s, () => (int)BulkMemory.Size(Running(r).Memory)),
+            (BulkMemoryOperation.MemorySize, true) => Function.FromCallback(s, () => (long)BulkMemory.Size(Running(r).Memory)),
             (BulkMemoryOperation.MemoryInit, false) => Function.FromCallback(s, (int d, int src, int n) => Init(r, segment, (uint)d, (uint)src, (uint)n)),
             (BulkMemoryOperation.MemoryInit, true) => Function.FromCallback(s, (long d, int src, int n) => Init(r, segment, (ulong)d, (uint)src, (uint)n)),
             (BulkMemoryOperation.DataDrop, _) => Function.FromCallback(s, () => Running(r).DropData(segment)),

@@ -91,7 +91,7 @@ public sealed partial class Session
             // only between top-level calls, or a call with many failing sub-calls piles them up.
             // Wasmtime frees instances only with their store: past this many unusable ones the
             // session goes on in another runtime so memory stays bounded.
-            if (_runtime.Dead > WasmRuntime.MaxDead)
+            if (_runtime.NeedsRenewal)
             {
                 Checkpoint();
                 RenewRuntime();

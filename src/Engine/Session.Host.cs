@@ -285,10 +285,13 @@ public sealed partial class Session
         _runtime.Store.Fuel = remaining - gas;
     }
 
-    /// <summary>Reads <paramref name="destination"/>.Length bytes at <paramref name="pointer"/>; false when the range is not inside the maximum memory size.</summary>
+    /// <summary>
+    /// Reads <paramref name="destination"/>.Length bytes at <paramref name="pointer"/>; false when the
+    /// range is not inside the maximum memory size (the instance's capacity: bytes past the length read as stored).
+    /// </summary>
     private static bool TryReadMemory(Frame frame, ulong pointer, Span<byte> destination)
     {
-        ulong max = frame.Contract.Code.MaxMemory;
+        ulong max = frame.Contract.Code.Capacity;
         if (pointer > max || max - pointer < (ulong)destination.Length) return false;
         frame.Contract.Wasm!.Read(pointer, destination);
         return true;
@@ -298,7 +301,7 @@ public sealed partial class Session
     {
         if (!TryReadMemory(frame, pointer, destination))
             throw Fail(_call!, ContractErrorKind.Trap,
-                $"out of bounds: {what} at {pointer} (+{destination.Length} bytes) lies outside the maximum memory size {frame.Contract.Code.MaxMemory}");
+                $"out of bounds: {what} at {pointer} (+{destination.Length} bytes) lies outside the maximum memory size {frame.Contract.Code.Capacity}");
     }
 
     private string ReadString(Frame frame, ulong pointer, int length, string what)

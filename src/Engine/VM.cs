@@ -27,7 +27,7 @@ public sealed partial class VM : IDisposable
         {
             Engine = new Wasmtime.Engine(WasmConfig.Create());
             Modules = new ModuleCache(Engine, store, options);
-            Runtimes = new RuntimePool(Engine, options.MaxMemory);
+            Runtimes = new RuntimePool(Engine);
             Images = new ImageCache(Path.Combine(store.Directory, "images"), Index, root => store.TryGetCommit(root) is not null);
         }
         catch

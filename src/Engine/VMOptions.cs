@@ -22,7 +22,7 @@ public sealed record VMOptions
     /// to the gas it pays (a 64-bit memory of a few TiB got the process killed). The mapped path only
     /// touches written pages; raise the limit only as far as the host's RAM allows.
     /// </summary>
-    public ulong MaxMemory { get; init; } = 1UL << 32;
+    public ulong MaxMemory { get; init; } = 1UL << 42;
 
     // Module limits. Compilation costs no gas, and Wasmtime's compile time grows faster than module
     // size for some shapes (quadratically with data segments, or with the branches of one function),

@@ -10,16 +10,11 @@ internal sealed class RuntimePool : IDisposable
 {
     private readonly Stack<WasmRuntime> _idle = new();
     private readonly Wasmtime.Engine _engine;
-    private readonly ulong _maxMemory;
     private readonly int _capacity = Math.Clamp(2 * Environment.ProcessorCount, 4, 16);
     private bool _disposed;
     private long _instancesCreated;
 
-    public RuntimePool(Wasmtime.Engine engine, ulong maxMemory)
-    {
-        _engine = engine;
-        _maxMemory = maxMemory;
-    }
+    public RuntimePool(Wasmtime.Engine engine) => _engine = engine;
 
     /// <summary>A runtime for <paramref name="session"/>: a returned one when there is one, else a new one.</summary>
     public WasmRuntime Rent(Session session)
@@ -29,7 +24,7 @@ internal sealed class RuntimePool : IDisposable
         {
             if (_idle.Count > 0) runtime = _idle.Pop();
         }
-        runtime ??= new WasmRuntime(this, _engine, _maxMemory);
+        runtime ??= new WasmRuntime(this, _engine);
         runtime.Session = session;
         return runtime;
     }
@@ -55,6 +50,18 @@ internal sealed class RuntimePool : IDisposable
             }
         }
         runtime.Dispose();
+    }
+
+    /// <summary>Disposes every idle runtime, freeing its instances (and the address space of their memories).</summary>
+    public void DropIdle()
+    {
+        WasmRuntime[] idle;
+        lock (_idle)
+        {
+            idle = [.. _idle];
+            _idle.Clear();
+        }
+        foreach (var runtime in idle) runtime.Dispose();
     }
 
     public void Dispose()

@@ -23,6 +23,12 @@ internal sealed class WasmRuntime : IDisposable
     private const int MaxInstances = 64;
     public const int MaxDead = 32;
 
+    /// <summary>Dead 64-bit instances tolerated: each holds 4 TiB of address space (see <see cref="Memory64Reservations"/>).</summary>
+    public const int MaxDead64 = 2;
+
+    /// <summary>64-bit instances a runtime kept for another session may hold (idle ones included).</summary>
+    private const int MaxInstances64 = 4;
+
     /// <summary>Idle instances kept per contract code: one per concurrent use is enough.</summary>
     private const int MaxIdlePerCode = 2;
 
@@ -32,12 +38,15 @@ internal sealed class WasmRuntime : IDisposable
     private readonly Dictionary<(BulkMemoryImport, bool), Function> _bulkImports = new();
     private readonly RuntimePool _pool;
     private int _instances;
+    private int _instances64; // counted in Memory64Reservations until the store is disposed
+    private bool _disposed;
 
-    public WasmRuntime(RuntimePool pool, Wasmtime.Engine engine, ulong maxMemory)
+    public WasmRuntime(RuntimePool pool, Wasmtime.Engine engine)
     {
         _pool = pool;
         Store = new Store(engine);
-        Store.SetLimits(memorySize: (long)Math.Min(WasmConfig.MaxMemory64, maxMemory), tableElements: 1_000_000, instances: 10_000, tables: 10_000, memories: 10_000);
+        // A memory is made at its capacity (CompiledContract.Capacity, already within VMOptions.MaxMemory).
+        Store.SetLimits(memorySize: (long)WasmConfig.MaxMemory64, tableElements: 1_000_000, instances: 10_000, tables: 10_000, memories: 10_000);
     }
 
     public Store Store { get; }
@@ -48,12 +57,20 @@ internal sealed class WasmRuntime : IDisposable
     /// <summary>Instances made in this store that nothing will use again.</summary>
     public int Dead { get; private set; }
 
+    /// <summary>64-bit instances made in this store that nothing will use again.</summary>
+    public int Dead64 { get; private set; }
+
+    /// <summary>True when the session should go on in a fresh runtime, so dead instances' memory and address space are freed.</summary>
+    public bool NeedsRenewal => Dead > MaxDead || Dead64 > MaxDead64;
+
     /// <summary>True when the runtime is worth keeping for another session.</summary>
-    public bool Reusable => _instances <= MaxInstances && Dead <= MaxDead;
+    public bool Reusable => _instances <= MaxInstances && Dead <= MaxDead && _instances64 <= MaxInstances64 && Dead64 <= MaxDead64;
 
     /// <summary>A new instance of <paramref name="code"/>: data segments applied, globals initial.</summary>
+    /// <exception cref="EngineResourceException">No address space is left for another 64-bit memory.</exception>
     public LiveInstance Instantiate(CompiledContract code)
     {
+        if (code.Is64) Take64();
         var imports = code.Is64 ? _imports64 ??= Piecrust.Session.CreateImports(this, is64: true) : _imports32 ??= Piecrust.Session.CreateImports(this, is64: false);
         var bound = new object[code.Imports.Length + code.BulkImports.Length];
         for (int i = 0; i < code.Imports.Length; i++) bound[i] = imports[(int)code.Imports[i]];
@@ -63,8 +80,19 @@ internal sealed class WasmRuntime : IDisposable
         Store.Fuel = ulong.MaxValue / 2;
         try
         {
-            var instance = new Instance(Store, code.Module, bound);
+            Instance instance;
+            try
+            {
+                instance = new Instance(Store, code.Module, bound);
+            }
+            catch (WasmtimeException e) when (e is not TrapException)
+            {
+                // Instantiation of a validated module fails only for want of host resources (mmap).
+                if (code.Is64) Memory64Reservations.Give(1);
+                throw new EngineResourceException($"A contract instance could not be created: {e.Message.Split('\n')[0]}", e);
+            }
             _instances++;
+            if (code.Is64) _instances64++;
             _pool.CountInstance();
             return new LiveInstance(code, instance);
         }
@@ -72,6 +100,16 @@ internal sealed class WasmRuntime : IDisposable
         {
             Store.Fuel = fuel;
         }
+    }
+
+    private void Take64()
+    {
+        if (Memory64Reservations.TryTake()) return;
+        _pool.DropIdle(); // idle runtimes hold 64-bit memories nothing uses
+        if (Memory64Reservations.TryTake()) return;
+        throw new EngineResourceException(
+            $"No address space left for another 64-bit contract memory: {Memory64Reservations.Live} are open in this process " +
+            $"(each spans 4 TiB; at most {Memory64Reservations.Max} at once). End other sessions, or touch fewer 64-bit contracts in one session.");
     }
 
     private Function BulkImport(BulkMemoryImport import, bool is64)
@@ -115,6 +153,7 @@ internal sealed class WasmRuntime : IDisposable
         if (!keep)
         {
             Dead++;
+            if (live.Code.Is64) Dead64++;
             return;
         }
         live.Shows = shows;
@@ -127,5 +166,11 @@ internal sealed class WasmRuntime : IDisposable
         return idle;
     }
 
-    public void Dispose() => Store.Dispose();
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        Store.Dispose();
+        Memory64Reservations.Give(_instances64);
+    }
 }

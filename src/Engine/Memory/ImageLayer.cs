@@ -28,7 +28,11 @@ internal sealed class ImageLayer
     public string Path { get; }
     public bool IsBase { get; }
 
-    /// <summary>For a base: the memory length it covers. For an overlay: the end of its highest page.</summary>
+    /// <summary>
+    /// For a base: the bytes it covers, the memory's length or, when pages past the length are stored
+    /// (they stay addressable, see <see cref="LinearMemory"/>), up to the end of the highest. For an
+    /// overlay: the end of its highest page.
+    /// </summary>
     public ulong Length { get; }
 
     /// <summary>Number of mmap calls mapping this layer costs.</summary>
@@ -36,7 +40,10 @@ internal sealed class ImageLayer
 
     public long FileBytes => IsBase ? (long)Length : _slots.Length * (long)PageSize;
 
-    /// <summary>Writes a base image: a sparse file of <paramref name="length"/> bytes with <paramref name="pages"/> at their offsets (pages past the length are skipped).</summary>
+    /// <summary>
+    /// Writes a base image: a sparse file of <paramref name="length"/> bytes (or up to the end of the
+    /// highest non-zero page, if that is further) with <paramref name="pages"/> at their offsets.
+    /// </summary>
     public static ImageLayer CreateBase(string path, ulong length, IEnumerable<(ulong Index, ReadOnlyMemory<byte> Bytes)> pages)
     {
         var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite);
@@ -44,15 +51,16 @@ internal sealed class ImageLayer
         {
             RandomAccess.SetLength(file, (long)length);
             bool first = true;
+            ulong covered = length;
             foreach (var (index, bytes) in pages)
             {
-                // Stored pages past the length are not part of the memory (see PagesPastLength).
-                if (index >= length / PageSize || bytes.Span.IndexOfAnyExcept((byte)0) < 0) continue;
+                if (bytes.Span.IndexOfAnyExcept((byte)0) < 0) continue;
                 RandomAccess.Write(file, bytes.Span, (long)(index * PageSize));
+                covered = Math.Max(covered, (index + 1) * PageSize);
                 if (first) Storage.PageStore.FaultPoint(Storage.StoreFault.ImageWrite);
                 first = false;
             }
-            return new ImageLayer(path, file, isBase: true, length, []) { Runs = length == 0 ? 0 : 1 };
+            return new ImageLayer(path, file, isBase: true, covered, []) { Runs = covered == 0 ? 0 : 1 };
         }
         catch
         {

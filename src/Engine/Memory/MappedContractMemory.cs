@@ -34,7 +34,6 @@ internal sealed class MappedContractMemory : ContractMemory
     private readonly ImageCache _images;
     private readonly ImageKey? _baseKey; // the committed image the session starts from (null for a new contract)
     private readonly Func<MemoryImage?> _loadImage;
-    private readonly PagesPastLength? _pastLength; // stored pages past the committed length (null for a new contract)
     private MemoryImage? _image; // this memory holds a reference on it: released when replaced or disposed
     private bool _imageLoaded;
     private ImageLayer? _private; // a session-private full image after compaction; supersedes image and overlay
@@ -47,27 +46,25 @@ internal sealed class MappedContractMemory : ContractMemory
     private int _overlayRuns; // mappings the session overlay currently has over the instance
     private bool _showsImage; // the instance shows Image's own mappings (plus overlay runs and private pages), nothing older
 
-    private MappedContractMemory(ImageCache images, ImageKey? baseKey, ulong length, Func<MemoryImage?> loadImage, PagesPastLength? pastLength, bool isNew)
+    private MappedContractMemory(ImageCache images, ImageKey? baseKey, ulong length, Func<MemoryImage?> loadImage, bool isNew)
     {
         _images = images;
         _baseKey = baseKey;
         _length = length;
         _loadImage = loadImage;
-        _pastLength = pastLength;
         _lengthChanged = isNew;
         _overlay = new SessionOverlay(images.NewSessionFile());
     }
 
     /// <summary>
     /// A committed memory whose image is fetched (and built if needed) on first load; the loader hands
-    /// over a reference. <paramref name="loadPastLength"/> reads the stored pages past the length (images hold none).
+    /// over a reference. The image holds the stored pages past the length too (they stay addressable).
     /// </summary>
-    public static MappedContractMemory FromImage(ImageCache images, ImageKey key, Func<MemoryImage> loadImage,
-        Func<IEnumerable<(ulong Index, byte[] Bytes)>> loadPastLength) =>
-        new(images, key, key.Length, () => loadImage(), new PagesPastLength(key.Length / PageSize, loadPastLength), isNew: false);
+    public static MappedContractMemory FromImage(ImageCache images, ImageKey key, Func<MemoryImage> loadImage) =>
+        new(images, key, key.Length, () => loadImage(), isNew: false);
 
     /// <summary>A new contract's memory: nothing until the first checkpoint captures what instantiation wrote.</summary>
-    public static MappedContractMemory New(ImageCache images) => new(images, null, 0, () => null, pastLength: null, isNew: true);
+    public static MappedContractMemory New(ImageCache images) => new(images, null, 0, () => null, isNew: true);
 
     public override ulong Length => _length;
 
@@ -95,8 +92,7 @@ internal sealed class MappedContractMemory : ContractMemory
         ulong fresh = memory.Length;
         if (fresh > _length && _length > 0)
             throw new InvalidOperationException($"An instance has {fresh} bytes of memory, more than the stored {_length}.");
-        if (_length > fresh && !memory.Grow((_length - fresh) / 65536))
-            throw new InvalidOperationException($"The instance's memory cannot grow to its stored length of {_length} bytes.");
+        if (_length > 0) memory.SetLength(_length);
         if (_length == 0)
         {
             // A new contract: what instantiation wrote is its state until the first checkpoint.
@@ -110,7 +106,7 @@ internal sealed class MappedContractMemory : ContractMemory
         _showsImage = false;
         if (_private is not null)
         {
-            Posix.NoHugePages(address, _length);
+            Posix.NoHugePages(address, memory.Capacity);
             _private.MapInto(address);
             return;
         }
@@ -118,7 +114,7 @@ internal sealed class MappedContractMemory : ContractMemory
         if (prior.Image is not { } shown || shown != BaseImage)
         {
             if (prior.Image is not null) throw new InvalidOperationException("An instance showing another image must be cleared first.");
-            Posix.NoHugePages(address, _length);
+            Posix.NoHugePages(address, memory.Capacity);
             // A new instance's data segments were written into the initial pages: clear what the base
             // does not cover (overlay pages mapped next replace their share of it anyway).
             ulong covered = Image?.BaseLength ?? 0;
@@ -144,7 +140,7 @@ internal sealed class MappedContractMemory : ContractMemory
     {
         if (memory is null) return;
         ulong length = memory.Length;
-        ulong pages = length / PageSize;
+        ulong pages = memory.Capacity / PageSize; // writes past the length persist too
         var changed = new List<(ulong Index, byte[] Bytes)>();
         var previous = new byte[PageSize];
         // A 64-bit memory that grew past its reservation was moved (copied) by Wasmtime: our mappings
@@ -154,20 +150,14 @@ internal sealed class MappedContractMemory : ContractMemory
         var candidates = new List<ulong>();
         if (_moved) DirtyPageScanner.ScanPopulated(memory.Address, pages, candidates);
         else DirtyPageScanner.Scan(memory.Address, pages, candidates);
-        // Stored pages past the committed length that a growth brought inside: recorded as the
-        // instance holds them now (the instance never showed their stored bytes), and from now on
-        // read from the overlay, so a reload shows them as the plain path does.
-        var entering = _pastLength?.Below(pages) ?? [];
-        if (entering.Count > 0) candidates = [.. candidates.Union(entering).Order()];
         foreach (ulong index in candidates)
         {
             var current = memory.Page(index, PageSize);
             ReadPage(index, previous);
-            if (current.SequenceEqual(previous) && (entering.Count == 0 || entering.BinarySearch(index) < 0)) continue;
+            if (current.SequenceEqual(previous)) continue;
             changed.Add((index, current.ToArray()));
             _changed.Add(index);
         }
-        _pastLength?.Forget(entering);
         int runs = PageRuns.Count(changed.Select(c => c.Index));
         if (!_moved && _overlayRuns + runs > MaxOverlayRuns) _moved = true; // stop mapping (see MaxOverlayRuns)
         if (_moved)
@@ -184,13 +174,15 @@ internal sealed class MappedContractMemory : ContractMemory
             _length = length;
             _lengthChanged = true;
         }
-        if (!_moved && _overlay.SlotsUsed > CompactionThreshold) Compact(memory);
+        if (!_moved && _overlay.SlotsUsed > CompactionThreshold && !HasPagesPastLength()) Compact(memory);
     }
 
     public override bool TryRevert(LinearMemory memory)
     {
-        if (_moved || memory.Address != _mappedAt || memory.Length != _length) return false;
+        // A new contract's memory is its instance's until the first checkpoint: nothing to go back to.
+        if (_moved || memory.Address != _mappedAt || _length == 0) return false;
         DiscardWrites(memory);
+        memory.SetLength(_length); // a growth only moved the length
         return true;
     }
 
@@ -208,7 +200,7 @@ internal sealed class MappedContractMemory : ContractMemory
     private static void DiscardWrites(LinearMemory memory)
     {
         var dirty = new List<ulong>();
-        DirtyPageScanner.Scan(memory.Address, memory.Length / PageSize, dirty);
+        DirtyPageScanner.Scan(memory.Address, memory.Capacity / PageSize, dirty);
         foreach (var (start, count) in PageRuns.Of(dirty))
             Posix.DiscardPrivatePages(memory.Address + (nint)(start * PageSize), count * PageSize);
     }
@@ -225,9 +217,13 @@ internal sealed class MappedContractMemory : ContractMemory
 
     public override void ReadPage(ulong index, Span<byte> destination)
     {
-        if (_private is not null ? _private.TryRead(index, destination) : _overlay.TryRead(index, destination)) return;
-        if (_pastLength is not null && _pastLength.TryRead(index, destination)) return;
-        if (_private is null && Image is { } image) image.ReadPage(index, destination);
+        // Newest first: the overlay holds what was checkpointed since the compaction (if any) made the private base.
+        if (_overlay.TryRead(index, destination)) return;
+        if (_private is not null)
+        {
+            if (!_private.TryRead(index, destination)) destination.Clear();
+        }
+        else if (Image is { } image) image.ReadPage(index, destination);
         else destination.Clear();
     }
 
@@ -260,6 +256,10 @@ internal sealed class MappedContractMemory : ContractMemory
         _image?.Release();
         _image = null;
     }
+
+    // Compaction writes a base of the memory up to its length; pages past it would be lost from reads.
+    private bool HasPagesPastLength() =>
+        (_changed.Count > 0 && _changed.Max >= _length / PageSize) || (_private is null && Image is { } image && image.Extent > _length);
 
     // Too many overlay slots: one private base of the whole current memory replaces image and overlay.
     private void Compact(LinearMemory memory)

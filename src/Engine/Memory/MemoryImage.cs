@@ -22,6 +22,9 @@ internal sealed class MemoryImage
     /// <summary>Bytes covered by the base layer (overlays lie inside <see cref="ImageKey.Length"/>).</summary>
     public ulong BaseLength => _layers.Length == 0 ? 0 : _layers[0].Length;
 
+    /// <summary>The end of the highest byte any layer holds: past <see cref="ImageKey.Length"/> when pages past the length are stored.</summary>
+    public ulong Extent => _layers.Length == 0 ? 0 : _layers.Max(l => l.Length);
+
     public int MappingRuns => _layers.Sum(l => l.Runs);
 
     public void MapInto(nint address)

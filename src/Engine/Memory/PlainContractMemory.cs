@@ -6,6 +6,7 @@ namespace Piecrust.Memory;
 /// The reference memory path: the whole memory is read from the store into a page map on first
 /// use, copied into each new instance, and compared page by page against the map after every
 /// successful call (every page the kernel has populated, so untouched zeros are never read).
+/// Pages past the length are state like any other (they stay addressable, see <see cref="LinearMemory"/>).
 /// Obviously correct and O(touched memory) per call; the mapped path is tested against it.
 /// </summary>
 internal sealed class PlainContractMemory : ContractMemory
@@ -52,13 +53,15 @@ internal sealed class PlainContractMemory : ContractMemory
         // Only the initial pages can hold data-segment bytes; grown pages start zeroed, and leaving
         // them untouched keeps a large memory from being committed just to be cleared.
         if (!prior.Zeroed) memory.Clear(0, current);
-        if (!memory.Grow((_length - current) / 65536))
-            throw new InvalidOperationException($"The instance's memory cannot grow to its stored length of {_length} bytes.");
-        // Stored pages past the length (legal: the ABI persists bytes there) are not part of the
-        // memory the instance shows; they stay in the map until a growth covers them.
-        ulong pages = _length / PageSize;
+        memory.SetLength(_length);
+        // Stored pages past the length too: the contract reads them there, and a growth exposes them.
+        ulong pages = memory.Capacity / PageSize;
         foreach (var (index, bytes) in _pages)
-            if (index < pages) bytes.CopyTo(memory.Page(index, PageSize));
+        {
+            if (index >= pages)
+                throw new InvalidOperationException($"Stored page {index} lies past the instance's memory of {memory.Capacity} bytes.");
+            bytes.CopyTo(memory.Page(index, PageSize));
+        }
     }
 
     /// <summary>Takes in the state a successful call left in <paramref name="memory"/>.</summary>
@@ -66,14 +69,16 @@ internal sealed class PlainContractMemory : ContractMemory
     {
         EnsureLoaded();
         ulong length = memory.Length;
-        // Compare every page that can differ: the ones the kernel populated (the rest read as zeros,
-        // and touching them would allocate them) and the ones the map holds.
+        // Compare every page that can differ, up to the capacity (writes past the length persist):
+        // the ones the kernel populated (the rest read as zeros, and touching them would allocate
+        // them) and the ones the map holds.
+        ulong pages = memory.Capacity / PageSize;
         var candidates = new List<ulong>();
-        DirtyPageScanner.ScanPopulated(memory.Address, length / PageSize, candidates);
+        DirtyPageScanner.ScanPopulated(memory.Address, pages, candidates);
         candidates.AddRange(_pages.Keys);
         foreach (ulong index in candidates.Distinct().Order())
         {
-            if (index >= length / PageSize) continue;
+            if (index >= pages) continue;
             var current = memory.Page(index, PageSize);
             bool differs = _pages.TryGetValue(index, out var old)
                 ? !current.SequenceEqual(old)
