@@ -86,16 +86,26 @@ internal sealed unsafe class LinearMemory
         return true;
     }
 
-    /// <summary>Zeroes <c>[offset, offset + length)</c> inside the capacity.</summary>
+    /// <summary>
+    /// Zeroes <c>[offset, offset + length)</c> inside the capacity without touching its pages: whole
+    /// 4 KiB pages are replaced by fresh zero pages (a memory's initial length may be terabytes, and
+    /// writing zeros would make the host allocate every page); only partial pages at the ends are written.
+    /// </summary>
     public void Clear(ulong offset, ulong length)
     {
-        while (length > 0)
+        const ulong HostPage = 4096;
+        if (offset > Capacity || Capacity - offset < length)
+            throw new ArgumentOutOfRangeException(nameof(offset), $"[{offset}, +{length}) is outside the memory's {Capacity} bytes.");
+        ulong end = offset + length;
+        ulong first = (offset + HostPage - 1) / HostPage * HostPage, last = end / HostPage * HostPage;
+        if (first >= last)
         {
-            int chunk = (int)Math.Min(length, 1 << 30);
-            Span(offset, chunk).Clear();
-            offset += (ulong)chunk;
-            length -= (ulong)chunk;
+            Span(offset, (int)length).Clear();
+            return;
         }
+        Span(offset, (int)(first - offset)).Clear();
+        Posix.MapZeros(Address + (nint)first, last - first);
+        Span(last, (int)(end - last)).Clear();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -16,6 +16,13 @@ internal sealed class MappedContractMemory : ContractMemory
     private const int CompactionThreshold = 4096;
 
     /// <summary>
+    /// Compaction reads every page up to the length: it runs only while that is at most this many
+    /// times the pages the overlay holds, so its cost follows the pages written (paid for in gas),
+    /// not the length (one growth of a 64-bit memory to 4 TiB costs 1 gas).
+    /// </summary>
+    private const int MaxCompactionReadsPerSlot = 16;
+
+    /// <summary>
     /// Mappings (runs of pages) one memory's session overlay may add. Every mapping counts against the
     /// process's vm.max_map_count (65,530): past it Wasmtime and the .NET runtime fail to map memory
     /// and the process dies. A contract that writes many scattered pages would get there (one run per
@@ -174,7 +181,11 @@ internal sealed class MappedContractMemory : ContractMemory
             _length = length;
             _lengthChanged = true;
         }
-        if (!_moved && _overlay.SlotsUsed > CompactionThreshold && !HasPagesPastLength()) Compact(memory);
+        if (!_moved && _overlay.SlotsUsed > CompactionThreshold && _length / PageSize <= (ulong)(MaxCompactionReadsPerSlot * _overlay.SlotsUsed)
+            && !HasPagesPastLength())
+        {
+            Compact(memory);
+        }
     }
 
     public override bool TryRevert(LinearMemory memory)
