@@ -14,7 +14,20 @@ internal sealed class RuntimePool : IDisposable
     private bool _disposed;
     private long _instancesCreated;
 
-    public RuntimePool(Wasmtime.Engine engine) => _engine = engine;
+    /// <summary>Every pool not yet disposed, so address space can be reclaimed from all of them (see <see cref="DropAllIdle"/>).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<RuntimePool, bool> Pools = new();
+
+    public RuntimePool(Wasmtime.Engine engine)
+    {
+        _engine = engine;
+        Pools[this] = true;
+    }
+
+    /// <summary>Disposes the idle runtimes of every pool in the process: their instances hold address space nothing uses.</summary>
+    public static void DropAllIdle()
+    {
+        foreach (var pool in Pools.Keys) pool.DropIdle();
+    }
 
     /// <summary>A runtime for <paramref name="session"/>: a returned one when there is one, else a new one.</summary>
     public WasmRuntime Rent(Session session)
@@ -66,6 +79,7 @@ internal sealed class RuntimePool : IDisposable
 
     public void Dispose()
     {
+        Pools.TryRemove(this, out _);
         lock (_idle)
         {
             _disposed = true;

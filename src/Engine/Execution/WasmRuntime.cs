@@ -23,11 +23,11 @@ internal sealed class WasmRuntime : IDisposable
     private const int MaxInstances = 64;
     public const int MaxDead = 32;
 
-    /// <summary>Dead 64-bit instances tolerated: each holds 4 TiB of address space (see <see cref="Memory64Reservations"/>).</summary>
-    public const int MaxDead64 = 2;
+    /// <summary>Address space dead instances may hold before the session moves to a fresh runtime: two 4 TiB memories (see <see cref="AddressSpaceBudget"/>).</summary>
+    private const ulong MaxDeadReservation = 8UL << 40;
 
-    /// <summary>64-bit instances a runtime kept for another session may hold (idle ones included).</summary>
-    private const int MaxInstances64 = 4;
+    /// <summary>Address space a runtime kept for another session may hold, idle instances included: four 4 TiB memories.</summary>
+    private const ulong MaxKeptReservation = 16UL << 40;
 
     /// <summary>Idle instances kept per contract code: one per concurrent use is enough.</summary>
     private const int MaxIdlePerCode = 2;
@@ -38,7 +38,8 @@ internal sealed class WasmRuntime : IDisposable
     private readonly Dictionary<(BulkMemoryImport, bool), Function> _bulkImports = new();
     private readonly RuntimePool _pool;
     private int _instances;
-    private int _instances64; // counted in Memory64Reservations until the store is disposed
+    private ulong _reservation; // accounted in AddressSpaceBudget until the store is disposed
+    private ulong _deadReservation;
     private bool _disposed;
 
     public WasmRuntime(RuntimePool pool, Wasmtime.Engine engine)
@@ -57,20 +58,18 @@ internal sealed class WasmRuntime : IDisposable
     /// <summary>Instances made in this store that nothing will use again.</summary>
     public int Dead { get; private set; }
 
-    /// <summary>64-bit instances made in this store that nothing will use again.</summary>
-    public int Dead64 { get; private set; }
-
     /// <summary>True when the session should go on in a fresh runtime, so dead instances' memory and address space are freed.</summary>
-    public bool NeedsRenewal => Dead > MaxDead || Dead64 > MaxDead64;
+    public bool NeedsRenewal => Dead > MaxDead || _deadReservation > MaxDeadReservation;
 
     /// <summary>True when the runtime is worth keeping for another session.</summary>
-    public bool Reusable => _instances <= MaxInstances && Dead <= MaxDead && _instances64 <= MaxInstances64 && Dead64 <= MaxDead64;
+    public bool Reusable => _instances <= MaxInstances && Dead <= MaxDead && _reservation <= MaxKeptReservation;
 
     /// <summary>A new instance of <paramref name="code"/>: data segments applied, globals initial.</summary>
-    /// <exception cref="EngineResourceException">No address space is left for another 64-bit memory.</exception>
+    /// <exception cref="EngineResourceException">No address space is left for its memory, or Wasmtime could not map it.</exception>
     public LiveInstance Instantiate(CompiledContract code)
     {
-        if (code.Is64) Take64();
+        ulong reservation = AddressSpaceBudget.ReservationOf(code.Capacity);
+        Reserve(reservation);
         var imports = code.Is64 ? _imports64 ??= Piecrust.Session.CreateImports(this, is64: true) : _imports32 ??= Piecrust.Session.CreateImports(this, is64: false);
         var bound = new object[code.Imports.Length + code.BulkImports.Length];
         for (int i = 0; i < code.Imports.Length; i++) bound[i] = imports[(int)code.Imports[i]];
@@ -88,11 +87,11 @@ internal sealed class WasmRuntime : IDisposable
             catch (WasmtimeException e) when (e is not TrapException)
             {
                 // Instantiation of a validated module fails only for want of host resources (mmap).
-                if (code.Is64) Memory64Reservations.Give(1);
+                AddressSpaceBudget.Give(reservation);
                 throw new EngineResourceException($"A contract instance could not be created: {e.Message.Split('\n')[0]}", e);
             }
             _instances++;
-            if (code.Is64) _instances64++;
+            _reservation += reservation;
             _pool.CountInstance();
             return new LiveInstance(code, instance);
         }
@@ -102,14 +101,15 @@ internal sealed class WasmRuntime : IDisposable
         }
     }
 
-    private void Take64()
+    private static void Reserve(ulong bytes)
     {
-        if (Memory64Reservations.TryTake()) return;
-        _pool.DropIdle(); // idle runtimes hold 64-bit memories nothing uses
-        if (Memory64Reservations.TryTake()) return;
+        if (AddressSpaceBudget.TryTake(bytes)) return;
+        RuntimePool.DropAllIdle(); // idle runtimes hold memories nothing uses
+        if (AddressSpaceBudget.TryTake(bytes)) return;
         throw new EngineResourceException(
-            $"No address space left for another 64-bit contract memory: {Memory64Reservations.Live} are open in this process " +
-            $"(each spans 4 TiB; at most {Memory64Reservations.Max} at once). End other sessions, or touch fewer 64-bit contracts in one session.");
+            $"No address space left for another contract memory of {bytes >> 30:N0} GiB: contract memories in this process reserve " +
+            $"{AddressSpaceBudget.Reserved >> 40:N0} TiB of the {AddressSpaceBudget.Budget >> 40} TiB allowed (a 64-bit contract memory spans 4 TiB). " +
+            "End other sessions, touch fewer 64-bit contracts in one session, or lower VMOptions.MaxMemory.");
     }
 
     private Function BulkImport(BulkMemoryImport import, bool is64)
@@ -153,7 +153,7 @@ internal sealed class WasmRuntime : IDisposable
         if (!keep)
         {
             Dead++;
-            if (live.Code.Is64) Dead64++;
+            _deadReservation += AddressSpaceBudget.ReservationOf(live.Code.Capacity);
             return;
         }
         live.Shows = shows;
@@ -171,6 +171,6 @@ internal sealed class WasmRuntime : IDisposable
         if (_disposed) return;
         _disposed = true;
         Store.Dispose();
-        Memory64Reservations.Give(_instances64);
+        AddressSpaceBudget.Give(_reservation);
     }
 }

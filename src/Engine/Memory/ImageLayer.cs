@@ -101,17 +101,27 @@ internal sealed class ImageLayer
     /// <summary>The pages an overlay holds, ascending (none for a base).</summary>
     public IEnumerable<ulong> OverlayPages => _slots.Select(s => s.Page);
 
-    /// <summary>Maps the layer privately over the memory at <paramref name="address"/>.</summary>
-    public void MapInto(nint address)
+    /// <summary>
+    /// Maps the layer privately over the memory at <paramref name="address"/>, up to its
+    /// <paramref name="capacity"/>: stored pages past it (legal in a snapshot, unreachable by the
+    /// contract, whose accesses there trap) are not mapped, so nothing lands outside the memory.
+    /// </summary>
+    public void MapInto(nint address, ulong capacity)
     {
         int fd = (int)_file.DangerousGetHandle();
         if (IsBase)
         {
-            if (Length > 0) Posix.MapPrivateFixed(address, Length, fd, 0);
+            ulong length = Math.Min(Length, capacity);
+            if (length > 0) Posix.MapPrivateFixed(address, length, fd, 0);
             return;
         }
         foreach (var (page, slot, count) in PageRuns.OfSlots(_slots))
-            Posix.MapPrivateFixed(address + (nint)(page * PageSize), (ulong)count * PageSize, fd, slot);
+        {
+            ulong start = page * PageSize;
+            if (start >= capacity) break;
+            ulong length = Math.Min((ulong)count * PageSize, capacity - start);
+            Posix.MapPrivateFixed(address + (nint)start, length, fd, slot);
+        }
     }
 
     /// <summary>Reads page <paramref name="index"/> if this layer holds it.</summary>

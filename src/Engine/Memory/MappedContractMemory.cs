@@ -114,7 +114,7 @@ internal sealed class MappedContractMemory : ContractMemory
         if (_private is not null)
         {
             Posix.NoHugePages(address, memory.Capacity);
-            _private.MapInto(address);
+            _private.MapInto(address, memory.Capacity);
             return;
         }
         // An instance an earlier session left showing this very image cleanly needs no mapping.
@@ -126,7 +126,7 @@ internal sealed class MappedContractMemory : ContractMemory
             // does not cover (overlay pages mapped next replace their share of it anyway).
             ulong covered = Image?.BaseLength ?? 0;
             if (fresh > covered && !prior.Zeroed) memory.Clear(covered, fresh - covered);
-            Image?.MapInto(address);
+            Image?.MapInto(address, memory.Capacity);
         }
         _showsImage = BaseImage is not null;
         _overlayRuns = _overlay.Runs;
@@ -280,7 +280,7 @@ internal sealed class MappedContractMemory : ContractMemory
             Enumerable.Range(0, checked((int)pages)).Select(i => ((ulong)i, (ReadOnlyMemory<byte>)memory.Page((ulong)i, PageSize).ToArray())));
         _private?.Release();
         _private = layer;
-        layer.MapInto(memory.Address);
+        layer.MapInto(memory.Address, memory.Capacity);
         _showsImage = false;
         _overlay.Dispose();
         _overlay = new SessionOverlay(_images.NewSessionFile());

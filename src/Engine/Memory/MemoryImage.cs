@@ -27,9 +27,10 @@ internal sealed class MemoryImage
 
     public int MappingRuns => _layers.Sum(l => l.Runs);
 
-    public void MapInto(nint address)
+    /// <summary>Maps every layer over the memory at <paramref name="address"/>, up to its <paramref name="capacity"/>.</summary>
+    public void MapInto(nint address, ulong capacity)
     {
-        foreach (var layer in _layers) layer.MapInto(address);
+        foreach (var layer in _layers) layer.MapInto(address, capacity);
     }
 
     /// <summary>Page <paramref name="index"/> of this memory (zeros where no layer has it).</summary>
