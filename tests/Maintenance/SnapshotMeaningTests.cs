@@ -269,6 +269,34 @@ public sealed class SnapshotMeaningTests
     }
 
     [Fact]
+    public void Stored_pages_past_a_lower_MaxMemory_stay_unreachable_and_kept_and_both_paths_agree()
+    {
+        // A page at the last 4 KiB under 4 GiB is legal state, but with MaxMemory = 16 MiB an instance's
+        // memory ends at 16 MiB: nothing may be mapped or copied past it, and the page must survive commits.
+        var (snapshot, id) = Snapshot("growth");
+        using var crafter = new SnapshotCrafter(snapshot);
+        var leaf = crafter.Leaf(id);
+        ulong first = leaf.MemoryLength / 4096;
+        const ulong last = (1UL << 20) - 1;
+        crafter.SetLeaf(crafter.WithPages(leaf, [(first + 3, SnapshotCrafter.Page(0xC1)), (last, SnapshotCrafter.Page(0xC3))]));
+        var bytes = crafter.Export();
+
+        var runs = new[] { MemoryPath.Mapped, MemoryPath.Plain }.Select(path =>
+        {
+            using var vm = VM.Ephemeral(new VMOptions { Memory = path, MaxMemory = 16UL << 20 });
+            var root = vm.Import(new MemoryStream(bytes)).Root;
+            using var session = vm.Session(new SessionData { Base = root });
+            Assert.Equal(Contracts.Le(2UL), session.Call(id, "grow_by", Contracts.Le(1u), Contracts.Gas).Data);
+            var grown = session.Commit();
+            Assert.Equal(SnapshotCrafter.Page(0xC3), vm.ReadPage(grown, id, last));
+            Assert.Equal(SnapshotCrafter.Page(0xC1), vm.ReadPage(grown, id, first + 3)); // inside the grown page, exposed as stored
+            Assert.True(vm.Fsck().IsClean);
+            return grown;
+        }).ToArray();
+        Assert.Equal(runs[0], runs[1]);
+    }
+
+    [Fact]
     public void A_gigabyte_of_garbage_after_a_valid_header_is_refused_at_its_first_record_in_little_memory()
     {
         var (snapshot, _) = Snapshot("counter");

@@ -150,9 +150,9 @@ internal sealed class MappedContractMemory : ContractMemory
         ulong pages = memory.Capacity / PageSize; // writes past the length persist too
         var changed = new List<(ulong Index, byte[] Bytes)>();
         var previous = new byte[PageSize];
-        // A 64-bit memory that grew past its reservation was moved (copied) by Wasmtime: our mappings
-        // are gone, so every populated page is a candidate (unpopulated ones read as zeros or, had the
-        // mappings moved along, as their unchanged file content).
+        // A memory whose overlay pages were copied in rather than mapped (see MaxOverlayRuns), or one
+        // found at another address (Wasmtime never moves these memories: they never grow; kept as a
+        // safeguard): every populated page is a candidate (unpopulated ones read as their file content).
         if (memory.Address != _mappedAt) _moved = true;
         var candidates = new List<ulong>();
         if (_moved) DirtyPageScanner.ScanPopulated(memory.Address, pages, candidates);
