@@ -21,6 +21,9 @@ internal sealed class LiveInstance
         Instance = instance;
         Memory = new LinearMemory(instance.GetMemory("memory") ?? throw new InvalidOperationException("A validated contract has no memory export."),
             code.InitialMemory, code.MaxMemory);
+        // One write must populate 4 KiB, not a 2 MiB huge page, wherever it lands in the (up to 4 TiB)
+        // memory: host RAM follows the stores paid for, and dirty tracking stays per 4 KiB page.
+        Posix.NoHugePages(Memory.Address, Memory.Capacity);
         _resetGlobals = code.GlobalResets
             .Select(r => instance.GetGlobal(r.ExportName) ?? throw new InvalidOperationException($"Injected global export {r.ExportName} is missing."))
             .ToArray();
@@ -71,6 +74,7 @@ internal sealed class LiveInstance
     public void ClearMemory()
     {
         Posix.MapZeros(Memory.Address, Memory.Capacity);
+        Posix.NoHugePages(Memory.Address, Memory.Capacity); // a new mapping: the advice again
         Shows = null;
     }
 }

@@ -105,6 +105,7 @@ internal sealed unsafe class LinearMemory
         }
         Span(offset, (int)(first - offset)).Clear();
         Posix.MapZeros(Address + (nint)first, last - first);
+        Posix.NoHugePages(Address + (nint)first, last - first);
         Span(last, (int)(end - last)).Clear();
     }
 
