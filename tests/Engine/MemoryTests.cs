@@ -100,6 +100,19 @@ public sealed class MemoryTests
     }
 
     [Fact]
+    public void A_declared_maximum_limits_growth_but_not_accesses_inside_the_width_maximum()
+    {
+        // As piecrust 0.32, whose memories span 4 GiB / 4 TiB whatever the module declares.
+        using var f = new SessionFixture();
+        var probe = f.Session.Deploy(Contracts.Wat(Memory64Probe.Replace("i64 1)", "i64 1 2)")), new ContractData(Contracts.Owner), Contracts.Gas);
+        Assert.Equal(Contracts.Le(1UL), f.Call(probe, "grow", Contracts.Le(1UL)).Data);
+        Assert.Equal(Contracts.Le(ulong.MaxValue), f.Call(probe, "grow", Contracts.Le(1UL)).Data);
+        f.Call(probe, "poke", Contracts.Cat(Contracts.Le(1UL << 40), Contracts.Le(9UL)));
+        Assert.Equal(Contracts.Le(9UL), f.Call(probe, "peek", Contracts.Le(1UL << 40)).Data);
+        Assert.Equal(2UL * 65536, f.Session.MemoryLength(probe));
+    }
+
+    [Fact]
     public void A_lower_MaxMemory_stops_growth_and_accesses_at_it_and_refuses_larger_initial_memories()
     {
         const ulong limit = 8UL << 20;

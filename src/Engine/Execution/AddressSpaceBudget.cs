@@ -5,9 +5,8 @@ namespace Piecrust.Execution;
 /// is made at its maximum size (see <see cref="Memory.LinearMemory"/>; Wasmtime maps it without
 /// reserving RAM or swap, so untouched pages cost nothing), but x86-64 user space is 128 TiB
 /// (47 bits): measured here, a fresh process fits 31 reservations of 4 TiB + 64 MiB. A 64-bit
-/// memory reserves its capacity (4 TiB unless the module declares a smaller maximum or
-/// <see cref="VMOptions.MaxMemory"/> is lower), a 32-bit one 4 GiB; both plus Wasmtime's guard
-/// regions. The account is capped at <see cref="Budget"/> (three quarters of the space, the rest
+/// memory reserves its capacity (4 TiB unless <see cref="VMOptions.MaxMemory"/> is lower), a 32-bit
+/// one 4 GiB; both plus Wasmtime's guard regions. The account is capped at <see cref="Budget"/> (three quarters of the space, the rest
 /// kept for the .NET heap, the images and every other mapping), so running out is a typed
 /// <see cref="EngineResourceException"/> rather than a failed mmap deep inside Wasmtime.
 /// Instances are freed only with their store, so a memory counts until its <see cref="WasmRuntime"/>

@@ -21,8 +21,9 @@ internal sealed class CompiledContract
     /// <summary>The largest the memory may grow to, in bytes.</summary>
     public required ulong MaxMemory { get; init; }
     /// <summary>
-    /// The size of an instance's memory, fixed: <see cref="MaxMemory"/> lowered to the VM's
-    /// <see cref="VMOptions.MaxMemory"/>. Accesses up to it do not trap; the contract's length may grow up to it.
+    /// The size of an instance's memory, fixed: the ABI's maximum for the width (4 GiB or 4 TiB) lowered
+    /// to the VM's <see cref="VMOptions.MaxMemory"/>. Accesses up to it do not trap; the length grows up to
+    /// it or <see cref="MaxMemory"/>, whichever is smaller.
     /// </summary>
     public required ulong Capacity { get; init; }
     /// <summary>Exported functions other than <c>init</c>.</summary>

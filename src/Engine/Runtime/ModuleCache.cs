@@ -103,7 +103,7 @@ internal sealed class ModuleCache : IDisposable
     private CompiledContract Build(Hash hash, byte[] bytecode)
     {
         var checkedModule = ModuleValidator.Check(_engine, bytecode, _limits);
-        ulong capacity = WasmConfig.Capacity(checkedModule.MaxMemory, _limits.MaxMemory);
+        ulong capacity = WasmConfig.Capacity(checkedModule.Is64, _limits.MaxMemory);
         if (checkedModule.InitialMemory > capacity)
             throw new InvalidModuleException(
                 $"Invalid contract module: its initial memory of {checkedModule.InitialMemory:N0} bytes is over this VM's limit of {_limits.MaxMemory:N0} ({nameof(VMOptions)}.{nameof(VMOptions.MaxMemory)}).",

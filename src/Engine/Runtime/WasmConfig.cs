@@ -60,11 +60,13 @@ internal static class WasmConfig
         .WithMemoryReservationForGrowth(0);
 
     /// <summary>
-    /// The size an instance's memory gets, fixed (see <see cref="Memory.LinearMemory"/>): the most the
-    /// contract's memory may grow to (<paramref name="maxMemory"/>: its declared maximum capped by the
-    /// ABI's), lowered to <paramref name="vmMaxMemory"/> (<see cref="VMOptions.MaxMemory"/>), in whole 64 KiB pages.
+    /// The size an instance's memory gets, fixed (see <see cref="Memory.LinearMemory"/>): the ABI's
+    /// maximum size for the width, 4 GiB or 4 TiB (as piecrust, whose memories span it whatever the
+    /// module declares; a declared maximum only limits <c>memory.grow</c>), lowered to
+    /// <paramref name="vmMaxMemory"/> (<see cref="VMOptions.MaxMemory"/>), in whole 64 KiB pages.
     /// </summary>
-    public static ulong Capacity(ulong maxMemory, ulong vmMaxMemory) => Math.Min(maxMemory, vmMaxMemory) / WasmMemory.PageSize * WasmMemory.PageSize;
+    public static ulong Capacity(bool is64, ulong vmMaxMemory) =>
+        Math.Min(is64 ? MaxMemory64 : MaxMemory32, vmMaxMemory) / WasmMemory.PageSize * WasmMemory.PageSize;
 
     /// <summary>
     /// <see cref="Fingerprint"/> for a VM whose <see cref="VMOptions.MaxMemory"/> is <paramref name="vmMaxMemory"/>:

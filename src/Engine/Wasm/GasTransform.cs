@@ -33,14 +33,12 @@ internal static class GasTransform
         return Apply(module, info, capacityPages);
     }
 
-    /// <summary>Transforms a module with its memory as large as it may grow: its declared maximum, capped by the ABI's.</summary>
+    /// <summary>Transforms a module with its memory at the ABI's maximum size for its width (see <see cref="Runtime.WasmConfig.Capacity"/>).</summary>
     /// <exception cref="WasmFormatException">The module is malformed.</exception>
     public static Result Apply(ReadOnlySpan<byte> module)
     {
         var info = WasmModuleInfo.Parse(module);
-        var memory = info.Memories[0];
-        ulong abiPages = (memory.Is64 ? Runtime.WasmConfig.MaxMemory64 : Runtime.WasmConfig.MaxMemory32) / WasmMemory.PageSize;
-        return Apply(module, info, Math.Min(memory.Maximum ?? abiPages, abiPages));
+        return Apply(module, info, Runtime.WasmConfig.Capacity(info.Memories[0].Is64, ulong.MaxValue) / WasmMemory.PageSize);
     }
 
     private static Result Apply(ReadOnlySpan<byte> module, WasmModuleInfo info, ulong capacityPages)
