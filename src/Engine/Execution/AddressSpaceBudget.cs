@@ -14,11 +14,11 @@ namespace Piecrust.Execution;
 /// </summary>
 internal static class AddressSpaceBudget
 {
-    /// <summary>Bytes of address space all memories together may reserve: 96 TiB (24 memories of 4 TiB).</summary>
-    public const ulong Budget = 96UL << 40;
-
     /// <summary>Wasmtime's guard regions around a memory (32 MiB before and after, its defaults).</summary>
     private const ulong Guards = 64UL << 20;
+
+    /// <summary>Bytes of address space all memories together may reserve: 24 memories of 4 TiB and their guards (96 TiB and 1.5 GiB).</summary>
+    public const ulong Budget = 24 * ((1UL << 42) + Guards);
 
     /// <summary>Wasmtime reserves at least 4 GiB for any memory (a static memory; it elides 32-bit bounds checks).</summary>
     private const ulong MinimumReservation = 1UL << 32;
