@@ -17,4 +17,6 @@ public static class EngineCategories
     public const string Growth = "Growth";
     /// <summary>The gas transform's run-time and compile-time cost.</summary>
     public const string GasTransform = "GasTransform";
+    /// <summary>A block of calls over many contracts, then a commit.</summary>
+    public const string Block = "Block";
 }

@@ -85,6 +85,7 @@ public sealed partial class PageStore
         private readonly HashSet<ObjectRef> _reachable = [];
         private readonly Dictionary<ObjectRef, ulong> _expected = [];
         private readonly List<(ObjectRef Reference, string Referrer)> _roots = [];
+        private readonly List<(ObjectRef Reference, string Referrer)> _pins = []; // objects of unfinished imports: referenced by their pin
         private readonly HashSet<StoreColumn> _unreadable = []; // columns that could not be read to their end
         private long _commits, _pendingDeletes, _pages, _nodes, _bytecodes, _refs, _modules, _orphanModules, _contracts;
 
@@ -125,7 +126,7 @@ public sealed partial class PageStore
         }
 
         // The counts and leaks follow from every commit and every journaled increment: with part of either unknown, judging them would only mislead.
-        private bool CountsJudgeable => !_unreadable.Contains(StoreColumn.Commits) && !_unreadable.Contains(StoreColumn.Increments);
+        private bool CountsJudgeable => !_unreadable.Contains(StoreColumn.Commits) && !_unreadable.Contains(StoreColumn.Increments) && !_unreadable.Contains(StoreColumn.Pins);
 
         private void CheckCommits()
         {
@@ -163,6 +164,23 @@ public sealed partial class PageStore
                 }
             });
             CheckMeta(any, maxSequence, live);
+            ReadPins();
+        }
+
+        // A pin holds one reference to an object an unfinished import wrote (ObjectImport).
+        private void ReadPins()
+        {
+            Scan(StoreColumn.Pins, iterator =>
+            {
+                var key = iterator.Key;
+                if (key.Length != 1 + Hash.Size || !Enum.IsDefined((ObjectKind)key[0]))
+                {
+                    Problem(StoreProblemKind.MalformedKey, Convert.ToHexStringLower(key), null,
+                        $"A pin key is malformed (0x{Convert.ToHexStringLower(key)}); pins are a kind byte and a 32-byte key.");
+                    return;
+                }
+                _pins.Add((new ObjectRef((ObjectKind)key[0], Hash.FromBytes(key[1..])), "an unfinished import"));
+            });
         }
 
         private void CheckMeta(bool anyCommit, ulong maxSequence, HashSet<Hash> live)
@@ -243,7 +261,7 @@ public sealed partial class PageStore
         private void Walk()
         {
             var pending = new Stack<(ObjectRef Reference, string Referrer)>();
-            foreach (var root in _roots)
+            foreach (var root in _roots.Concat(_pins))
             {
                 Count(root.Reference);
                 pending.Push(root);

@@ -36,7 +36,9 @@ public sealed partial class PageStore
     /// <summary>
     /// Garbage collection. With exact reference counts nothing reachable is ever garbage, so this
     /// removes only what the counts do not cover: deleted commits whose reclamation was deferred by a
-    /// lease that has since ended, and cached compiled modules whose bytecode is no longer stored.
+    /// lease that has since ended, the objects of imports abandoned before their commit (their pins,
+    /// see <see cref="ObjectImport"/>; left alone while an import runs in this process), and cached
+    /// compiled modules whose bytecode is no longer stored.
     /// It applies the count increments commits journaled (<see cref="PageStoreOptions.PendingCountLimit"/>),
     /// all of this in one atomic batch, then compacts every RocksDB column family so deleted values
     /// leave the disk. Objects that <see cref="Check"/> reports as leaked are left alone: a leak is a
@@ -61,6 +63,7 @@ public sealed partial class PageStore
             using var batch = new WriteBatch();
             using var transaction = new RefTransaction(this, batch, staged: null);
             transaction.FoldJournal(); // even with nothing to reclaim: it applies the journaled counts
+            StagePinRelease(batch, transaction); // the objects of abandoned imports
             foreach (var root in doomed)
             {
                 if (_commits[root].HasRootNode) transaction.Release(root);

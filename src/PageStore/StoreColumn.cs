@@ -22,6 +22,12 @@ internal enum StoreColumn
     /// stored, not yet applied to <see cref="Refs"/> (<see cref="CountJournal"/>).
     /// </summary>
     Increments,
+    /// <summary>
+    /// Kind byte ‖ object key → nothing: objects an unfinished import (<see cref="ObjectImport"/>) wrote
+    /// that no node or commit references yet. Each pin holds one reference to its object, so counts
+    /// stay exact while an import is under way; gc releases the pins of an abandoned import.
+    /// </summary>
+    Pins,
 }
 
 internal static class StoreColumns

@@ -55,6 +55,10 @@ public static class PiecrustCli
                 .WithExample("export", "<root>", "-o", "state.bin");
             config.AddCommand<ImportCommand>("import").WithDescription("Read a snapshot into the store (created if missing) as a commit.")
                 .WithExample("import", "state.bin");
+            config.AddCommand<ServeCommand>("serve").WithDescription("Serve the store read-only over HTTP: commits, objects for sync, proofs (127.0.0.1 by default).")
+                .WithExample("serve", "--listen", "127.0.0.1:8080");
+            config.AddCommand<SyncCommand>("sync").WithDescription("Pull a commit (default: the peer's newest) from a peer's serve, verified, fetching only what is missing.")
+                .WithExample("sync", "http://127.0.0.1:8080");
             config.AddCommand<DemoCommand>("demo").WithDescription("Deploy, call, commit, prove and verify the bundled counter (temporary store unless --store).");
         });
         return app.Run(HoistGlobalOptions(args));

@@ -18,7 +18,7 @@ namespace Piecrust.Tests.Hostile;
 /// </summary>
 public sealed class CorruptStoreTests(ITestOutputHelper output)
 {
-    private static readonly string[] Columns = ["pages", "nodes", "bytecode", "modules", "commits", "refs", "meta", "increments"];
+    private static readonly string[] Columns = ["pages", "nodes", "bytecode", "modules", "commits", "refs", "meta", "increments", "pins"];
 
     /// <summary>A store with a few commits of several contracts (a grown memory, a callcenter, 64-bit too), closed.</summary>
     private static string BuildStore()

@@ -27,7 +27,7 @@ public sealed class GarbageTests
         }
         Assert.Equal(1, report.OrphanModulesRemoved);
         Assert.Equal(0, report.PendingDeletesReclaimed);
-        Assert.Equal(8, report.ColumnFamiliesCompacted);
+        Assert.Equal(9, report.ColumnFamiliesCompacted);
         using (var store = MerkleIndex.OpenStore(state.Directory))
             Assert.Null(store.ReadModule(orphan, fingerprint));
     }

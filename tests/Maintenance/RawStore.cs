@@ -6,7 +6,7 @@ namespace Piecrust.Tests.Maintenance;
 /// <summary>Edits a closed store's RocksDB behind the store's back, to simulate damage.</summary>
 internal static class RawStore
 {
-    private static readonly string[] Columns = ["pages", "nodes", "bytecode", "modules", "commits", "refs", "meta", "increments"];
+    private static readonly string[] Columns = ["pages", "nodes", "bytecode", "modules", "commits", "refs", "meta", "increments", "pins"];
 
     public static void Edit(string directory, Action<RocksDb, Func<string, ColumnFamilyHandle>> edit)
     {

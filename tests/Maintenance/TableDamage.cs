@@ -12,6 +12,9 @@ internal static class TableDamage
 {
     public static readonly string[] Columns = ["pages", "nodes", "bytecode", "modules", "commits", "refs", "meta", "increments"];
 
+    /// <summary>Every column family a store has (RocksDB opens a database only with all of them); pins are empty outside a sync.</summary>
+    public static readonly string[] AllColumns = [.. Columns, "pins"];
+
     /// <summary>
     /// Moves everything the closed store at <paramref name="directory"/> holds into table files,
     /// one per column family with data (a full compaction of each), and returns each column's file name.
@@ -19,7 +22,7 @@ internal static class TableDamage
     public static Dictionary<string, string> CompactToTables(string directory)
     {
         var families = new ColumnFamilies();
-        foreach (var name in Columns) families.Add(name, new ColumnFamilyOptions());
+        foreach (var name in AllColumns) families.Add(name, new ColumnFamilyOptions());
         using var db = RocksDb.Open(new DbOptions(), directory, families);
         var tables = new Dictionary<string, string>();
         // Forced: a plain compaction may leave a file that overlaps nothing where it is.

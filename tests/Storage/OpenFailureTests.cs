@@ -22,7 +22,7 @@ public sealed class OpenFailureTests
             }
             // A malformed commit record: loading the store fails.
             var families = new ColumnFamilies();
-            foreach (var name in new[] { "pages", "nodes", "bytecode", "modules", "commits", "refs", "meta", "increments" })
+            foreach (var name in new[] { "pages", "nodes", "bytecode", "modules", "commits", "refs", "meta", "increments", "pins" })
                 families.Add(name, new ColumnFamilyOptions());
             using (var db = RocksDb.Open(new DbOptions(), directory, families))
                 db.Put(root.ToArray(), new byte[] { 1, 2, 3 }, db.GetColumnFamily("commits"));

@@ -251,7 +251,7 @@ public sealed class PageStoreTests
     internal static void FlipStoredByte(string directory, string column, byte[] key)
     {
         var families = new ColumnFamilies();
-        foreach (var name in new[] { "pages", "nodes", "bytecode", "modules", "commits", "refs", "meta", "increments" })
+        foreach (var name in new[] { "pages", "nodes", "bytecode", "modules", "commits", "refs", "meta", "increments", "pins" })
             families.Add(name, new ColumnFamilyOptions());
         using var db = RocksDb.Open(new DbOptions(), directory, families);
         var cf = db.GetColumnFamily(column);

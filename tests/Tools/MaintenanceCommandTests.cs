@@ -63,7 +63,7 @@ public sealed class MaintenanceCommandTests
         cli.Run("delete", first.ToString()).AssertOk();
         var gc = cli.Run("gc");
         gc.AssertOk();
-        Assert.Matches(@"column families compacted\s+│\s+8", gc.Output);
+        Assert.Matches(@"column families compacted\s+│\s+9", gc.Output);
         Assert.Matches(@"orphan compiled modules removed\s+│\s+0", gc.Output);
         cli.Run("fsck").AssertOk();
     }
