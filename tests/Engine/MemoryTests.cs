@@ -112,6 +112,25 @@ public sealed class MemoryTests
         Assert.Equal(2UL * 65536, f.Session.MemoryLength(probe));
     }
 
+    [Theory]
+    [InlineData(MemoryPath.Mapped)]
+    [InlineData(MemoryPath.Plain)]
+    public void A_memory_of_length_zero_keeps_what_was_written_past_it(MemoryPath path)
+    {
+        using var vm = VM.Ephemeral(new VMOptions { Memory = path });
+        using var session = vm.Session();
+        var probe = session.Deploy(Contracts.Wat(Memory64Probe.Replace("i64 1)", "i64 0)")), new ContractData(Contracts.Owner), Contracts.Gas);
+        Assert.Equal(0UL, session.MemoryLength(probe));
+        session.Call(probe, "poke", Contracts.Cat(Contracts.Le(70000UL), Contracts.Le(0xABCDUL)), Contracts.Gas);
+        var root = session.Commit();
+        using var next = vm.Session(new SessionData { Base = root });
+        Assert.Equal(0UL, next.MemoryLength(probe));
+        Assert.Equal(Contracts.Le(0xABCDUL), next.Call(probe, "peek", Contracts.Le(70000UL), Contracts.Gas).Data);
+        Assert.Equal(Contracts.Le(0UL), next.Call(probe, "grow", Contracts.Le(2UL), Contracts.Gas).Data);
+        Assert.Equal(Contracts.Le(0xABCDUL), next.Call(probe, "peek", Contracts.Le(70000UL), Contracts.Gas).Data);
+        Assert.Equal(Contracts.Le(0xABCDUL), vm.ReadPage(next.Commit(), probe, 70000 / 4096)[(70000 % 4096)..(70000 % 4096 + 8)]);
+    }
+
     [Fact]
     public void A_lower_MaxMemory_stops_growth_and_accesses_at_it_and_refuses_larger_initial_memories()
     {

@@ -47,6 +47,7 @@ internal sealed class MappedContractMemory : ContractMemory
     private SessionOverlay _overlay;
     private readonly SortedSet<ulong> _changed = new();
     private ulong _length;
+    private bool _captured; // a committed memory, or a new one past its first checkpoint: the instance shows this state, not its own
     private bool _lengthChanged;
     private nint _mappedAt;
     private bool _moved;
@@ -60,6 +61,7 @@ internal sealed class MappedContractMemory : ContractMemory
         _length = length;
         _loadImage = loadImage;
         _lengthChanged = isNew;
+        _captured = !isNew;
         _overlay = new SessionOverlay(images.NewSessionFile());
     }
 
@@ -97,10 +99,8 @@ internal sealed class MappedContractMemory : ContractMemory
     public override void LoadInto(LinearMemory memory, PriorContent prior)
     {
         ulong fresh = memory.Length;
-        if (fresh > _length && _length > 0)
-            throw new InvalidOperationException($"An instance has {fresh} bytes of memory, more than the stored {_length}.");
-        if (_length > 0) memory.SetLength(_length);
-        if (_length == 0)
+        if (_captured) memory.SetLength(_length);
+        if (!_captured)
         {
             // A new contract: what instantiation wrote is its state until the first checkpoint.
             _mappedAt = memory.Address;
@@ -181,6 +181,7 @@ internal sealed class MappedContractMemory : ContractMemory
             _length = length;
             _lengthChanged = true;
         }
+        _captured = true;
         if (!_moved && _overlay.SlotsUsed > CompactionThreshold && _length / PageSize <= (ulong)(MaxCompactionReadsPerSlot * _overlay.SlotsUsed)
             && !HasPagesPastLength())
         {
@@ -191,7 +192,7 @@ internal sealed class MappedContractMemory : ContractMemory
     public override bool TryRevert(LinearMemory memory)
     {
         // A new contract's memory is its instance's until the first checkpoint: nothing to go back to.
-        if (_moved || memory.Address != _mappedAt || _length == 0) return false;
+        if (_moved || memory.Address != _mappedAt || !_captured) return false;
         DiscardWrites(memory);
         memory.SetLength(_length); // a growth only moved the length
         return true;
