@@ -106,6 +106,10 @@ internal sealed class WasmRuntime : IDisposable
         if (AddressSpaceBudget.TryTake(bytes)) return;
         RuntimePool.DropAllIdle(); // idle runtimes hold memories nothing uses
         if (AddressSpaceBudget.TryTake(bytes)) return;
+        // Sessions dropped without Dispose: their stores free their memories when finalized (see the finalizer).
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        if (AddressSpaceBudget.TryTake(bytes)) return;
         throw new EngineResourceException(
             $"No address space left for another contract memory of {bytes >> 30:N0} GiB: contract memories in this process reserve " +
             $"{AddressSpaceBudget.Reserved >> 40:N0} TiB of the {AddressSpaceBudget.Budget >> 40} TiB allowed (a 64-bit contract memory spans 4 TiB). " +
@@ -172,5 +176,12 @@ internal sealed class WasmRuntime : IDisposable
         _disposed = true;
         Store.Dispose();
         AddressSpaceBudget.Give(_reservation);
+        GC.SuppressFinalize(this);
     }
+
+    /// <summary>
+    /// A runtime of a session that was never disposed: its store's own finalizer unmaps the memories,
+    /// so their address space goes back to the account too (touches nothing but the counter).
+    /// </summary>
+    ~WasmRuntime() => AddressSpaceBudget.Give(_reservation);
 }
