@@ -11,7 +11,7 @@ internal sealed class DifferentialWorld
     public static readonly Lazy<DifferentialWorld> Instance = new(() => new DifferentialWorld());
 
     public static readonly string[] Names =
-        ["counter", "counter64", "growth", "growth64", "crossoverX", "crossoverY", "callcenter", "eventer", "event_reverter", "spender", "stack", "fibonacci"];
+        ["counter", "counter64", "growth", "growth64", "crossoverX", "crossoverY", "callcenter", "eventer", "event_reverter", "spender", "stack", "fibonacci", "pastlen", "pastlen64"];
 
     private DifferentialWorld()
     {

@@ -7,7 +7,8 @@ namespace Piecrust.PropertyTests.Differential;
 /// <summary>
 /// The mapped memory path and the plain reference path give identical results, gas, events, errors
 /// and roots for random call sequences: writes, growth, panics, out of gas, nested failures with
-/// re-entrant writes, commits, and new sessions on earlier roots.
+/// re-entrant writes, loads, stores, copies and fills past the length (which persist, and which a
+/// later growth exposes) and at the maximum size (which trap), commits, and new sessions on earlier roots.
 /// </summary>
 public sealed class MemoryPathDifferentialProperty
 {

@@ -39,6 +39,9 @@ internal static class OperationGenerators
     {
         var counters = Gen.Elements("counter", "counter64");
         var growths = Gen.Elements("growth", "growth64");
+        var pastLengths = Gen.Elements("pastlen", "pastlen64");
+        // Offsets past the length: inside the next few 64 KiB pages, so growth over them is likely.
+        var offset = Gen.Frequency((3, Gen.Choose(0, 4 * 65536 - 8)), (1, Gen.Choose(0, 64)));
         var crossover = from a in Gen.Choose(-5, 5)
                         from b in Gen.Choose(-5, 5)
                         from c in Gen.Choose(-5, 5)
@@ -56,6 +59,14 @@ internal static class OperationGenerators
                 Call(g, "len", []),
                 Call(g, "append", Bytes),
                 Call(g, "append_and_panic", Bytes))),
+            pastLengths.SelectMany(p => Gen.OneOf(
+                Call(p, "poke_past", from o in offset from v in Gen.Choose(1, int.MaxValue) select (byte[])[.. U32(o), .. U64((ulong)v)]),
+                Call(p, "peek_past", offset.Select(U32)),
+                Call(p, "fill_past", from o in offset from n in Gen.Choose(0, 9000) select (byte[])[.. U32(o), .. U32(n)]),
+                Call(p, "copy_past", from d in offset from s in offset from n in Gen.Choose(0, 9000) select (byte[])[.. U32(d), .. U32(s), .. U32(n)]),
+                Call(p, "grow", Gen.Choose(0, 3).Select(U32)),
+                Call(p, "poke_past_and_trap", from o in offset from v in Gen.Choose(1, int.MaxValue) select (byte[])[.. U32(o), .. U64((ulong)v)]),
+                Call(p, "poke_top", from back in Gen.Choose(0, 16) from v in Gen.Choose(1, int.MaxValue) select (byte[])[.. U32(back), .. U64((ulong)v)]))),
             Gen.OneOf(
                 Call("crossoverX", "write_call_read", crossover),
                 Call("crossoverX", "write_call_ok", crossover),

@@ -52,7 +52,7 @@ internal sealed class VmUnderTest : IDisposable
     public int Uses { get; set; }
 
     public static VM Open(string directory, VmConfig config) =>
-        VM.Open(directory, new VMOptions { Durable = false, History = config.Mode, Memory = config.Path });
+        VM.Open(directory, new VMOptions { Durable = false, History = config.Mode, Memory = config.Path, MaxMemory = Semantics.MaxMemory });
 
     /// <summary>Disposes the sessions, then the VM, and opens it again on the same directory.</summary>
     public void Restart(VmConfig config)

@@ -50,15 +50,25 @@ internal sealed record Contract(Slot Slot, byte[] Owner, Blob A)
     public uint Burn { get; init; }
 
     /// <summary>
-    /// Stored 4 KiB pages past the memory's length, by index, each filled with one byte: only a crafted
-    /// snapshot puts them there (legal: the ABI persists bytes past the length). The contract never
-    /// sees them; a growth over one shows zeros and commits what the contract wrote.
+    /// Stored 4 KiB pages a crafted snapshot put past the memory's length, by index, each filled with
+    /// one byte (legal: the ABI persists bytes past the length). As in piecrust 0.32 the contract reads
+    /// them there, and a growth over one only moves the length: it shows the stored bytes (under the
+    /// marker the growth contract writes at each new 64 KiB page's start). They stay here once inside.
     /// </summary>
     public ImmutableSortedDictionary<ulong, byte> PastLength { get; init; } = ImmutableSortedDictionary<ulong, byte>.Empty;
 
-    /// <summary>This contract after its memory grew to <paramref name="pages"/> 64 KiB pages: stored pages now inside it are what the growth shows.</summary>
-    public Contract GrownTo(int pages) =>
-        this with { Pages = pages, PastLength = PastLength.RemoveRange(PastLength.Keys.Where(index => index < (ulong)pages * 16)) };
+    /// <summary>This contract after its memory grew to <paramref name="pages"/> 64 KiB pages.</summary>
+    public Contract GrownTo(int pages) => this with { Pages = pages };
+
+    /// <summary>What stored page <paramref name="index"/> holds: its fill byte, under the growth marker when a growth began a 64 KiB page there.</summary>
+    public byte[] StoredPage(ulong index)
+    {
+        var page = new byte[4096];
+        Array.Fill(page, PastLength[index]);
+        if (Slot.Kind == Kind.Growth && index % 16 == 0 && index / 16 >= (ulong)InitialPages && index / 16 < (ulong)Pages)
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(page, Semantics.Marker((int)(index / 16)));
+        return page;
+    }
 
     public static Contract Deployed(Slot slot, byte[] owner) => new(slot, owner, Blob.Empty);
 

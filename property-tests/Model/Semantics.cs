@@ -24,8 +24,14 @@ internal sealed record CallSpec(string Slot, string Function, byte[] Arg, ulong 
 internal static class Semantics
 {
     public const int PanicCode = -1, OutOfGasCode = -2, DoesNotExistCode = -3, UnknownCode = int.MinValue;
+    /// <summary>
+    /// The VMs under test run with <see cref="VMOptions.MaxMemory"/> = 64 GiB: every memory reserves its
+    /// maximum size of address space, and a sequence keeps up to 60 sessions open, more than fit at 4 TiB each.
+    /// </summary>
+    public const ulong MaxMemory = 64UL << 30;
+
     private const int MaxPages32 = 65536;
-    private const int MaxPages64 = 1 << 26;
+    private const int MaxPages64 = (int)(MaxMemory / 65536);
 
     /// <summary>A call from the host: argument and name checks, then the contract; a failure leaves the world as it was.</summary>
     public static (World World, Outcome Outcome) TopLevel(World world, CallSpec call)
@@ -126,9 +132,12 @@ internal static class Semantics
                 if (fn == "grow_and_panic") return Panic(w, "grew and panicked");
                 return Done(w, c.GrownTo(c.Pages + (int)n), a, Le64((ulong)c.Pages));
             case "read_marker":
-                if ((ulong)n * 65536 + 8 > c.MemoryLength) return (w, Outcome.Trap);
                 if (n < 2) throw NotModelled(c, "read_marker below page 2");
-                return Done(w, c, a, Le64(Marker((int)n)));
+                if (n < c.Pages) return Done(w, c, a, Le64(Marker((int)n)));
+                // Past the length but inside the maximum size (piecrust 0.32): the stored bytes, zero if none.
+                if ((ulong)n * 65536 + 8 > (c.Slot.Is64 ? MaxMemory : 1UL << 32)) return (w, Outcome.Trap);
+                byte fill = c.PastLength.TryGetValue((ulong)n * 16, out var stored) ? stored : (byte)0;
+                return Done(w, c, a, Enumerable.Repeat(fill, 8).ToArray());
             default:
                 throw NotModelled(c, fn);
         }

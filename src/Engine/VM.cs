@@ -27,7 +27,7 @@ public sealed partial class VM : IDisposable
         {
             Engine = new Wasmtime.Engine(WasmConfig.Create());
             Modules = new ModuleCache(Engine, store, options);
-            Runtimes = new RuntimePool(Engine, options.MaxMemory, key => Images!.Contains(key));
+            Runtimes = new RuntimePool(Engine, key => Images!.Contains(key));
             Images = new ImageCache(Path.Combine(store.Directory, "images"), Index, root => store.TryGetCommit(root) is not null,
                 options.MaxCachedImages, options.MaxCachedImageBytes, Runtimes.ForgetImages);
         }

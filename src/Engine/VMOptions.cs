@@ -13,16 +13,20 @@ public sealed record VMOptions
     public MemoryPath Memory { get; init; } = MemoryPath.Mapped;
 
     /// <summary>
-    /// The largest linear memory a contract may have, in bytes (default 4 GiB, the ABI's maximum for
-    /// 32-bit contracts; the ABI allows 64-bit ones up to 4 TiB). <c>memory.grow</c> past it fails
-    /// (returns -1) and a module whose initial memory is larger is refused at deploy. Why a limit below
-    /// the ABI's: the <see cref="MemoryPath.Plain"/> path reads every page of a contract's memory when
-    /// it loads it and after each call, and reading a page of Wasmtime memory makes the host allocate
-    /// it, so a contract could demand host RAM and time in proportion to its memory size rather than
-    /// to the gas it pays (a 64-bit memory of a few TiB got the process killed). The mapped path only
-    /// touches written pages; raise the limit only as far as the host's RAM allows.
+    /// The largest linear memory a contract may have, in bytes (default 4 TiB: the ABI's maximum, so
+    /// 32-bit contracts get 4 GiB and 64-bit ones 4 TiB, as in piecrust 0.32). It lowers the maximum
+    /// size, never raises the ABI's or a module's own: <c>memory.grow</c> past it fails (returns -1),
+    /// loads and stores past it trap, and a module whose initial memory is larger is refused
+    /// (<see cref="InvalidModuleException.LimitOption"/> names this option).
+    /// Host RAM and time follow the gas paid, not this size, on both memory paths: an instance's memory
+    /// is mapped at its maximum size without reserving RAM, only pages a contract writes (or reads)
+    /// are ever populated, and both paths compare and store only populated pages. What the size costs
+    /// is address space: a 64-bit memory reserves 4 TiB of the process's 128 TiB, so at most 24 such
+    /// memories are open at once in all sessions together (past that, the call or deploy needing one
+    /// more fails with <see cref="EngineResourceException"/>); lowering this limit lets more fit. Every
+    /// VM of a network must use the same value: it decides where accesses trap.
     /// </summary>
-    public ulong MaxMemory { get; init; } = 1UL << 32;
+    public ulong MaxMemory { get; init; } = 1UL << 42;
 
     /// <summary>
     /// How many memory images the <see cref="MemoryPath.Mapped"/> path keeps between sessions (default

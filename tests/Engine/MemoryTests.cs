@@ -51,7 +51,7 @@ public sealed class MemoryTests
     [Fact]
     public void A_64_bit_contract_addresses_memory_above_4_GiB()
     {
-        using var f = new SessionFixture(new VMOptions { MaxMemory = 8UL << 30 }); // the default stops at 4 GiB
+        using var f = new SessionFixture();
         var big = f.Deploy("big64");
         var pages = BitConverter.ToUInt64(f.Call(big, "write_high", Contracts.Le(0x1122334455667788UL)).Data);
         Assert.True(pages >= 65537);
@@ -61,6 +61,90 @@ public sealed class MemoryTests
         var commit = f.Session.Commit();
         using var next = f.Vm.Session(new SessionData { Base = commit });
         Assert.Equal(Contracts.Le(0x1122334455667788UL), next.Call(big, "read_high", [], Contracts.Gas).Data);
+    }
+
+    // grow [u64 pages] → old pages (u64); size → pages; poke [u64 address][u64 value]; peek [u64 address] → u64.
+    private const string Memory64Probe = """
+        (module
+          (memory (export "memory") i64 1)
+          (global (export "A") i64 (i64.const 0))
+          (func (export "grow") (param i32) (result i32) (i64.store (i64.const 0) (memory.grow (i64.load (i64.const 0)))) i32.const 8)
+          (func (export "size") (param i32) (result i32) (i64.store (i64.const 0) (memory.size)) i32.const 8)
+          (func (export "poke") (param i32) (result i32) (i64.store (i64.load (i64.const 0)) (i64.load (i64.const 8))) i32.const 0)
+          (func (export "peek") (param i32) (result i32) (i64.store (i64.const 0) (i64.load (i64.load (i64.const 0)))) i32.const 8))
+        """;
+
+    [Fact]
+    public void A_64_bit_memory_grows_to_exactly_4_TiB_and_a_value_written_near_the_top_commits()
+    {
+        using var f = new SessionFixture();
+        var probe = f.Session.Deploy(Contracts.Wat(Memory64Probe), new ContractData(Contracts.Owner), Contracts.Gas);
+        const ulong maxPages = 1UL << 26;
+        Assert.Equal(Contracts.Le(1UL), f.Call(probe, "grow", Contracts.Le(maxPages - 1)).Data);
+        Assert.Equal(Contracts.Le(maxPages), f.Call(probe, "size").Data);
+        Assert.Equal(Contracts.Le(ulong.MaxValue), f.Call(probe, "grow", Contracts.Le(1UL)).Data); // -1: not one page further
+        Assert.Equal(Contracts.Le(maxPages), f.Call(probe, "grow", Contracts.Le(0UL)).Data);
+        Assert.Equal(1UL << 42, f.Session.MemoryLength(probe));
+
+        ulong top = (1UL << 42) - 8;
+        f.Call(probe, "poke", Contracts.Cat(Contracts.Le(top), Contracts.Le(0x0123456789ABCDEFUL)));
+        f.Call(probe, "poke", Contracts.Cat(Contracts.Le(1UL << 32), Contracts.Le(0xFEDCBA9876543210UL)));
+        var commit = f.Session.Commit();
+
+        using var next = f.Vm.Session(new SessionData { Base = commit });
+        Assert.Equal(1UL << 42, next.MemoryLength(probe));
+        Assert.Equal(Contracts.Le(0x0123456789ABCDEFUL), next.Call(probe, "peek", Contracts.Le(top), Contracts.Gas).Data);
+        Assert.Equal(Contracts.Le(0xFEDCBA9876543210UL), next.Call(probe, "peek", Contracts.Le(1UL << 32), Contracts.Gas).Data);
+        Assert.Equal(Contracts.Le(0xFEDCBA9876543210UL), f.Vm.ReadPage(commit, probe, (1UL << 32) / 4096)[..8]);
+        Assert.True(f.Vm.Fsck().IsClean);
+    }
+
+    [Fact]
+    public void A_declared_maximum_limits_growth_but_not_accesses_inside_the_width_maximum()
+    {
+        // As piecrust 0.32, whose memories span 4 GiB / 4 TiB whatever the module declares.
+        using var f = new SessionFixture();
+        var probe = f.Session.Deploy(Contracts.Wat(Memory64Probe.Replace("i64 1)", "i64 1 2)")), new ContractData(Contracts.Owner), Contracts.Gas);
+        Assert.Equal(Contracts.Le(1UL), f.Call(probe, "grow", Contracts.Le(1UL)).Data);
+        Assert.Equal(Contracts.Le(ulong.MaxValue), f.Call(probe, "grow", Contracts.Le(1UL)).Data);
+        f.Call(probe, "poke", Contracts.Cat(Contracts.Le(1UL << 40), Contracts.Le(9UL)));
+        Assert.Equal(Contracts.Le(9UL), f.Call(probe, "peek", Contracts.Le(1UL << 40)).Data);
+        Assert.Equal(2UL * 65536, f.Session.MemoryLength(probe));
+    }
+
+    [Theory]
+    [InlineData(MemoryPath.Mapped)]
+    [InlineData(MemoryPath.Plain)]
+    public void A_memory_of_length_zero_keeps_what_was_written_past_it(MemoryPath path)
+    {
+        using var vm = VM.Ephemeral(new VMOptions { Memory = path });
+        using var session = vm.Session();
+        var probe = session.Deploy(Contracts.Wat(Memory64Probe.Replace("i64 1)", "i64 0)")), new ContractData(Contracts.Owner), Contracts.Gas);
+        Assert.Equal(0UL, session.MemoryLength(probe));
+        session.Call(probe, "poke", Contracts.Cat(Contracts.Le(70000UL), Contracts.Le(0xABCDUL)), Contracts.Gas);
+        var root = session.Commit();
+        using var next = vm.Session(new SessionData { Base = root });
+        Assert.Equal(0UL, next.MemoryLength(probe));
+        Assert.Equal(Contracts.Le(0xABCDUL), next.Call(probe, "peek", Contracts.Le(70000UL), Contracts.Gas).Data);
+        Assert.Equal(Contracts.Le(0UL), next.Call(probe, "grow", Contracts.Le(2UL), Contracts.Gas).Data);
+        Assert.Equal(Contracts.Le(0xABCDUL), next.Call(probe, "peek", Contracts.Le(70000UL), Contracts.Gas).Data);
+        Assert.Equal(Contracts.Le(0xABCDUL), vm.ReadPage(next.Commit(), probe, 70000 / 4096)[(70000 % 4096)..(70000 % 4096 + 8)]);
+    }
+
+    [Fact]
+    public void A_lower_MaxMemory_stops_growth_and_accesses_at_it_and_refuses_larger_initial_memories()
+    {
+        const ulong limit = 8UL << 20;
+        using var f = new SessionFixture(new VMOptions { MaxMemory = limit });
+        var probe = f.Session.Deploy(Contracts.Wat(Memory64Probe), new ContractData(Contracts.Owner), Contracts.Gas);
+        Assert.Equal(Contracts.Le(1UL), f.Call(probe, "grow", Contracts.Le(limit / 65536 - 1)).Data);
+        Assert.Equal(Contracts.Le(ulong.MaxValue), f.Call(probe, "grow", Contracts.Le(1UL)).Data);
+        f.Call(probe, "poke", Contracts.Cat(Contracts.Le(limit - 8), Contracts.Le(7UL)));
+        var error = Assert.Throws<ContractTrapException>(() => f.Call(probe, "peek", Contracts.Le(limit - 4)));
+        Assert.Contains("out-of-bounds memory access", error.Message);
+        var big = Contracts.Wat("""(module (memory (export "memory") i64 129) (global (export "A") i64 (i64.const 0)) (func (export "f") (param i32) (result i32) i32.const 0))""");
+        var refused = Assert.Throws<InvalidModuleException>(() => f.Session.Deploy(big, new ContractData(Contracts.Owner), Contracts.Gas));
+        Assert.Equal(nameof(VMOptions.MaxMemory), refused.LimitOption);
     }
 
     [Fact]

@@ -4,7 +4,8 @@ using Xunit;
 namespace Piecrust.Tests.Isolation;
 
 /// <summary>
-/// A contract reaches only its own linear memory: out-of-bounds accesses trap, two instances of
+/// A contract reaches only its own linear memory: accesses past its maximum size trap (past its
+/// length but inside the maximum they reach its own persisted bytes, as in piecrust 0.32), two instances of
 /// one code have separate memories, and writes never show in another contract's pages. Sessions
 /// never see each other's uncommitted writes, before or after the other commits.
 /// </summary>
@@ -47,18 +48,19 @@ public sealed class IsolationTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Loads_stores_copies_and_fills_outside_the_memory_trap_and_change_nothing(bool is64)
+    public void Loads_stores_copies_and_fills_past_the_maximum_size_trap_and_change_nothing(bool is64)
     {
         using var f = new SessionFixture();
         var prober = Deploy(f, Prober(is64), "prober");
-        ulong size = f.Session.MemoryLength(prober);
-        var inside = f.Call(prober, "poke", Contracts.Cat(P(is64, size - 8), Contracts.Le(0x0102030405060708UL)));
+        ulong max = is64 ? 1UL << 42 : 1UL << 32; // no declared maximum: the ABI's
+        var inside = f.Call(prober, "poke", Contracts.Cat(P(is64, max - 8), Contracts.Le(0x0102030405060708UL)));
         Assert.Empty(inside.Data);
-        Assert.Equal(Contracts.Le(0x0102030405060708UL), f.Call(prober, "peek", P(is64, size - 8)).Data);
+        Assert.Equal(Contracts.Le(0x0102030405060708UL), f.Call(prober, "peek", P(is64, max - 8)).Data);
 
+        // Addresses whose 8 bytes (16 for copy and fill) reach past the maximum size.
         ulong[] outside = is64
-            ? [size - 7, size, 1UL << 32, 1UL << 42, 1UL << 63, ulong.MaxValue - 7, ulong.MaxValue]
-            : [size - 7, size, 0x8000_0000, 0xFFFF_FFF8, 0xFFFF_FFFF];
+            ? [max - 7, max, 1UL << 43, 1UL << 63, ulong.MaxValue - 7, ulong.MaxValue]
+            : [max - 7, max - 1];
         var attempts = new List<(string Function, byte[] Arg)>();
         foreach (ulong address in outside)
         {
@@ -68,9 +70,10 @@ public sealed class IsolationTests
             attempts.Add(("copy", Contracts.Cat(P(is64, 0), P(is64, address), P(is64, 16))));   // out of the outside
             attempts.Add(("fill", Contracts.Cat(P(is64, address), P(is64, 16))));
         }
-        attempts.Add(("peek_far", P(is64, 16))); // a static offset past the memory
-        attempts.Add(("copy", Contracts.Cat(P(is64, 0), P(is64, 0), P(is64, size + 1))));
-        attempts.Add(("fill", Contracts.Cat(P(is64, 8), P(is64, size))));
+        if (!is64) attempts.Add(("peek_far", P(is64, 16))); // a static offset past the maximum
+        attempts.Add(("copy", Contracts.Cat(P(is64, 8), P(is64, 0), P(is64, max - 7))));   // the destination's end is past
+        attempts.Add(("copy", Contracts.Cat(P(is64, 0), P(is64, 8), P(is64, max - 7))));   // the source's end is past
+        attempts.Add(("fill", Contracts.Cat(P(is64, 8), P(is64, max - 7))));
         foreach (var (function, arg) in attempts)
         {
             var root = f.Session.Root;
@@ -80,7 +83,47 @@ public sealed class IsolationTests
             Assert.Equal(root, f.Session.Root);
             Assert.Equal(pages, Pages(f.Session, prober));
         }
-        Assert.Equal(Contracts.Le(0x0102030405060708UL), f.Call(prober, "peek", P(is64, size - 8)).Data);
+        Assert.Equal(Contracts.Le(0x0102030405060708UL), f.Call(prober, "peek", P(is64, max - 8)).Data);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Accesses_past_the_length_inside_the_maximum_persist_commit_and_show_after_a_growth(bool is64)
+    {
+        using var f = new SessionFixture();
+        var prober = Deploy(f, Prober(is64), "prober");
+        ulong size = f.Session.MemoryLength(prober);
+        Assert.Equal(131072UL, size);
+        // Never written: zeros, no trap.
+        Assert.Equal(new byte[8], f.Call(prober, "peek", P(is64, size)).Data);
+        Assert.Equal(new byte[8], f.Call(prober, "peek", P(is64, size + 65536 + 100)).Data);
+
+        var rootBefore = f.Session.Root;
+        f.Call(prober, "poke", Contracts.Cat(P(is64, size + 65536 + 100), Contracts.Le(0x1122334455667788UL)));
+        f.Call(prober, "fill", Contracts.Cat(P(is64, size + 8), P(is64, 8)));                                  // AB × 8 at size + 8
+        f.Call(prober, "copy", Contracts.Cat(P(is64, size + 24), P(is64, size + 65536 + 100), P(is64, 8)));    // past → past
+        Assert.Equal(size, f.Session.MemoryLength(prober)); // the length stays logical
+        Assert.NotEqual(rootBefore, f.Session.Root);        // the bytes are state
+        Assert.Equal(Contracts.Le(0x1122334455667788UL), f.Call(prober, "peek", P(is64, size + 65536 + 100)).Data);
+        Assert.Equal(Contracts.Le(0xABABABABABABABABUL), f.Call(prober, "peek", P(is64, size + 8)).Data);
+        Assert.Equal(Contracts.Le(0x1122334455667788UL), f.Call(prober, "peek", P(is64, size + 24)).Data);
+
+        // Committed: a new session reads them back, still past the length.
+        var root = f.Session.Commit();
+        using var next = f.Vm.Session(new SessionData { Base = root });
+        Assert.Equal(size, next.MemoryLength(prober));
+        Assert.Equal(Contracts.Le(0x1122334455667788UL), next.Call(prober, "peek", P(is64, size + 65536 + 100), Contracts.Gas).Data);
+        var page = f.Vm.ReadPage(root, prober, (size + 65536) / 4096);
+        Assert.Equal(Contracts.Le(0x1122334455667788UL), page[100..108]);
+
+        // A growth only moves the length: the bytes written past it are there, not zeroed.
+        Assert.Equal(P(is64, 2), next.Call(prober, "grow", P(is64, 2), Contracts.Gas).Data);
+        Assert.Equal(size + 2 * 65536, next.MemoryLength(prober));
+        Assert.Equal(Contracts.Le(0x1122334455667788UL), next.Call(prober, "peek", P(is64, size + 65536 + 100), Contracts.Gas).Data);
+        Assert.Equal(Contracts.Le(0x1122334455667788UL), next.ReadPage(prober, (size + 65536) / 4096)[100..108]);
+        var grown = next.Commit();
+        Assert.Equal(Contracts.Le(0xABABABABABABABABUL), f.Vm.ReadPage(grown, prober, size / 4096)[8..16]);
     }
 
     [Fact]

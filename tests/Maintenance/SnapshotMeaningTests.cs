@@ -182,7 +182,7 @@ public sealed class SnapshotMeaningTests
     [Theory]
     [InlineData(MemoryPath.Mapped)]
     [InlineData(MemoryPath.Plain)]
-    public void Pages_past_the_length_import_and_a_growth_over_them_shows_and_commits_what_the_contract_wrote(MemoryPath path)
+    public void Pages_past_the_length_import_and_a_growth_over_them_exposes_their_bytes_as_piecrust_does(MemoryPath path)
     {
         var (snapshot, id) = Snapshot("growth");
         // Fails a growth, grows by one page, reads the new page's marker: on the state as exported,
@@ -212,11 +212,19 @@ public sealed class SnapshotMeaningTests
         Assert.NotEqual(grown, crafted);
         using var crafting = vm.Session(new SessionData { Base = crafted });
         Assert.Equal(SnapshotCrafter.Page(0xA2), crafting.ReadPage(id, first + 1)); // stored bytes past the length
-        // The growth shows zeros (plus the marker the contract writes), never the stored bytes, and
-        // the commit records exactly that: the state equals the uncrafted one's.
-        Assert.Equal(grown, Script(crafting));
-        Assert.Equal(new byte[4096], crafting.ReadPage(id, first + 1));
-        Assert.Equal(new byte[4096], crafting.ReadPage(id, first + 15));
+        // The growth only moves the length (piecrust 0.32, ABI "Loads and stores beyond the current
+        // size"): the stored bytes show, under the marker the contract writes at the new page's start.
+        var withMarker = SnapshotCrafter.Page(0xA1);
+        BitConverter.GetBytes(0xC0DE000000000000UL | 2).CopyTo(withMarker, 0);
+        var committed = Script(crafting);
+        Assert.NotEqual(grown, committed);
+        Assert.Equal(withMarker, crafting.ReadPage(id, first));
+        Assert.Equal(SnapshotCrafter.Page(0xA2), crafting.ReadPage(id, first + 1));
+        Assert.Equal(SnapshotCrafter.Page(0xA3), crafting.ReadPage(id, first + 15));
+        Assert.Equal(SnapshotCrafter.Page(0xA3), vm.ReadPage(committed, id, first + 15));
+        using var reloaded = vm.Session(new SessionData { Base = committed });
+        Assert.Equal(withMarker, reloaded.ReadPage(id, first));
+        Assert.True(vm.Fsck().IsClean);
     }
 
     [Fact]
@@ -257,7 +265,35 @@ public sealed class SnapshotMeaningTests
         Assert.Equal(runs[0].Roots, runs[1].Roots);
         Assert.Equal(runs[0].Seen, runs[1].Seen);
         Assert.Contains($"{last}:{Hash.Of(SnapshotCrafter.Page(0xB3))}", runs[0].Seen); // never covered: kept
-        Assert.Contains($"reloaded {first + 40}:{Hash.Of(new byte[4096])}", runs[0].Seen); // covered by the second growth: cleared
+        Assert.Contains($"reloaded {first + 40}:{Hash.Of(SnapshotCrafter.Page(0xB2))}", runs[0].Seen); // covered by the second growth: exposed, not cleared
+    }
+
+    [Fact]
+    public void Stored_pages_past_a_lower_MaxMemory_stay_unreachable_and_kept_and_both_paths_agree()
+    {
+        // A page at the last 4 KiB under 4 GiB is legal state, but with MaxMemory = 16 MiB an instance's
+        // memory ends at 16 MiB: nothing may be mapped or copied past it, and the page must survive commits.
+        var (snapshot, id) = Snapshot("growth");
+        using var crafter = new SnapshotCrafter(snapshot);
+        var leaf = crafter.Leaf(id);
+        ulong first = leaf.MemoryLength / 4096;
+        const ulong last = (1UL << 20) - 1;
+        crafter.SetLeaf(crafter.WithPages(leaf, [(first + 3, SnapshotCrafter.Page(0xC1)), (last, SnapshotCrafter.Page(0xC3))]));
+        var bytes = crafter.Export();
+
+        var runs = new[] { MemoryPath.Mapped, MemoryPath.Plain }.Select(path =>
+        {
+            using var vm = VM.Ephemeral(new VMOptions { Memory = path, MaxMemory = 16UL << 20 });
+            var root = vm.Import(new MemoryStream(bytes)).Root;
+            using var session = vm.Session(new SessionData { Base = root });
+            Assert.Equal(Contracts.Le(2UL), session.Call(id, "grow_by", Contracts.Le(1u), Contracts.Gas).Data);
+            var grown = session.Commit();
+            Assert.Equal(SnapshotCrafter.Page(0xC3), vm.ReadPage(grown, id, last));
+            Assert.Equal(SnapshotCrafter.Page(0xC1), vm.ReadPage(grown, id, first + 3)); // inside the grown page, exposed as stored
+            Assert.True(vm.Fsck().IsClean);
+            return grown;
+        }).ToArray();
+        Assert.Equal(runs[0], runs[1]);
     }
 
     [Fact]

@@ -5,10 +5,12 @@ namespace Piecrust.Execution;
 
 /// <summary>
 /// The bulk-memory operators as the host does them for contracts (see <c>GasTransform</c>), with the
-/// WebAssembly semantics exactly: every bound is checked against the memory's current length before
-/// anything is written (a zero-length operation at the very end is in bounds, one past it is not),
-/// overlapping copies behave as if through a temporary buffer, and operands are unsigned (i32 for a
-/// 32-bit memory, i64 for a 64-bit one). A false result means the operator traps.
+/// WebAssembly semantics except for one bound, as piecrust 0.32 has it: ranges are checked against the
+/// memory's maximum size (<see cref="LinearMemory.Capacity"/>), not its current length, like loads and
+/// stores (bytes past the length are persisted state). Every bound is checked before anything is
+/// written (a zero-length operation at the very end is in bounds, one past it is not), overlapping
+/// copies behave as if through a temporary buffer, and operands are unsigned (i32 for a 32-bit
+/// memory, i64 for a 64-bit one). A false result means the operator traps.
 /// </summary>
 internal static unsafe class BulkMemory
 {
@@ -16,7 +18,7 @@ internal static unsafe class BulkMemory
 
     public static bool Copy(LinearMemory memory, ulong destination, ulong source, ulong length)
     {
-        ulong size = memory.Length;
+        ulong size = memory.Capacity;
         if (!Inside(size, source, length) || !Inside(size, destination, length)) return false;
         if (length == 0) return true;
         byte* start = (byte*)memory.Address;
@@ -27,7 +29,7 @@ internal static unsafe class BulkMemory
 
     public static bool Fill(LinearMemory memory, ulong destination, byte value, ulong length)
     {
-        if (!Inside(memory.Length, destination, length)) return false;
+        if (!Inside(memory.Capacity, destination, length)) return false;
         if (length == 0) return true;
         NativeMemory.Fill((byte*)memory.Address + destination, (nuint)length, value);
         return true;
@@ -36,7 +38,7 @@ internal static unsafe class BulkMemory
     /// <summary><c>memory.init</c> from <paramref name="segment"/> (empty once dropped; active segments are dropped at instantiation).</summary>
     public static bool Init(LinearMemory memory, ReadOnlySpan<byte> segment, ulong destination, uint source, uint length)
     {
-        if (!Inside((ulong)segment.Length, source, length) || !Inside(memory.Length, destination, length)) return false;
+        if (!Inside((ulong)segment.Length, source, length) || !Inside(memory.Capacity, destination, length)) return false;
         if (length == 0) return true;
         segment.Slice((int)source, (int)length).CopyTo(new Span<byte>((byte*)memory.Address + destination, (int)length));
         return true;
@@ -48,6 +50,9 @@ internal static unsafe class BulkMemory
         long old = (long)(memory.Length / PageSize);
         return pages <= long.MaxValue && memory.Grow(pages) ? old : -1;
     }
+
+    /// <summary><c>memory.size</c>: the logical length in pages.</summary>
+    public static ulong Size(LinearMemory memory) => memory.Length / PageSize;
 
     private static bool Inside(ulong size, ulong offset, ulong length) => offset <= size && length <= size - offset;
 }

@@ -26,6 +26,8 @@ internal sealed partial class HostImports
             (BulkMemoryOperation.MemoryFill, true) => Function.FromCallback(s, (long d, int value, long n) => CheckBounds(BulkMemory.Fill(RunningInstance.Memory, (ulong)d, (byte)value, (ulong)n))),
             (BulkMemoryOperation.MemoryGrow, false) => Function.FromCallback(s, (int pages) => (int)BulkMemory.Grow(RunningInstance.Memory, (uint)pages)),
             (BulkMemoryOperation.MemoryGrow, true) => Function.FromCallback(s, (long pages) => BulkMemory.Grow(RunningInstance.Memory, (ulong)pages)),
+            (BulkMemoryOperation.MemorySize, false) => Function.FromCallback(s, () => (int)BulkMemory.Size(RunningInstance.Memory)),
+            (BulkMemoryOperation.MemorySize, true) => Function.FromCallback(s, () => (long)BulkMemory.Size(RunningInstance.Memory)),
             (BulkMemoryOperation.MemoryInit, false) => Function.FromCallback(s, (int d, int src, int n) => MemoryInit(segment, (uint)d, (uint)src, (uint)n)),
             (BulkMemoryOperation.MemoryInit, true) => Function.FromCallback(s, (long d, int src, int n) => MemoryInit(segment, (ulong)d, (uint)src, (uint)n)),
             (BulkMemoryOperation.DataDrop, _) => Function.FromCallback(s, () => RunningInstance.DropData(segment)),

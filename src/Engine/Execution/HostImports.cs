@@ -225,7 +225,7 @@ internal sealed partial class HostImports(Store store)
     /// <summary>Reads <paramref name="destination"/>.Length bytes at <paramref name="pointer"/>; false when the range is not inside the maximum memory size.</summary>
     private static bool TryReadMemory(Frame frame, ulong pointer, Span<byte> destination)
     {
-        ulong max = frame.Contract.Code.MaxMemory;
+        ulong max = frame.Contract.Code.Capacity;
         if (pointer > max || max - pointer < (ulong)destination.Length) return false;
         frame.Contract.InstanceMemory!.Read(pointer, destination);
         return true;
@@ -235,7 +235,7 @@ internal sealed partial class HostImports(Store store)
     {
         if (!TryReadMemory(frame, pointer, destination))
             throw Running.Context.Fail(ContractErrorKind.Trap,
-                $"out of bounds: {what} at {pointer} (+{destination.Length} bytes) lies outside the maximum memory size {frame.Contract.Code.MaxMemory}");
+                $"out of bounds: {what} at {pointer} (+{destination.Length} bytes) lies outside the maximum memory size {frame.Contract.Code.Capacity}");
     }
 
     private string ReadString(Frame frame, ulong pointer, int length, string what)

@@ -19,7 +19,11 @@ internal sealed class LiveInstance
     {
         Code = code;
         Instance = instance;
-        Memory = new LinearMemory(instance.GetMemory("memory") ?? throw new InvalidOperationException("A validated contract has no memory export."));
+        Memory = new LinearMemory(instance.GetMemory("memory") ?? throw new InvalidOperationException("A validated contract has no memory export."),
+            code.InitialMemory, code.MaxMemory);
+        // One write must populate 4 KiB, not a 2 MiB huge page, wherever it lands in the (up to 4 TiB)
+        // memory: host RAM follows the stores paid for, and dirty tracking stays per 4 KiB page.
+        Posix.NoHugePages(Memory.Address, Memory.Capacity);
         _resetGlobals = code.GlobalResets
             .Select(r => instance.GetGlobal(r.ExportName) ?? throw new InvalidOperationException($"Injected global export {r.ExportName} is missing."))
             .ToArray();
@@ -63,12 +67,14 @@ internal sealed class LiveInstance
     public PriorContent Prior => Shows is { } key ? PriorContent.CleanImage(key) : PriorContent.Zeros;
 
     /// <summary>
-    /// Makes every byte of the memory zero again, its pages handed back to the kernel and any image
-    /// mappings gone, so nothing of one session reaches the next one to use the instance.
+    /// Makes every byte of the memory zero again (up to its capacity: bytes past the length are state
+    /// too), its pages handed back to the kernel and any image mappings gone, so nothing of one
+    /// session reaches the next one to use the instance.
     /// </summary>
     public void ClearMemory()
     {
-        Posix.MapZeros(Memory.Address, Memory.Length);
+        Posix.MapZeros(Memory.Address, Memory.Capacity);
+        Posix.NoHugePages(Memory.Address, Memory.Capacity); // a new mapping: the advice again
         Shows = null;
     }
 }

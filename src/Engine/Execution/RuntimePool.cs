@@ -13,20 +13,27 @@ internal sealed class RuntimePool : IDisposable
 {
     private readonly Stack<WasmRuntime> _idle = new();
     private readonly Wasmtime.Engine _engine;
-    private readonly ulong _maxMemory;
     private readonly Func<ImageKey, bool> _isCached;
     private readonly int _capacity = Math.Clamp(2 * Environment.ProcessorCount, 4, 16);
     private bool _disposed;
     private long _instancesCreated;
 
+    /// <summary>Every pool not yet disposed, so address space can be reclaimed from all of them (see <see cref="DropAllIdle"/>).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<RuntimePool, bool> Pools = new();
+
     /// <param name="engine">The engine runtimes are made in.</param>
-    /// <param name="maxMemory">The largest linear memory a contract may have.</param>
     /// <param name="isCached">Whether the image cache keeps an image (see <see cref="ForgetImages"/>).</param>
-    public RuntimePool(Wasmtime.Engine engine, ulong maxMemory, Func<ImageKey, bool> isCached)
+    public RuntimePool(Wasmtime.Engine engine, Func<ImageKey, bool> isCached)
     {
         _engine = engine;
-        _maxMemory = maxMemory;
         _isCached = isCached;
+        Pools[this] = true;
+    }
+
+    /// <summary>Disposes the idle runtimes of every pool in the process: their instances hold address space nothing uses.</summary>
+    public static void DropAllIdle()
+    {
+        foreach (var pool in Pools.Keys) pool.DropIdle();
     }
 
     /// <summary>A runtime whose host functions serve <paramref name="host"/>: a returned one when there is one, else a new one.</summary>
@@ -37,7 +44,7 @@ internal sealed class RuntimePool : IDisposable
         {
             if (_idle.Count > 0) runtime = _idle.Pop();
         }
-        runtime ??= new WasmRuntime(this, _engine, _maxMemory);
+        runtime ??= new WasmRuntime(this, _engine);
         runtime.Host = host;
         return runtime;
     }
@@ -81,8 +88,21 @@ internal sealed class RuntimePool : IDisposable
         }
     }
 
+    /// <summary>Disposes every idle runtime, freeing its instances (and the address space of their memories).</summary>
+    public void DropIdle()
+    {
+        WasmRuntime[] idle;
+        lock (_idle)
+        {
+            idle = [.. _idle];
+            _idle.Clear();
+        }
+        foreach (var runtime in idle) runtime.Dispose();
+    }
+
     public void Dispose()
     {
+        Pools.TryRemove(this, out _);
         lock (_idle)
         {
             _disposed = true;

@@ -23,6 +23,12 @@ internal sealed class WasmRuntime : IDisposable
     private const int MaxInstances = 64;
     public const int MaxDead = 32;
 
+    /// <summary>Address space dead instances may hold before the session moves to a fresh runtime: two 4 TiB memories (see <see cref="AddressSpaceBudget"/>).</summary>
+    private const ulong MaxDeadReservation = 8UL << 40;
+
+    /// <summary>Address space a runtime kept for another session may hold, idle instances included: four 4 TiB memories.</summary>
+    private const ulong MaxKeptReservation = 16UL << 40;
+
     /// <summary>Idle instances kept per contract code: one per concurrent use is enough.</summary>
     private const int MaxIdlePerCode = 2;
 
@@ -33,12 +39,16 @@ internal sealed class WasmRuntime : IDisposable
     private readonly Dictionary<(BulkMemoryImport, bool), Function> _bulkImports = new();
     private readonly RuntimePool _pool;
     private int _instances;
+    private ulong _reservation; // accounted in AddressSpaceBudget until the store is disposed
+    private ulong _deadReservation;
+    private bool _disposed;
 
-    public WasmRuntime(RuntimePool pool, Wasmtime.Engine engine, ulong maxMemory)
+    public WasmRuntime(RuntimePool pool, Wasmtime.Engine engine)
     {
         _pool = pool;
         Store = new Store(engine);
-        Store.SetLimits(memorySize: (long)Math.Min(WasmConfig.MaxMemory64, maxMemory), tableElements: 1_000_000, instances: 10_000, tables: 10_000, memories: 10_000);
+        // A memory is made at its capacity (CompiledContract.Capacity, already within VMOptions.MaxMemory).
+        Store.SetLimits(memorySize: (long)WasmConfig.MaxMemory64, tableElements: 1_000_000, instances: 10_000, tables: 10_000, memories: 10_000);
         _hostImports = new HostImports(Store);
     }
 
@@ -54,12 +64,18 @@ internal sealed class WasmRuntime : IDisposable
     /// <summary>Instances made in this store that nothing will use again.</summary>
     public int Dead { get; private set; }
 
+    /// <summary>True when the session should go on in a fresh runtime, so dead instances' memory and address space are freed.</summary>
+    public bool NeedsRenewal => Dead > MaxDead || _deadReservation > MaxDeadReservation;
+
     /// <summary>True when the runtime is worth keeping for another session.</summary>
-    public bool Reusable => _instances <= MaxInstances && Dead <= MaxDead;
+    public bool Reusable => _instances <= MaxInstances && Dead <= MaxDead && _reservation <= MaxKeptReservation;
 
     /// <summary>A new instance of <paramref name="code"/>: data segments applied, globals initial.</summary>
+    /// <exception cref="EngineResourceException">No address space is left for its memory, or Wasmtime could not map it.</exception>
     public LiveInstance Instantiate(CompiledContract code)
     {
+        ulong reservation = AddressSpaceBudget.ReservationOf(code.Capacity);
+        Reserve(reservation);
         var imports = code.Is64 ? _imports64 ??= _hostImports.Bind(is64: true) : _imports32 ??= _hostImports.Bind(is64: false);
         var bound = new object[code.Imports.Length + code.BulkImports.Length];
         for (int i = 0; i < code.Imports.Length; i++) bound[i] = imports[(int)code.Imports[i]];
@@ -69,8 +85,19 @@ internal sealed class WasmRuntime : IDisposable
         Store.Fuel = ulong.MaxValue / 2;
         try
         {
-            var instance = new Instance(Store, code.Module, bound);
+            Instance instance;
+            try
+            {
+                instance = new Instance(Store, code.Module, bound);
+            }
+            catch (WasmtimeException e) when (e is not TrapException)
+            {
+                // Instantiation of a validated module fails only for want of host resources (mmap).
+                AddressSpaceBudget.Give(reservation);
+                throw new EngineResourceException($"A contract instance could not be created: {e.Message.Split('\n')[0]}", e);
+            }
             _instances++;
+            _reservation += reservation;
             _pool.CountInstance();
             return new LiveInstance(code, instance);
         }
@@ -78,6 +105,21 @@ internal sealed class WasmRuntime : IDisposable
         {
             Store.Fuel = fuel;
         }
+    }
+
+    private static void Reserve(ulong bytes)
+    {
+        if (AddressSpaceBudget.TryTake(bytes)) return;
+        RuntimePool.DropAllIdle(); // idle runtimes hold memories nothing uses
+        if (AddressSpaceBudget.TryTake(bytes)) return;
+        // Sessions dropped without Dispose: their stores free their memories when finalized (see the finalizer).
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        if (AddressSpaceBudget.TryTake(bytes)) return;
+        throw new EngineResourceException(
+            $"No address space left for another contract memory of {bytes >> 30:N0} GiB: contract memories in this process reserve " +
+            $"{AddressSpaceBudget.Reserved >> 40:N0} TiB of the {AddressSpaceBudget.Budget >> 40} TiB allowed (a 64-bit contract memory spans 4 TiB). " +
+            "End other sessions, touch fewer 64-bit contracts in one session, or lower VMOptions.MaxMemory.");
     }
 
     private Function BulkImport(BulkMemoryImport import, bool is64)
@@ -121,6 +163,7 @@ internal sealed class WasmRuntime : IDisposable
         if (!keep)
         {
             Dead++;
+            _deadReservation += AddressSpaceBudget.ReservationOf(live.Code.Capacity);
             return;
         }
         live.Shows = shows;
@@ -141,5 +184,18 @@ internal sealed class WasmRuntime : IDisposable
         return idle;
     }
 
-    public void Dispose() => Store.Dispose();
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        Store.Dispose();
+        AddressSpaceBudget.Give(_reservation);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>
+    /// A runtime of a session that was never disposed: its store's own finalizer unmaps the memories,
+    /// so their address space goes back to the account too (touches nothing but the counter).
+    /// </summary>
+    ~WasmRuntime() => AddressSpaceBudget.Give(_reservation);
 }

@@ -32,7 +32,11 @@ internal sealed class ImageLayer
     public string Path { get; }
     public bool IsBase { get; }
 
-    /// <summary>For a base: the memory length it covers. For an overlay: the end of its highest page.</summary>
+    /// <summary>
+    /// For a base: the bytes it covers, the memory's length or, when pages past the length are stored
+    /// (they stay addressable, see <see cref="LinearMemory"/>), up to the end of the highest. For an
+    /// overlay: the end of its highest page.
+    /// </summary>
     public ulong Length { get; }
 
     /// <summary>Number of mmap calls mapping this layer costs.</summary>
@@ -41,7 +45,10 @@ internal sealed class ImageLayer
     /// <summary>Bytes the file occupies on disk: the pages written (a base's zero pages are holes).</summary>
     public long DiskBytes { get; }
 
-    /// <summary>Writes a base image: a sparse file of <paramref name="length"/> bytes with <paramref name="pages"/> at their offsets (pages past the length are skipped).</summary>
+    /// <summary>
+    /// Writes a base image: a sparse file of <paramref name="length"/> bytes (or up to the end of the
+    /// highest non-zero page, if that is further) with <paramref name="pages"/> at their offsets.
+    /// </summary>
     public static ImageLayer CreateBase(string path, ulong length, IEnumerable<(ulong Index, ReadOnlyMemory<byte> Bytes)> pages)
     {
         var file = Create(path);
@@ -49,15 +56,16 @@ internal sealed class ImageLayer
         {
             RandomAccess.SetLength(file, (long)length);
             long written = 0;
+            ulong covered = length;
             foreach (var (index, bytes) in pages)
             {
-                // Stored pages past the length are not part of the memory (see PagesPastLength).
-                if (index >= length / PageSize || bytes.Span.IndexOfAnyExcept((byte)0) < 0) continue;
+                if (bytes.Span.IndexOfAnyExcept((byte)0) < 0) continue;
                 RandomAccess.Write(file, bytes.Span, (long)(index * PageSize));
+                covered = Math.Max(covered, (index + 1) * PageSize);
                 if (written == 0) Storage.PageStore.FaultPoint(Storage.StoreFault.ImageWrite);
                 written += PageSize;
             }
-            return new ImageLayer(path, isBase: true, length, [], written) { Runs = length == 0 ? 0 : 1 };
+            return new ImageLayer(path, isBase: true, covered, [], written) { Runs = covered == 0 ? 0 : 1 };
         }
         catch (Exception e)
         {
@@ -153,17 +161,27 @@ internal sealed class ImageLayer
 
     private SafeFileHandle OpenHandle => _file ?? throw new InvalidOperationException($"Image layer {Path} is read or mapped without being open.");
 
-    /// <summary>Maps the layer privately over the memory at <paramref name="address"/> (while open).</summary>
-    public void MapInto(nint address)
+    /// <summary>
+    /// Maps the layer privately over the memory at <paramref name="address"/> (while open), up to its
+    /// <paramref name="capacity"/>: stored pages past it (legal in a snapshot, unreachable by the
+    /// contract, whose accesses there trap) are not mapped, so nothing lands outside the memory.
+    /// </summary>
+    public void MapInto(nint address, ulong capacity)
     {
         int fd = (int)OpenHandle.DangerousGetHandle();
         if (IsBase)
         {
-            if (Length > 0) Posix.MapPrivateFixed(address, Length, fd, 0);
+            ulong length = Math.Min(Length, capacity);
+            if (length > 0) Posix.MapPrivateFixed(address, length, fd, 0);
             return;
         }
         foreach (var (page, slot, count) in PageRuns.OfSlots(_slots))
-            Posix.MapPrivateFixed(address + (nint)(page * PageSize), (ulong)count * PageSize, fd, slot);
+        {
+            ulong start = page * PageSize;
+            if (start >= capacity) break;
+            ulong length = Math.Min((ulong)count * PageSize, capacity - start);
+            Posix.MapPrivateFixed(address + (nint)start, length, fd, slot);
+        }
     }
 
     /// <summary>Reads page <paramref name="index"/> if this layer holds it (while open).</summary>

@@ -16,6 +16,13 @@ internal sealed class MappedContractMemory : ContractMemory
     private const int CompactionThreshold = 4096;
 
     /// <summary>
+    /// Compaction reads every page up to the length: it runs only while that is at most this many
+    /// times the pages the overlay holds, so its cost follows the pages written (paid for in gas),
+    /// not the length (one growth of a 64-bit memory to 4 TiB costs 1 gas).
+    /// </summary>
+    private const int MaxCompactionReadsPerSlot = 16;
+
+    /// <summary>
     /// Mappings (runs of pages) one memory's session overlay may add. Every mapping counts against the
     /// process's vm.max_map_count (65,530): past it Wasmtime and the .NET runtime fail to map memory
     /// and the process dies. A contract that writes many scattered pages would get there (one run per
@@ -43,13 +50,13 @@ internal sealed class MappedContractMemory : ContractMemory
     private readonly ImageCache _images;
     private readonly ImageKey? _baseKey; // the committed image the session starts from (null for a new contract)
     private readonly Func<MemoryImage?> _loadImage;
-    private readonly PagesPastLength? _pastLength; // stored pages past the committed length (null for a new contract)
     private MemoryImage? _image; // this memory holds a use of it: returned to the cache when replaced or disposed
     private bool _imageLoaded;
     private ImageLayer? _private; // a session-private full image after compaction (open); supersedes image and overlay
     private SessionOverlay _overlay;
     private readonly SortedSet<ulong> _changed = new();
     private ulong _length;
+    private bool _captured; // a committed memory, or a new one past its first checkpoint: the instance shows this state, not its own
     private bool _lengthChanged;
     private nint _mappedAt;
     private bool _moved;
@@ -58,27 +65,26 @@ internal sealed class MappedContractMemory : ContractMemory
     private ImageLayer[]? _mappedLayers; // the image layers the instance shows under the session's pages; null: not known (shown before this session)
     private int _staleFiles, _staleRuns; // earlier session overlays the instance still maps
 
-    private MappedContractMemory(ImageCache images, ImageKey? baseKey, ulong length, Func<MemoryImage?> loadImage, PagesPastLength? pastLength, bool isNew)
+    private MappedContractMemory(ImageCache images, ImageKey? baseKey, ulong length, Func<MemoryImage?> loadImage, bool isNew)
     {
         _images = images;
         _baseKey = baseKey;
         _length = length;
         _loadImage = loadImage;
-        _pastLength = pastLength;
         _lengthChanged = isNew;
+        _captured = !isNew;
         _overlay = new SessionOverlay(images.NewSessionFile());
     }
 
     /// <summary>
     /// A committed memory whose image is fetched (and built if needed) on first load; the loader hands
-    /// over a reference. <paramref name="loadPastLength"/> reads the stored pages past the length (images hold none).
+    /// over a reference. The image holds the stored pages past the length too (they stay addressable).
     /// </summary>
-    public static MappedContractMemory FromImage(ImageCache images, ImageKey key, Func<MemoryImage> loadImage,
-        Func<IEnumerable<(ulong Index, byte[] Bytes)>> loadPastLength) =>
-        new(images, key, key.Length, () => loadImage(), new PagesPastLength(key.Length / PageSize, loadPastLength), isNew: false);
+    public static MappedContractMemory FromImage(ImageCache images, ImageKey key, Func<MemoryImage> loadImage) =>
+        new(images, key, key.Length, () => loadImage(), isNew: false);
 
     /// <summary>A new contract's memory: nothing until the first checkpoint captures what instantiation wrote.</summary>
-    public static MappedContractMemory New(ImageCache images) => new(images, null, 0, () => null, pastLength: null, isNew: true);
+    public static MappedContractMemory New(ImageCache images) => new(images, null, 0, () => null, isNew: true);
 
     public override ulong Length => _length;
 
@@ -104,13 +110,10 @@ internal sealed class MappedContractMemory : ContractMemory
     public override void LoadInto(LinearMemory memory, PriorContent prior)
     {
         ulong fresh = memory.Length;
-        if (fresh > _length && _length > 0)
-            throw new InvalidOperationException($"An instance has {fresh} bytes of memory, more than the stored {_length}.");
-        if (_length > fresh && !memory.Grow((_length - fresh) / 65536))
-            throw new EngineResourceException($"A contract's memory cannot grow to its stored length of {_length} bytes: over this VM's VMOptions.MaxMemory, or the host is out of memory.");
+        if (_captured) memory.SetLength(_length);
         _mappedLayers = [];
         _staleFiles = _staleRuns = 0;
-        if (_length == 0)
+        if (!_captured)
         {
             // A new contract: what instantiation wrote is its state until the first checkpoint.
             _mappedAt = memory.Address;
@@ -123,20 +126,20 @@ internal sealed class MappedContractMemory : ContractMemory
         _showsImage = false;
         if (_private is not null)
         {
-            // The compacted copy covers every page the instance may hold (memories only grow).
-            Posix.NoHugePages(address, _length);
-            _private.MapInto(address);
+            // The compacted copy covers every page the instance may hold.
+            Posix.NoHugePages(address, memory.Capacity);
+            _private.MapInto(address, memory.Capacity);
         }
         // An instance an earlier session left showing this very image cleanly needs no mapping.
         else if (prior.Image is not { } shown || shown != BaseImage)
         {
             if (prior.Image is not null) throw new InvalidOperationException("An instance showing another image must be cleared first.");
-            Posix.NoHugePages(address, _length);
+            Posix.NoHugePages(address, memory.Capacity);
             // A new instance's data segments were written into the initial pages: clear what the base
             // does not cover (overlay pages mapped next replace their share of it anyway).
             ulong covered = Image?.BaseLength ?? 0;
             if (fresh > covered && !prior.Zeroed) memory.Clear(covered, fresh - covered);
-            Image?.MapInto(address);
+            Image?.MapInto(address, memory.Capacity);
             _mappedLayers = Image is { } image ? [.. image.Layers] : [];
         }
         else
@@ -162,30 +165,24 @@ internal sealed class MappedContractMemory : ContractMemory
     {
         if (memory is null) return;
         ulong length = memory.Length;
-        ulong pages = length / PageSize;
+        ulong pages = memory.Capacity / PageSize; // writes past the length persist too
         var changed = new List<(ulong Index, byte[] Bytes)>();
         var previous = new byte[PageSize];
-        // A 64-bit memory that grew past its reservation was moved (copied) by Wasmtime: our mappings
-        // are gone, so every populated page is a candidate (unpopulated ones read as zeros or, had the
-        // mappings moved along, as their unchanged file content).
+        // A memory whose overlay pages were copied in rather than mapped (see MaxOverlayRuns), or one
+        // found at another address (Wasmtime never moves these memories: they never grow; kept as a
+        // safeguard): every populated page is a candidate (unpopulated ones read as their file content).
         if (memory.Address != _mappedAt) _moved = true;
         var candidates = new List<ulong>();
         if (_moved) DirtyPageScanner.ScanPopulated(memory.Address, pages, candidates);
         else DirtyPageScanner.Scan(memory.Address, pages, candidates);
-        // Stored pages past the committed length that a growth brought inside: recorded as the
-        // instance holds them now (the instance never showed their stored bytes), and from now on
-        // read from the overlay, so a reload shows them as the plain path does.
-        var entering = _pastLength?.Below(pages) ?? [];
-        if (entering.Count > 0) candidates = [.. candidates.Union(entering).Order()];
         foreach (ulong index in candidates)
         {
             var current = memory.Page(index, PageSize);
             ReadPage(index, previous);
-            if (current.SequenceEqual(previous) && (entering.Count == 0 || entering.BinarySearch(index) < 0)) continue;
+            if (current.SequenceEqual(previous)) continue;
             changed.Add((index, current.ToArray()));
             _changed.Add(index);
         }
-        _pastLength?.Forget(entering);
         int runs = PageRuns.Count(changed.Select(c => c.Index));
         if (!_moved && _overlayRuns + runs > MaxOverlayRuns) _moved = true; // stop mapping (see MaxOverlayRuns)
         if (_moved)
@@ -202,13 +199,20 @@ internal sealed class MappedContractMemory : ContractMemory
             _length = length;
             _lengthChanged = true;
         }
-        if (!_moved && _overlay.SlotsUsed > CompactionThreshold) Compact(memory);
+        _captured = true;
+        if (!_moved && _overlay.SlotsUsed > CompactionThreshold && _length / PageSize <= (ulong)(MaxCompactionReadsPerSlot * _overlay.SlotsUsed)
+            && !HasPagesPastLength())
+        {
+            Compact(memory);
+        }
     }
 
     public override bool TryRevert(LinearMemory memory)
     {
-        if (_moved || memory.Address != _mappedAt || memory.Length != _length) return false;
+        // A new contract's memory is its instance's until the first checkpoint: nothing to go back to.
+        if (_moved || memory.Address != _mappedAt || !_captured) return false;
         DiscardWrites(memory);
+        memory.SetLength(_length); // a growth only moved the length
         return true;
     }
 
@@ -226,7 +230,7 @@ internal sealed class MappedContractMemory : ContractMemory
     private static void DiscardWrites(LinearMemory memory)
     {
         var dirty = new List<ulong>();
-        DirtyPageScanner.Scan(memory.Address, memory.Length / PageSize, dirty);
+        DirtyPageScanner.Scan(memory.Address, memory.Capacity / PageSize, dirty);
         foreach (var (start, count) in PageRuns.Of(dirty))
             Posix.DiscardPrivatePages(memory.Address + (nint)(start * PageSize), count * PageSize);
     }
@@ -243,12 +247,13 @@ internal sealed class MappedContractMemory : ContractMemory
 
     public override void ReadPage(ulong index, Span<byte> destination)
     {
-        // Newest first: pages taken in since a compaction, the compacted copy, stored pages past the
-        // committed length, the image.
+        // Newest first: the overlay holds what was checkpointed since the compaction (if any) made the private base.
         if (_overlay.TryRead(index, destination)) return;
-        if (_private is not null && _private.TryRead(index, destination)) return;
-        if (_pastLength is not null && _pastLength.TryRead(index, destination)) return;
-        if (_private is null && Image is { } image) image.ReadPage(index, destination);
+        if (_private is not null)
+        {
+            if (!_private.TryRead(index, destination)) destination.Clear();
+        }
+        else if (Image is { } image) image.ReadPage(index, destination);
         else destination.Clear();
     }
 
@@ -290,9 +295,10 @@ internal sealed class MappedContractMemory : ContractMemory
     private void Remap(LinearMemory memory, MemoryImage image)
     {
         nint address = memory.Address;
-        Posix.MapZeros(address, memory.Length);
-        Posix.NoHugePages(address, memory.Length);
-        image.MapInto(address);
+        // The whole capacity: pages past the length are state too (the image holds them).
+        Posix.MapZeros(address, memory.Capacity);
+        Posix.NoHugePages(address, memory.Capacity);
+        image.MapInto(address, memory.Capacity);
         _mappedAt = address;
         _moved = false;
         _showsImage = true;
@@ -325,6 +331,10 @@ internal sealed class MappedContractMemory : ContractMemory
         _private = null;
     }
 
+    // Compaction writes a base of the memory up to its length; pages past it would be lost from reads.
+    private bool HasPagesPastLength() =>
+        (_changed.Count > 0 && _changed.Max >= _length / PageSize) || (_private is null && Image is { } image && image.Extent > _length);
+
     // Too many overlay slots: one private base of the whole current memory replaces image and overlay.
     private void Compact(LinearMemory memory)
     {
@@ -342,7 +352,7 @@ internal sealed class MappedContractMemory : ContractMemory
         }
         ReleasePrivate();
         _private = layer;
-        layer.MapInto(memory.Address);
+        layer.MapInto(memory.Address, memory.Capacity);
         // It replaced every mapping; the commit remaps from the committed image.
         _mappedLayers = [];
         _staleFiles = _staleRuns = 0;

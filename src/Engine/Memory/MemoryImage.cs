@@ -31,6 +31,9 @@ internal sealed class MemoryImage
     /// <summary>Bytes covered by the base layer (overlays lie inside <see cref="ImageKey.Length"/>).</summary>
     public ulong BaseLength => _layers.Length == 0 ? 0 : _layers[0].Length;
 
+    /// <summary>The end of the highest byte any layer holds: past <see cref="ImageKey.Length"/> when pages past the length are stored.</summary>
+    public ulong Extent => _layers.Length == 0 ? 0 : _layers.Max(l => l.Length);
+
     public int MappingRuns => _layers.Sum(l => l.Runs);
 
     /// <summary>True while some session reads or maps the image.</summary>
@@ -39,10 +42,10 @@ internal sealed class MemoryImage
         get { lock (_gate) return _users > 0; }
     }
 
-    /// <summary>Maps the image over the memory at <paramref name="address"/> (while in use).</summary>
-    public void MapInto(nint address)
+    /// <summary>Maps every layer over the memory at <paramref name="address"/> (while in use), up to its <paramref name="capacity"/>.</summary>
+    public void MapInto(nint address, ulong capacity)
     {
-        foreach (var layer in _layers) layer.MapInto(address);
+        foreach (var layer in _layers) layer.MapInto(address, capacity);
     }
 
     /// <summary>Page <paramref name="index"/> of this memory (zeros where no layer has it; while in use).</summary>

@@ -6,6 +6,7 @@ namespace Piecrust.Memory;
 /// The reference memory path: the whole memory is read from the store into a page map on first
 /// use, copied into each new instance, and compared page by page against the map after every
 /// successful call (every page the kernel has populated, so untouched zeros are never read).
+/// Pages past the length are state like any other (they stay addressable, see <see cref="LinearMemory"/>).
 /// Obviously correct and O(touched memory) per call; the mapped path is tested against it.
 /// </summary>
 internal sealed class PlainContractMemory : ContractMemory
@@ -52,11 +53,10 @@ internal sealed class PlainContractMemory : ContractMemory
         // Only the initial pages can hold data-segment bytes; grown pages start zeroed, and leaving
         // them untouched keeps a large memory from being committed just to be cleared.
         if (!prior.Zeroed) memory.Clear(0, current);
-        if (!memory.Grow((_length - current) / 65536))
-            throw new EngineResourceException($"A contract's memory cannot grow to its stored length of {_length} bytes: over this VM's VMOptions.MaxMemory, or the host is out of memory.");
-        // Stored pages past the length (legal: the ABI persists bytes there) are not part of the
-        // memory the instance shows; they stay in the map until a growth covers them.
-        ulong pages = _length / PageSize;
+        memory.SetLength(_length);
+        // Stored pages past the length too: the contract reads them there, and a growth exposes them.
+        // Those past the capacity (legal in a snapshot) stay in the map, unreachable: accesses there trap.
+        ulong pages = memory.Capacity / PageSize;
         foreach (var (index, bytes) in _pages)
             if (index < pages) bytes.CopyTo(memory.Page(index, PageSize));
     }
@@ -66,14 +66,16 @@ internal sealed class PlainContractMemory : ContractMemory
     {
         EnsureLoaded();
         ulong length = memory.Length;
-        // Compare every page that can differ: the ones the kernel populated (the rest read as zeros,
-        // and touching them would allocate them) and the ones the map holds.
+        // Compare every page that can differ, up to the capacity (writes past the length persist):
+        // the ones the kernel populated (the rest read as zeros, and touching them would allocate
+        // them) and the ones the map holds.
+        ulong pages = memory.Capacity / PageSize;
         var candidates = new List<ulong>();
-        DirtyPageScanner.ScanPopulated(memory.Address, length / PageSize, candidates);
+        DirtyPageScanner.ScanPopulated(memory.Address, pages, candidates);
         candidates.AddRange(_pages.Keys);
         foreach (ulong index in candidates.Distinct().Order())
         {
-            if (index >= length / PageSize) continue;
+            if (index >= pages) continue;
             var current = memory.Page(index, PageSize);
             bool differs = _pages.TryGetValue(index, out var old)
                 ? !current.SequenceEqual(old)

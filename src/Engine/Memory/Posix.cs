@@ -6,7 +6,7 @@ namespace Piecrust.Memory;
 internal static partial class Posix
 {
     public const int ProtRead = 1, ProtWrite = 2;
-    private const int MapPrivate = 0x02, MapFixed = 0x10, MapAnonymous = 0x20;
+    private const int MapPrivate = 0x02, MapFixed = 0x10, MapAnonymous = 0x20, MapNoReserve = 0x4000;
     private const int MadvDontNeed = 4, MadvNoHugePage = 15;
     private const int ENOMEM = 12;
 
@@ -19,22 +19,27 @@ internal static partial class Posix
     [LibraryImport("libc", SetLastError = true)]
     public static partial int ioctl(int fd, ulong request, nint argument);
 
-    /// <summary>Maps <paramref name="length"/> bytes of a file privately (copy-on-write) exactly at <paramref name="address"/>.</summary>
+    /// <summary>
+    /// Maps <paramref name="length"/> bytes of a file privately (copy-on-write) exactly at <paramref name="address"/>,
+    /// without swap-space reservation (see <see cref="MapZeros"/>): an image may span terabytes of which few pages are written.
+    /// </summary>
     public static void MapPrivateFixed(nint address, ulong length, int fd, long fileOffset)
     {
-        nint result = mmap(address, (nuint)length, ProtRead | ProtWrite, MapPrivate | MapFixed, fd, fileOffset);
+        nint result = mmap(address, (nuint)length, ProtRead | ProtWrite, MapPrivate | MapFixed | MapNoReserve, fd, fileOffset);
         if (result != address)
             throw Failed($"mmap of {length} bytes of a memory image at 0x{address:x}");
     }
 
     /// <summary>
     /// Replaces whatever is mapped at <c>[address, address + length)</c> with fresh zero pages, read-write,
-    /// in one call: files mapped there are unmapped and populated pages freed.
+    /// in one call: files mapped there are unmapped and populated pages freed. Without swap-space
+    /// reservation (as Wasmtime maps memories): a memory spans up to 4 TiB, of which only written
+    /// pages ever take RAM, and reserving it all would fail under the kernel's overcommit heuristic.
     /// </summary>
     public static void MapZeros(nint address, ulong length)
     {
         if (length == 0) return;
-        nint result = mmap(address, (nuint)length, ProtRead | ProtWrite, MapPrivate | MapFixed | MapAnonymous, -1, 0);
+        nint result = mmap(address, (nuint)length, ProtRead | ProtWrite, MapPrivate | MapFixed | MapAnonymous | MapNoReserve, -1, 0);
         if (result != address)
             throw Failed($"mmap of {length} zero bytes at 0x{address:x}");
     }

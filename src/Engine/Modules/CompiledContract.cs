@@ -20,6 +20,12 @@ internal sealed class CompiledContract
     public required ulong InitialMemory { get; init; }
     /// <summary>The largest the memory may grow to, in bytes.</summary>
     public required ulong MaxMemory { get; init; }
+    /// <summary>
+    /// The size of an instance's memory, fixed: the ABI's maximum for the width (4 GiB or 4 TiB) lowered
+    /// to the VM's <see cref="VMOptions.MaxMemory"/>. Accesses up to it do not trap; the length grows up to
+    /// it or <see cref="MaxMemory"/>, whichever is smaller.
+    /// </summary>
+    public required ulong Capacity { get; init; }
     /// <summary>Exported functions other than <c>init</c>.</summary>
     public required IReadOnlySet<string> Functions { get; init; }
     public required bool HasInit { get; init; }

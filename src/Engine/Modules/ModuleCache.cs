@@ -15,6 +15,7 @@ internal sealed class ModuleCache : IDisposable
     private readonly Engine _engine;
     private readonly PageStore _store;
     private readonly VMOptions _limits;
+    private readonly Hash _fingerprint;
     private readonly ConcurrentDictionary<Hash, Lazy<CompiledContract>> _loaded = new();
     private long _compiled;
 
@@ -26,6 +27,7 @@ internal sealed class ModuleCache : IDisposable
         _engine = engine;
         _store = store;
         _limits = limits;
+        _fingerprint = WasmConfig.FingerprintFor(limits.MaxMemory);
     }
 
     /// <summary>How many modules this cache compiled from bytecode (not loaded from the store).</summary>
@@ -58,7 +60,7 @@ internal sealed class ModuleCache : IDisposable
     {
         try
         {
-            if (_store.ReadModule(contract.Bytecode, WasmConfig.Fingerprint) is not null) return;
+            if (_store.ReadModule(contract.Bytecode, _fingerprint) is not null) return;
         }
         catch (CorruptStoreException)
         {
@@ -66,7 +68,7 @@ internal sealed class ModuleCache : IDisposable
         }
         try
         {
-            _store.WriteModule(contract.Bytecode, WasmConfig.Fingerprint, contract.Module.Serialize());
+            _store.WriteModule(contract.Bytecode, _fingerprint, contract.Module.Serialize());
         }
         catch (Exception e) when (!required && e is StoreIOException or CorruptStoreException)
         {
@@ -101,22 +103,28 @@ internal sealed class ModuleCache : IDisposable
     private CompiledContract Build(Hash hash, byte[] bytecode)
     {
         var checkedModule = ModuleValidator.Check(_engine, bytecode, _limits);
+        ulong capacity = WasmConfig.Capacity(checkedModule.Is64, _limits.MaxMemory);
+        if (checkedModule.InitialMemory > capacity)
+            throw new InvalidModuleException(
+                $"Invalid contract module: its initial memory of {checkedModule.InitialMemory:N0} bytes is over this VM's limit of {_limits.MaxMemory:N0} ({nameof(VMOptions)}.{nameof(VMOptions.MaxMemory)}).",
+                nameof(VMOptions.MaxMemory));
+        ulong capacityPages = capacity / WasmMemory.PageSize;
         string name = hash.ToString();
         Module module;
         IReadOnlyList<BulkMemoryImport> bulkImports;
         IReadOnlyDictionary<uint, byte[]> passiveData = new Dictionary<uint, byte[]>();
-        var serialized = _store.ReadModule(hash, WasmConfig.Fingerprint);
+        var serialized = _store.ReadModule(hash, _fingerprint);
         if (serialized is not null)
         {
             module = Module.Deserialize(_engine, name, serialized);
             // The gas transform's imports follow the module's own; memory.init (rare) needs the segments' bytes.
             bulkImports = AddedImports(hash, module, checkedModule.Imports.Length);
             if (bulkImports.Any(i => i.Operation == BulkMemoryOperation.MemoryInit))
-                passiveData = GasTransform.Apply(checkedModule.CompiledBytecode).PassiveData;
+                passiveData = GasTransform.Apply(checkedModule.CompiledBytecode, capacityPages).PassiveData;
         }
         else
         {
-            var transformed = GasTransform.Apply(checkedModule.CompiledBytecode);
+            var transformed = GasTransform.Apply(checkedModule.CompiledBytecode, capacityPages);
             try
             {
                 module = Module.FromBytes(_engine, name, transformed.Module);
@@ -137,6 +145,7 @@ internal sealed class ModuleCache : IDisposable
             ArgumentBuffer = checkedModule.ArgumentBuffer,
             InitialMemory = checkedModule.InitialMemory,
             MaxMemory = checkedModule.MaxMemory,
+            Capacity = capacity,
             Functions = checkedModule.Functions,
             HasInit = checkedModule.HasInit,
             Imports = checkedModule.Imports,

@@ -31,7 +31,7 @@ internal static class WasmConfig
     private const string Description =
         "fuel;nan-canonicalization;memory64;bulk-memory;multi-value;reference-types;" +
         "simd;no-relaxed-simd;no-threads;no-multi-memory;no-gc;no-function-references;no-tail-calls;no-exceptions;no-wide-arithmetic;" +
-        "no-memory-init-cow;opt=speed;gas=" + GasSchedule.Version;
+        "no-memory-init-cow;opt=speed;gas=" + GasSchedule.Version + ";memory=fixed-capacity-logical-length/1";
 
     public static Config Create() => new Config()
         .WithFuelConsumption(true)
@@ -54,7 +54,26 @@ internal static class WasmConfig
         .WithMaximumStackSize(MaxWasmStack)
         // Data segments go into anonymous memory, so the mapped path sees them as written pages
         // (and maps its images over plain anonymous memory, never over Wasmtime's own file mappings).
-        .WithMemoryInitCopyOnWrite(false);
+        .WithMemoryInitCopyOnWrite(false)
+        // A memory is made at its maximum size and never grows (see LinearMemory): nothing to reserve
+        // for growth, and a 64-bit memory's reservation stays its 4 TiB (plus guards).
+        .WithMemoryReservationForGrowth(0);
+
+    /// <summary>
+    /// The size an instance's memory gets, fixed (see <see cref="Memory.LinearMemory"/>): the ABI's
+    /// maximum size for the width, 4 GiB or 4 TiB (as piecrust, whose memories span it whatever the
+    /// module declares; a declared maximum only limits <c>memory.grow</c>), lowered to
+    /// <paramref name="vmMaxMemory"/> (<see cref="VMOptions.MaxMemory"/>), in whole 64 KiB pages.
+    /// </summary>
+    public static ulong Capacity(bool is64, ulong vmMaxMemory) =>
+        Math.Min(is64 ? MaxMemory64 : MaxMemory32, vmMaxMemory) / WasmMemory.PageSize * WasmMemory.PageSize;
+
+    /// <summary>
+    /// <see cref="Fingerprint"/> for a VM whose <see cref="VMOptions.MaxMemory"/> is <paramref name="vmMaxMemory"/>:
+    /// it sets the memory size compiled into a module, so modules compiled under another are not reused.
+    /// </summary>
+    public static Hash FingerprintFor(ulong vmMaxMemory) =>
+        vmMaxMemory >= MaxMemory64 ? Fingerprint : Hash.Of(Encoding.UTF8.GetBytes(Fingerprint + ";vm-max-memory=" + vmMaxMemory));
 
     /// <summary>
     /// Identifies this configuration, the Wasmtime build and the machine architecture: a compiled

@@ -72,7 +72,7 @@ internal sealed partial class CallRunner : ICallHost, IDisposable
             // only between top-level calls, or a call with many failing sub-calls piles them up.
             // Wasmtime frees instances only with their store: past this many unusable ones the
             // session goes on in another runtime so memory stays bounded.
-            if (_runtime.Dead > WasmRuntime.MaxDead)
+            if (_runtime.NeedsRenewal)
             {
                 Checkpoint();
                 RenewRuntime();

@@ -83,7 +83,7 @@ internal sealed class SessionState : IDisposable
         var code = LoadCode(leaf);
         var baseCommit = _baseCommit!.Value;
         ContractMemory memory = _vm.Options.Memory == MemoryPath.Mapped
-            ? MappedContractMemory.FromImage(_vm.Images, ImageKey.Of(leaf), () => _vm.Images.Get(leaf, baseCommit), () => ReadPagesFrom(leaf, leaf.MemoryLength / PageStore.PageSize))
+            ? MappedContractMemory.FromImage(_vm.Images, ImageKey.Of(leaf), () => _vm.Images.Get(leaf, baseCommit))
             : PlainContractMemory.FromStore(leaf.MemoryLength, () => ReadPagesFrom(leaf, 0));
         state = new ContractState(id, code, leaf.Owner.ToArray(), leaf.PageTreeRoot, memory, newBytecode: null);
         _contracts[id] = state;

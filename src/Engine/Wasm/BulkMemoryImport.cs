@@ -1,11 +1,16 @@
 namespace Piecrust.Wasm;
 
-/// <summary>A bulk-memory operator that <see cref="GasTransform"/> replaces by a call to a host function.</summary>
+/// <summary>
+/// A memory operator that <see cref="GasTransform"/> replaces by a call to a host function: the bulk-memory
+/// ones (for their gas), and <c>memory.size</c> and <c>memory.grow</c> (the host keeps the memory's logical
+/// length, see <see cref="Memory.LinearMemory"/>).
+/// </summary>
 internal enum BulkMemoryOperation : byte
 {
     MemoryCopy,
     MemoryFill,
     MemoryGrow,
+    MemorySize,
     MemoryInit,
     DataDrop,
 }
@@ -26,6 +31,7 @@ internal readonly record struct BulkMemoryImport(BulkMemoryOperation Operation, 
         BulkMemoryOperation.MemoryCopy => "memory.copy",
         BulkMemoryOperation.MemoryFill => "memory.fill",
         BulkMemoryOperation.MemoryGrow => "memory.grow",
+        BulkMemoryOperation.MemorySize => "memory.size",
         BulkMemoryOperation.MemoryInit => $"memory.init {Segment}",
         _ => $"data.drop {Segment}",
     };
@@ -40,6 +46,7 @@ internal readonly record struct BulkMemoryImport(BulkMemoryOperation Operation, 
             BulkMemoryOperation.MemoryCopy => ([address, address, address], []),
             BulkMemoryOperation.MemoryFill => ([address, I32, address], []),
             BulkMemoryOperation.MemoryGrow => ([address], [address]),
+            BulkMemoryOperation.MemorySize => ([], [address]),
             BulkMemoryOperation.MemoryInit => ([address, I32, I32], []),
             _ => ([], []),
         };
@@ -55,6 +62,7 @@ internal readonly record struct BulkMemoryImport(BulkMemoryOperation Operation, 
             case "memory.copy": import = new(BulkMemoryOperation.MemoryCopy); return true;
             case "memory.fill": import = new(BulkMemoryOperation.MemoryFill); return true;
             case "memory.grow": import = new(BulkMemoryOperation.MemoryGrow); return true;
+            case "memory.size": import = new(BulkMemoryOperation.MemorySize); return true;
         }
         int space = field.IndexOf(' ');
         if (space < 0 || !uint.TryParse(field.AsSpan(space + 1), System.Globalization.NumberStyles.None, null, out uint segment)) return false;

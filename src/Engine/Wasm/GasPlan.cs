@@ -39,7 +39,7 @@ internal sealed class GasPlan
     /// <summary>Finds the bulk-memory operators in every body of <paramref name="info"/>.</summary>
     public static GasPlan For(ReadOnlySpan<byte> module, WasmModuleInfo info)
     {
-        bool copy = false, fill = false, grow = false;
+        bool copy = false, fill = false, grow = false, size = false;
         var init = new SortedSet<uint>();
         var drop = new SortedSet<uint>();
         var scratch = new WasmScanState((uint)info.Types.Count, (uint)info.Globals.Count);
@@ -59,6 +59,7 @@ internal sealed class GasPlan
                     case WasmOpcodes.MemoryCopy: copy = true; break;
                     case WasmOpcodes.MemoryFill: fill = true; break;
                     case WasmOpcodes.MemoryGrow: grow = true; break;
+                    case WasmOpcodes.MemorySize: size = true; break;
                     case WasmOpcodes.MemoryInit: init.Add(Segment(module[start..code.Position])); break;
                     case WasmOpcodes.DataDrop: drop.Add(Segment(module[start..code.Position])); break;
                 }
@@ -70,6 +71,7 @@ internal sealed class GasPlan
         if (copy) imports.Add(new(BulkMemoryOperation.MemoryCopy));
         if (fill) imports.Add(new(BulkMemoryOperation.MemoryFill));
         if (grow) imports.Add(new(BulkMemoryOperation.MemoryGrow));
+        if (size) imports.Add(new(BulkMemoryOperation.MemorySize));
         foreach (uint segment in init) imports.Add(new(BulkMemoryOperation.MemoryInit, segment));
         foreach (uint segment in drop)
         {
@@ -87,6 +89,7 @@ internal sealed class GasPlan
             WasmOpcodes.MemoryCopy => new BulkMemoryImport(BulkMemoryOperation.MemoryCopy),
             WasmOpcodes.MemoryFill => new BulkMemoryImport(BulkMemoryOperation.MemoryFill),
             WasmOpcodes.MemoryGrow => new BulkMemoryImport(BulkMemoryOperation.MemoryGrow),
+            WasmOpcodes.MemorySize => new BulkMemoryImport(BulkMemoryOperation.MemorySize),
             WasmOpcodes.MemoryInit => new BulkMemoryImport(BulkMemoryOperation.MemoryInit, Segment(instruction)),
             WasmOpcodes.DataDrop => new BulkMemoryImport(BulkMemoryOperation.DataDrop, Segment(instruction)),
             _ => (BulkMemoryImport?)null,

@@ -6,8 +6,12 @@ namespace Piecrust.Wasm;
 /// <c>memory.copy</c>, <c>memory.fill</c>, <c>memory.grow</c>, <c>memory.init</c> (with the
 /// <c>data.drop</c>s of its segments) become calls of host functions that do the operator's work
 /// without fuel (<see cref="BulkMemoryImport"/>), because Wasmtime charges them per byte or page and
-/// checks fuel inside them. Deterministic: the output depends on the input bytes only. The stored
-/// bytecode stays the original; only the compiled module is transformed.
+/// checks fuel inside them. <c>memory.size</c> becomes a host call too, and the memory is declared
+/// with its maximum size as both minimum and maximum: the host keeps the length the contract sees
+/// (see <see cref="Memory.LinearMemory"/>), so accesses past it but inside the maximum do not trap,
+/// as in piecrust 0.32. Each call costs 1, as the operator it replaces. Deterministic: the output
+/// depends on the input bytes and the capacity only. The stored bytecode stays the original; only
+/// the compiled module is transformed.
 /// </summary>
 internal static class GasTransform
 {
@@ -18,11 +22,27 @@ internal static class GasTransform
     /// </summary>
     public sealed record Result(byte[] Module, IReadOnlyList<BulkMemoryImport> Imports, IReadOnlyDictionary<uint, byte[]> PassiveData);
 
-    /// <summary>Transforms a module that already passed validation.</summary>
+    /// <summary>
+    /// Transforms a module that already passed validation (one memory, defined), declaring its memory
+    /// <paramref name="capacityPages"/> 64 KiB pages large, fixed.
+    /// </summary>
+    /// <exception cref="WasmFormatException">The module is malformed.</exception>
+    public static Result Apply(ReadOnlySpan<byte> module, ulong capacityPages)
+    {
+        var info = WasmModuleInfo.Parse(module);
+        return Apply(module, info, capacityPages);
+    }
+
+    /// <summary>Transforms a module with its memory at the ABI's maximum size for its width (see <see cref="Modules.WasmConfig.Capacity"/>).</summary>
     /// <exception cref="WasmFormatException">The module is malformed.</exception>
     public static Result Apply(ReadOnlySpan<byte> module)
     {
         var info = WasmModuleInfo.Parse(module);
+        return Apply(module, info, Modules.WasmConfig.Capacity(info.Memories[0].Is64, ulong.MaxValue) / WasmMemory.PageSize);
+    }
+
+    private static Result Apply(ReadOnlySpan<byte> module, WasmModuleInfo info, ulong capacityPages)
+    {
         var plan = GasPlan.For(module, info);
         bool is64 = info.Memories.Count > 0 && info.Memories[0].Is64;
         var output = new WasmWriter(module.Length + module.Length / 2);
@@ -47,6 +67,9 @@ internal static class GasTransform
                     break;
                 case WasmSectionId.Code:
                     output.Section(section.Id, Code(module, info, plan));
+                    break;
+                case WasmSectionId.Memory:
+                    output.Section(section.Id, FixedMemory(is64, capacityPages));
                     break;
                 case WasmSectionId.Type when plan.Added > 0:
                     output.Section(section.Id, Types(module, info, plan, is64, payload));
@@ -87,6 +110,17 @@ internal static class GasTransform
         }
 
         return new Result(output.ToArray(), plan.Imports, passive);
+    }
+
+    /// <summary>A memory section of one memory whose minimum and maximum are both <paramref name="pages"/>.</summary>
+    private static byte[] FixedMemory(bool is64, ulong pages)
+    {
+        var output = new WasmWriter(24);
+        output.U32(1);
+        output.Byte(is64 ? (byte)0x05 : (byte)0x01); // has maximum, and 64-bit
+        output.U64(pages);
+        output.U64(pages);
+        return output.ToArray();
     }
 
     private static WasmReader Payload(ReadOnlySpan<byte> module, WasmSection section)

@@ -20,6 +20,7 @@ internal static class WasmOpcodes
     public const uint I64Store8 = 0x3C;
     public const uint I64Store16 = 0x3D;
     public const uint I64Store32 = 0x3E;
+    public const uint MemorySize = 0x3F;
     public const uint MemoryGrow = 0x40;
     public const uint I32Const = 0x41;
     public const uint I32Eqz = 0x45;
