@@ -33,8 +33,14 @@ public class HistoryBench
     private ulong _counter;
 
     /// <summary>Commits made before measuring.</summary>
-    [Params(1_000, 10_000, 50_000)]
+    [ParamsSource(nameof(Lengths))]
     public int Commits { get; set; }
+
+    /// <summary>1,000, 10,000 and 50,000 commits, or the lengths listed in <c>$PIECRUST_HISTORY_COMMITS</c> (comma-separated).</summary>
+    public static IEnumerable<int> Lengths() =>
+        Environment.GetEnvironmentVariable("PIECRUST_HISTORY_COMMITS") is { Length: > 0 } list
+            ? list.Split(',').Select(int.Parse)
+            : [1_000, 10_000, 50_000];
 
     /// <summary>A VM, its ten contracts and the session that commits, kept for every case with the same history length.</summary>
     private sealed class History
