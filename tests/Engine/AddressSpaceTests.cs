@@ -25,24 +25,70 @@ public sealed class AddressSpaceTests
 
     private static ContractData Data(int index) => new(Contracts.Owner, default, new ContractId(Hash.Of(BitConverter.GetBytes(index))));
 
-    /// <summary>Deploys probes until the budget runs out; returns those deployed and the error.</summary>
-    private static (List<ContractId> Deployed, EngineResourceException Error) DeployUntilRefused(Session session, int from)
+    /// <summary>Memories of 4 TiB the process-wide budget holds (see the engine's AddressSpaceBudget).</summary>
+    private const int BudgetMemories = 24;
+
+    /// <summary>Memories of 4 TiB a session keeps between calls before it goes on in a fresh runtime.</summary>
+    private const int SessionMemories = 8;
+
+    private static byte[] Poke(ulong address, ulong value) => Contracts.Cat(Contracts.Le(address), Contracts.Le(value));
+
+    private static ulong Peek(Session session, ContractId id, ulong address) =>
+        BitConverter.ToUInt64(session.Call(id, "peek", Contracts.Le(address), Contracts.Gas).Data);
+
+    private static List<ContractId> DeployProbes(Session session, int from, int count)
     {
         var deployed = new List<ContractId>();
-        for (int i = from; i < from + 64; i++)
+        for (int i = from; i < from + count; i++) deployed.Add(session.Deploy(Probe, Data(i), Contracts.Gas));
+        return deployed;
+    }
+
+    [Fact]
+    public void One_session_touching_more_64_bit_memories_than_the_budget_holds_goes_on_in_fresh_runtimes()
+    {
+        using var vm = TestVM.Ephemeral();
+        const int Count = 2 * BudgetMemories;
+        Hash root;
+        List<ContractId> probes;
+        using (var session = vm.Session())
         {
-            var root = session.Root;
+            probes = DeployProbes(session, 0, Count);
+            for (int i = 0; i < Count; i++) session.Call(probes[i], "poke", Poke(((ulong)i + 1) << 36, 1000UL + (ulong)i), Contracts.Gas);
+            // Uncommitted writes survive the runtimes the session left behind.
+            for (int i = 0; i < Count; i++) Assert.Equal(1000UL + (ulong)i, Peek(session, probes[i], ((ulong)i + 1) << 36));
+            root = session.Commit();
+        }
+        using var next = vm.Session(new SessionData { Base = root });
+        for (int i = Count - 1; i >= 0; i--) Assert.Equal(1000UL + (ulong)i, Peek(next, probes[i], ((ulong)i + 1) << 36));
+    }
+
+    /// <summary>
+    /// Opens sessions that deploy one probe each until a deploy in a session holding no memory is
+    /// refused; checks that refusal and returns the sessions that deployed (they hold the budget).
+    /// </summary>
+    private static List<Session> FillBudget(VM vm, int from)
+    {
+        var holders = new List<Session>();
+        for (int i = from; i < from + 2 * BudgetMemories; i++)
+        {
+            var session = vm.Session();
+            var before = session.Root;
             try
             {
-                deployed.Add(session.Deploy(Probe, Data(i), Contracts.Gas));
+                session.Deploy(Probe, Data(i), Contracts.Gas);
+                holders.Add(session);
             }
             catch (EngineResourceException e)
             {
-                Assert.Equal(root, session.Root);
-                return (deployed, e);
+                Assert.Contains("64-bit contract memory", e.Message);
+                Assert.Equal(before, session.Root);
+                session.Dispose();
+                Assert.InRange(holders.Count, 1, BudgetMemories);
+                return holders;
             }
         }
-        throw new Xunit.Sdk.XunitException("64 live 64-bit memories (256 TiB) cannot all fit in the address space: the budget did not stop them.");
+        foreach (var session in holders) session.Dispose();
+        throw new Xunit.Sdk.XunitException($"{2 * BudgetMemories} live 64-bit memories fit: the budget did not stop them.");
     }
 
     [Fact]
@@ -50,29 +96,42 @@ public sealed class AddressSpaceTests
     {
         using var vm = TestVM.Ephemeral();
         Hash root;
-        List<ContractId> first;
-        using (var session = vm.Session())
+        List<ContractId> stored;
+        using (var setup = vm.Session())
         {
-            (first, var error) = DeployUntilRefused(session, 0);
-            Assert.InRange(first.Count, 1, 24);
-            Assert.Contains("64-bit contract memory", error.Message);
-            // The memories already open keep working, and the session commits.
-            session.Call(first[0], "poke", Contracts.Cat(Contracts.Le(1UL << 40), Contracts.Le(77UL)), Contracts.Gas);
-            Assert.Equal(Contracts.Le(77UL), session.Call(first[0], "peek", Contracts.Le(1UL << 40), Contracts.Gas).Data);
-            root = session.Commit();
+            stored = DeployProbes(setup, 0, 3);
+            root = setup.Commit();
         }
+        using var holder = vm.Session(new SessionData { Base = root });
+        holder.Call(stored[0], "poke", Poke(1UL << 40, 77), Contracts.Gas);
+        Assert.Equal(0UL, Peek(holder, stored[1], 0));
 
-        // The ended session's memories were freed: a new one loads as many again, and the first
-        // load past the budget (a call this time) fails the same way, its session unchanged.
-        using var next = vm.Session(new SessionData { Base = root });
-        var before = next.Root;
-        foreach (var id in first.Take(first.Count - 1)) next.Call(id, "peek", Contracts.Le(0UL), Contracts.Gas);
-        var (more, refused) = DeployUntilRefused(next, 1000);
-        Assert.Single(more);
-        var callError = Assert.Throws<EngineResourceException>(() => next.Call(first[^1], "peek", Contracts.Le(0UL), Contracts.Gas));
-        Assert.Contains("64-bit contract memory", callError.Message);
-        Assert.Contains("64-bit contract memory", refused.Message);
-        Assert.Equal(Contracts.Le(77UL), next.Call(first[0], "peek", Contracts.Le(1UL << 40), Contracts.Gas).Data);
-        Assert.NotEqual(before, next.Root); // the one deploy that fit
+        var fillers = FillBudget(vm, 100);
+        try
+        {
+            // The budget is full. A call needing one more memory, in a session that holds some, goes
+            // on in a fresh runtime: it gives those back and makes only the one it uses.
+            Assert.Equal(0UL, Peek(holder, stored[2], 0));
+            Assert.Equal(77UL, Peek(holder, stored[0], 1UL << 40)); // its uncommitted write survived the move
+            fillers.AddRange(FillBudget(vm, 200)); // what it gave back is taken
+
+            // A session holding none cannot make room: its call fails typed and changes nothing.
+            using var empty = vm.Session(new SessionData { Base = root });
+            var before = empty.Root;
+            var callError = Assert.Throws<EngineResourceException>(() => empty.Call(stored[1], "peek", Contracts.Le(0UL), Contracts.Gas));
+            Assert.Contains("64-bit contract memory", callError.Message);
+            Assert.Equal(before, empty.Root);
+
+            // An ended session's memories come back to the budget.
+            fillers[^1].Dispose();
+            Assert.Equal(0UL, Peek(empty, stored[1], 0));
+            var late = empty.Deploy(Probe, Data(1000), Contracts.Gas);
+            Assert.NotEqual(before, empty.Root);
+            Assert.Equal(0UL, Peek(empty, late, 0));
+        }
+        finally
+        {
+            foreach (var filler in fillers) filler.Dispose();
+        }
     }
 }

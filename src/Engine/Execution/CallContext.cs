@@ -51,6 +51,12 @@ internal sealed class CallContext(Dictionary<int, NestedFailure> knownFailures, 
 
     public bool Unwinding => Rerun || Fatal is not null;
 
+    /// <summary>False once the top-level call was re-run in a fresh runtime for want of address space: a second want is final.</summary>
+    public bool MayRenewForSpace { get; init; } = true;
+
+    /// <summary>Set when an instance could not be made but a fresh runtime would give address space back: the call is reverted, the runtime renewed and the call re-run.</summary>
+    public bool RenewForSpace { get; set; }
+
     public Frame Top => Frames[^1];
 
     /// <summary>Records why the current frame fails and returns the exception that unwinds it.</summary>

@@ -26,6 +26,14 @@ internal sealed class WasmRuntime : IDisposable
     /// <summary>Address space dead instances may hold before the session moves to a fresh runtime: two 4 TiB memories (see <see cref="AddressSpaceBudget"/>).</summary>
     private const ulong MaxDeadReservation = 8UL << 40;
 
+    /// <summary>
+    /// Address space a session's runtime may hold between top-level calls, live instances included:
+    /// eight 4 TiB memories, a third of <see cref="AddressSpaceBudget.Budget"/>. Past it the session
+    /// goes on in a fresh runtime and makes again only the instances its next calls use, so no one
+    /// session can starve the others of the process-wide budget by touching many 64-bit contracts.
+    /// </summary>
+    private const ulong MaxHeldReservation = 32UL << 40;
+
     /// <summary>Address space a runtime kept for another session may hold, idle instances included: four 4 TiB memories.</summary>
     private const ulong MaxKeptReservation = 16UL << 40;
 
@@ -65,7 +73,10 @@ internal sealed class WasmRuntime : IDisposable
     public int Dead { get; private set; }
 
     /// <summary>True when the session should go on in a fresh runtime, so dead instances' memory and address space are freed.</summary>
-    public bool NeedsRenewal => Dead > MaxDead || _deadReservation > MaxDeadReservation;
+    public bool NeedsRenewal => Dead > MaxDead || _deadReservation > MaxDeadReservation || _reservation > MaxHeldReservation;
+
+    /// <summary>True when the store holds any memory: a fresh runtime would give address space back.</summary>
+    public bool HoldsAddressSpace => _reservation > 0;
 
     /// <summary>True when the runtime is worth keeping for another session.</summary>
     public bool Reusable => _instances <= MaxInstances && Dead <= MaxDead && _reservation <= MaxKeptReservation;
@@ -119,7 +130,7 @@ internal sealed class WasmRuntime : IDisposable
         throw new EngineResourceException(
             $"No address space left for another contract memory of {bytes >> 30:N0} GiB: contract memories in this process reserve " +
             $"{AddressSpaceBudget.Reserved >> 40:N0} TiB of the {AddressSpaceBudget.Budget >> 40} TiB allowed (a 64-bit contract memory spans 4 TiB). " +
-            "End other sessions, touch fewer 64-bit contracts in one session, or lower VMOptions.MaxMemory.");
+            "End other sessions, use fewer 64-bit contracts in one call, or lower VMOptions.MaxMemory.");
     }
 
     private Function BulkImport(BulkMemoryImport import, bool is64)

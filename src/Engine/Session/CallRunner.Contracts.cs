@@ -25,10 +25,11 @@ internal sealed partial class CallRunner
             throw new InvalidArgumentException("An init argument was given, but the contract has no 'init' function.");
 
         Checkpoint(); // a deploy is never replayed: nothing before it may need replaying after it
+        if (_runtime.NeedsRenewal) RenewRuntime();
         var state = _state.NewContract(id, code, data.Owner.ToArray(), bytecode);
         try
         {
-            Instantiate(state, fresh: true);
+            InstantiateNew(state);
         }
         catch (WasmtimeException e)
         {

@@ -12,7 +12,7 @@ internal sealed partial class CallRunner
         // or showing the state's image): after LoadInto it shows exactly what a new instance would,
         // and globals are reset per call.
         var idle = fresh ? null : _runtime.TakeIdle(state.Code, state.Memory.Length, state.Memory.BaseImage);
-        state.Attach(idle ?? _runtime.Instantiate(state.Code));
+        state.Attach(idle ?? NewInstance(state.Code));
         if (fresh) return;
         try
         {
@@ -22,6 +22,39 @@ internal sealed partial class CallRunner
         {
             // Half loaded (e.g. the memory could not grow to its stored length): no call may run on it.
             if (state.Detach() is { } live) _runtime.Release(live, reusable: false, shows: null);
+            throw;
+        }
+    }
+
+    /// <summary>The first instance of a contract being deployed (no call runs): when address space is short, in a fresh runtime.</summary>
+    private void InstantiateNew(ContractState state)
+    {
+        try
+        {
+            Instantiate(state, fresh: true);
+        }
+        catch (EngineResourceException) when (_runtime.HoldsAddressSpace)
+        {
+            RenewRuntime(); // the instances this session holds go with their runtime; those it uses are made again
+            Instantiate(state, fresh: true);
+        }
+    }
+
+    /// <summary>
+    /// A new instance; when the process's address space is short and this session's runtime holds
+    /// some, the running call is marked to be reverted and re-run in a fresh runtime (which makes
+    /// only the instances that call uses), rather than failing at once.
+    /// </summary>
+    /// <exception cref="EngineResourceException">No address space for the instance.</exception>
+    private LiveInstance NewInstance(Modules.CompiledContract code)
+    {
+        try
+        {
+            return _runtime.Instantiate(code);
+        }
+        catch (EngineResourceException) when (_call is { MayRenewForSpace: true } context && _runtime.HoldsAddressSpace)
+        {
+            context.RenewForSpace = true;
             throw;
         }
     }

@@ -66,19 +66,22 @@ internal sealed partial class CallRunner : ICallHost, IDisposable
         var failures = new Dictionary<int, NestedFailure>();
         int debugStart = _debugLog.Count;
         long feedsDelivered = 0;
+        bool renewForSpace = false, renewedForSpace = false;
         while (true)
         {
             // A re-run may have abandoned the instances the failed attempt touched: renew here, not
             // only between top-level calls, or a call with many failing sub-calls piles them up.
             // Wasmtime frees instances only with their store: past this many unusable ones the
             // session goes on in another runtime so memory stays bounded.
-            if (_runtime.NeedsRenewal)
+            if (_runtime.NeedsRenewal || renewForSpace)
             {
                 Checkpoint();
                 RenewRuntime();
+                renewedForSpace |= renewForSpace;
+                renewForSpace = false;
             }
             _debugLog.RemoveRange(debugStart, _debugLog.Count - debugStart);
-            var context = new CallContext(failures, feeder, feedsDelivered, replaying: false);
+            var context = new CallContext(failures, feeder, feedsDelivered, replaying: false) { MayRenewForSpace = !renewedForSpace };
             try
             {
                 var receipt = Execute(context, target, function, argument, gasLimit);
@@ -89,13 +92,14 @@ internal sealed partial class CallRunner : ICallHost, IDisposable
             {
                 // Decide what happened before reverting: the revert replays calls and resets the fuel.
                 var fatal = context.Fatal;
-                bool rerun = context.Rerun;
+                bool rerun = context.Rerun || context.RenewForSpace;
+                renewForSpace = context.RenewForSpace;
                 var failure = fatal is null && !rerun && context.IsContractFailure(e) ? ToCallFailed(e, context, target, gasLimit) : null;
                 var debugLines = _debugLog.Skip(debugStart).ToArray();
                 RevertToCheckpoint(context.Touched);
                 _debugLog.RemoveRange(debugStart, _debugLog.Count - debugStart);
                 _debugLog.AddRange(debugLines);
-                if (fatal is not null) ExceptionDispatchInfo.Throw(fatal);
+                if (fatal is not null && !renewForSpace) ExceptionDispatchInfo.Throw(fatal);
                 if (rerun)
                 {
                     feedsDelivered = context.FeedsDelivered;
