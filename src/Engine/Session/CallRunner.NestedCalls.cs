@@ -70,6 +70,11 @@ internal sealed partial class CallRunner
                 throw UnwindSignal.Instance;
             }
             // Remember what the callee did, then undo everything by re-running the top-level call.
+            // Failures known from earlier attempts with higher call numbers happened inside this
+            // call (it ran past them): the re-run never reaches them, and their numbers would
+            // short-circuit the calls that come after this one.
+            foreach (int inside in context.KnownFailures.Keys.Where(index => index > callIndex).ToArray())
+                context.KnownFailures.Remove(inside);
             context.KnownFailures[callIndex] = new NestedFailure(
                 error,
                 context.Events.Skip(eventsStart).Select(ev => ev with { Reverted = true }).ToArray(),
