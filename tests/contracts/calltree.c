@@ -19,6 +19,9 @@
  *   'p'                        panic "tree panic <sum>"
  *   't'                        trap (unreachable)
  *   's'                        spin until out of gas
+ *   'r' [u16 count][u16 n][n bytes]
+ *                              run the n-byte script count times (benchmarks:
+ *                              many sub-calls from one short script)
  * -> [u64 sum]: the contract's running sum (persistent state) after the script.
  */
 #include "piecrust.h"
@@ -35,11 +38,7 @@ static uint64_t *data_page(uint32_t page) {
 
 static void fold(uint64_t v) { sum = sum * 1099511628211ULL + v + 1; }
 
-PIECRUST_FN(run) {
-    /* The script on the shadow stack: a re-entrant call overwrites A. */
-    uint8_t script[MAX_SCRIPT];
-    if (arg_len > MAX_SCRIPT) piecrust_panic_str("script too long");
-    memcpy(script, A, (size_t)arg_len);
+static void exec(const uint8_t *script, int32_t arg_len) {
     int32_t at = 0;
     while (at < arg_len) {
         uint8_t op = script[at++];
@@ -115,10 +114,27 @@ PIECRUST_FN(run) {
             volatile uint64_t x = 0;
             for (;;) x = x + 1;
         }
+        case 'r': {
+            uint16_t count, n;
+            __builtin_memcpy(&count, script + at, 2);
+            __builtin_memcpy(&n, script + at + 2, 2);
+            at += 4;
+            for (uint32_t i = 0; i < count; i++) exec(script + at, n);
+            at += n;
+            break;
+        }
         default:
             piecrust_panic_str("bad op");
         }
     }
+}
+
+PIECRUST_FN(run) {
+    /* The script on the shadow stack: a re-entrant call overwrites A. */
+    uint8_t script[MAX_SCRIPT];
+    if (arg_len > MAX_SCRIPT) piecrust_panic_str("script too long");
+    memcpy(script, A, (size_t)arg_len);
+    exec(script, arg_len);
     write_u64(0, sum);
     return 8;
 }
