@@ -21,4 +21,6 @@ public static class EngineCategories
     public const string GasTransform = "GasTransform";
     /// <summary>A block of calls over many contracts, then a commit.</summary>
     public const string Block = "Block";
+    /// <summary>A call with many failing sub-calls (issue J, point 1).</summary>
+    public const string FailedSubCalls = "FailedSubCalls";
 }

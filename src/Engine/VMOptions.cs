@@ -12,6 +12,9 @@ public sealed record VMOptions
     /// <summary>How sessions hold contract memories (default <see cref="MemoryPath.Mapped"/>).</summary>
     public MemoryPath Memory { get; init; } = MemoryPath.Mapped;
 
+    /// <summary>How a failed inter-contract call is undone (internal: a switch for tests and benches; every mode gives the same outcomes).</summary>
+    internal Execution.SubCallUndo SubCallUndo { get; init; } = Execution.SubCallUndo.OnDemand;
+
     /// <summary>
     /// The largest linear memory a contract may have, in bytes (default 4 TiB: the ABI's maximum, so
     /// 32-bit contracts get 4 GiB and 64-bit ones 4 TiB, as in piecrust 0.32). It lowers the maximum

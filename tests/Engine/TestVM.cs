@@ -11,7 +11,13 @@ internal static class TestVM
             ? path
             : MemoryPath.Mapped;
 
-    public static VM Ephemeral(VMOptions? options = null) => VM.Ephemeral((options ?? new VMOptions()) with { Memory = Path });
+    /// <summary>How failed sub-calls are undone: the default, or the mode <c>PIECRUST_TEST_SUBCALL_UNDO</c> names (InPlace, OnDemand, Reexecute).</summary>
+    internal static readonly Execution.SubCallUndo Undo =
+        Environment.GetEnvironmentVariable("PIECRUST_TEST_SUBCALL_UNDO") is { } mode && Enum.TryParse<Execution.SubCallUndo>(mode, ignoreCase: true, out var undo)
+            ? undo
+            : new VMOptions().SubCallUndo;
 
-    public static VM Open(string directory, VMOptions? options = null) => VM.Open(directory, (options ?? new VMOptions()) with { Memory = Path });
+    public static VM Ephemeral(VMOptions? options = null) => VM.Ephemeral((options ?? new VMOptions()) with { Memory = Path, SubCallUndo = Undo });
+
+    public static VM Open(string directory, VMOptions? options = null) => VM.Open(directory, (options ?? new VMOptions()) with { Memory = Path, SubCallUndo = Undo });
 }

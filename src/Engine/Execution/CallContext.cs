@@ -5,8 +5,9 @@ namespace Piecrust.Execution;
 /// <summary>
 /// The state of one attempt at a top-level call: the frame stack, events, the numbering of
 /// inter-contract calls, and the failures already known from earlier attempts (which are
-/// short-circuited). A nested failure ends the attempt: everything is reverted and the call re-run,
-/// so the happy path never pays for undo bookkeeping.
+/// short-circuited). With <see cref="InPlaceUndo"/> a failed sub-call is undone where it failed and
+/// the attempt goes on; otherwise a nested failure ends the attempt: everything is reverted and the
+/// call re-run (see <see cref="SubCallUndo"/>).
 /// </summary>
 internal sealed class CallContext(Dictionary<int, NestedFailure> knownFailures, Action<ReadOnlyMemory<byte>>? feeder, long feedsDelivered, bool replaying)
 {
@@ -25,8 +26,8 @@ internal sealed class CallContext(Dictionary<int, NestedFailure> knownFailures, 
     /// <summary>True while a call already made is re-run to rebuild state: it feeds nothing and logs no debug lines.</summary>
     public bool Replaying { get; } = replaying;
 
-    /// <summary>Every item fed in this attempt, in order (a failed sub-call's items are replayed from its record).</summary>
-    public List<byte[]> Feeds { get; } = [];
+    /// <summary>Items fed in this attempt so far (counted, not kept: an attempt re-run feeds the same items in the same order).</summary>
+    public long FeedCount { get; private set; }
 
     /// <summary>Items already handed to the feeder by earlier attempts: the same prefix is not delivered twice.</summary>
     public long FeedsDelivered { get; private set; } = feedsDelivered;
@@ -50,6 +51,12 @@ internal sealed class CallContext(Dictionary<int, NestedFailure> knownFailures, 
     public Exception? Fatal { get; set; }
 
     public bool Unwinding => Rerun || Fatal is not null;
+
+    /// <summary>True when sub-calls mark what they change and a failed one is undone in place (no re-run).</summary>
+    public bool InPlaceUndo { get; init; }
+
+    /// <summary>Set with <see cref="Rerun"/> when the re-run is to undo failed sub-calls in place (<see cref="SubCallUndo.OnDemand"/>).</summary>
+    public bool RerunInPlace { get; set; }
 
     /// <summary>False once the top-level call was re-run in a fresh runtime for want of address space: a second want is final.</summary>
     public bool MayRenewForSpace { get; init; } = true;
@@ -75,9 +82,12 @@ internal sealed class CallContext(Dictionary<int, NestedFailure> knownFailures, 
 
     public void Feed(byte[] item)
     {
-        Feeds.Add(item);
-        if (Replaying || Feeds.Count <= FeedsDelivered) return;
+        FeedCount++;
+        if (Replaying || FeedCount <= FeedsDelivered) return;
         Feeder?.Invoke(item);
-        FeedsDelivered = Feeds.Count;
+        FeedsDelivered = FeedCount;
     }
+
+    /// <summary>A short-circuited sub-call's items: an earlier attempt delivered them.</summary>
+    public void SkipFeeds(int count) => FeedCount += count;
 }

@@ -9,4 +9,10 @@ internal sealed class Frame(ContractState contract, ulong gasLimit, CallTree nod
 
     /// <summary>Gas charged to this frame for its sub-calls (spent, or the whole limit of a failed one).</summary>
     public ulong ChargedToChildren { get; set; }
+
+    /// <summary>
+    /// With in-place undo, for a sub-call: each contract its subtree ran, as it was when the subtree
+    /// first reached it (marks of successful sub-calls move up to their caller); null otherwise.
+    /// </summary>
+    public Dictionary<ContractState, ContractMark>? Marks { get; init; }
 }

@@ -39,6 +39,21 @@ internal sealed class LiveInstance
         for (int i = 0; i < _resetGlobals.Length; i++) _resetGlobals[i].SetValue(Code.GlobalResets[i].InitialValue);
     }
 
+    /// <summary>The values of the globals <see cref="ResetGlobals"/> resets, and the data segments dropped so far: what a sub-call may change besides memory.</summary>
+    public (object?[] Globals, uint[]? DroppedData) SaveState()
+    {
+        var values = new object?[_resetGlobals.Length];
+        for (int i = 0; i < values.Length; i++) values[i] = _resetGlobals[i].GetValue();
+        return (values, _droppedData?.ToArray());
+    }
+
+    /// <summary>Puts back what <see cref="SaveState"/> returned (a failed sub-call is undone).</summary>
+    public void RestoreState((object?[] Globals, uint[]? DroppedData) state)
+    {
+        for (int i = 0; i < state.Globals.Length; i++) _resetGlobals[i].SetValue(state.Globals[i]);
+        _droppedData = state.DroppedData is null ? null : [.. state.DroppedData];
+    }
+
     /// <summary>
     /// The bytes <c>memory.init</c> of data segment <paramref name="segment"/> reads in this instance:
     /// empty once <c>data.drop</c> dropped it, and for active segments (dropped at instantiation).

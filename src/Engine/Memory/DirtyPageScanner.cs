@@ -19,6 +19,27 @@ internal static unsafe class DirtyPageScanner
 
     private static readonly SafeFileHandle Pagemap = File.OpenHandle("/proc/self/pagemap", FileMode.Open, FileAccess.Read);
     private static bool _scanUnsupported;
+    private static readonly Lazy<bool> InKernel = new(ProbeIoctl);
+
+    /// <summary>
+    /// True when the kernel answers PAGEMAP_SCAN (Linux 6.7+): a scan then costs the page tables it
+    /// walks (few for a sparse memory), not a read of 8 bytes of /proc/self/pagemap per page of the range.
+    /// </summary>
+    public static bool ScansInKernel => InKernel.Value;
+
+    private static bool ProbeIoctl()
+    {
+        void* page = NativeMemory.AlignedAlloc(PageSize, PageSize);
+        try
+        {
+            *(byte*)page = 1;
+            return !_scanUnsupported && TryScanIoctl((nint)page, 1, new List<ulong>(), IsFile | IsPfnZero);
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(page);
+        }
+    }
 
     /// <summary>Adds the index (relative to <paramref name="start"/>) of every private page in <c>[start, start + pages·4096)</c>.</summary>
     public static void Scan(nint start, ulong pages, List<ulong> dirty)

@@ -4,8 +4,9 @@ using Piecrust.Execution;
 
 namespace Piecrust;
 
-// Inter-contract calls (the runner's side of the c import). A failed callee is undone by re-execution:
-// the top-level call is reverted and re-run with that call short-circuited to its recorded outcome.
+// Inter-contract calls (the runner's side of the c import). A failed callee is undone in place from
+// the marks its frame holds (see ContractMark), or, without marks, by re-execution: the top-level
+// call is reverted and re-run with that call short-circuited to its recorded outcome.
 internal sealed partial class CallRunner
 {
     public int CallContract(int callIndex, Frame caller, ContractState callee, string function, int argLength, long gas)
@@ -17,12 +18,18 @@ internal sealed partial class CallRunner
         caller.Node.Add(node);
 
         if (context.KnownFailures.TryGetValue(callIndex, out var failure))
-            return ReplayFailure(context, caller, node, limit, remaining, failure);
+        {
+            context.Events.AddRange(failure.Events);
+            foreach (var line in failure.DebugLines) AddDebugLine(context, line);
+            context.SkipFeeds(failure.FeedCount);
+            return ChargeFailure(caller, node, limit, remaining, failure.Error);
+        }
 
         var argument = new byte[argLength];
         caller.Contract.InstanceMemory!.Read(caller.Contract.Code.ArgumentBuffer, argument);
-        int eventsStart = context.Events.Count, debugStart = _debugLog.Count, feedsStart = context.Feeds.Count;
-        var frame = new Frame(callee, limit, node);
+        int eventsStart = context.Events.Count, debugStart = _debugLog.Count;
+        long feedsStart = context.FeedCount;
+        var frame = new Frame(callee, limit, node) { Marks = context.InPlaceUndo ? [] : null };
         int depth = context.Frames.Count;
         context.Frames.Add(frame);
         _runtime.Store.Fuel = limit;
@@ -33,44 +40,67 @@ internal sealed partial class CallRunner
             node.GasSpent = spent - frame.ChargedToChildren;
             caller.ChargedToChildren += spent;
             _runtime.Store.Fuel = remaining - spent;
+            // The caller's subtree now holds what this one changed: its marks cover it (those of
+            // contracts the caller's subtree reached first are older and stay).
+            if (caller.Marks is { } callerMarks)
+                foreach (var (state, mark) in frame.Marks!)
+                    callerMarks.TryAdd(state, mark);
             if (!caller.Contract.InstanceMemory!.TryWrite(caller.Contract.Code.ArgumentBuffer, result))
                 throw context.Fail(ContractErrorKind.Trap, "the caller's argument buffer lies outside its current memory");
             return result.Length;
         }
         catch (Exception e) when (!context.Unwinding && context.IsContractFailure(e))
         {
-            // The callee failed: remember what it did, then undo everything by re-running the top-level call.
             context.Frames.RemoveRange(depth, context.Frames.Count - depth);
             var error = Classify(e, context);
+            if (frame.Marks is { } marks)
+            {
+                // Undo in place: every contract the subtree ran back as it was, its events kept as
+                // reverted, its debug lines and fed items kept (they were delivered), its node childless.
+                foreach (var (state, mark) in marks) mark.Restore(state, _pageScratch);
+                for (int i = eventsStart; i < context.Events.Count; i++) context.Events[i] = context.Events[i] with { Reverted = true };
+                node.ClearChildren();
+                return ChargeFailure(caller, node, limit, remaining, error);
+            }
+            if (_undo == SubCallUndo.OnDemand)
+            {
+                // The first failed sub-call of this top-level call: re-run it once, undoing in place.
+                context.RerunInPlace = true;
+                context.Rerun = true;
+                throw UnwindSignal.Instance;
+            }
+            // Remember what the callee did, then undo everything by re-running the top-level call.
+            // Failures known from earlier attempts with higher call numbers happened inside this
+            // call (it ran past them): the re-run never reaches them, and their numbers would
+            // short-circuit the calls that come after this one.
+            foreach (int inside in context.KnownFailures.Keys.Where(index => index > callIndex).ToArray())
+                context.KnownFailures.Remove(inside);
             context.KnownFailures[callIndex] = new NestedFailure(
                 error,
                 context.Events.Skip(eventsStart).Select(ev => ev with { Reverted = true }).ToArray(),
                 _debugLog.Skip(debugStart).ToArray(),
-                context.Feeds.Skip(feedsStart).ToArray());
+                checked((int)(context.FeedCount - feedsStart)));
             context.Rerun = true;
             throw UnwindSignal.Instance;
         }
     }
 
-    /// <summary>A sub-call known to fail: its visible effects and charge, without running it.</summary>
-    private int ReplayFailure(CallContext context, Frame caller, CallTree node, ulong limit, ulong remaining, NestedFailure failure)
+    /// <summary>What a failed sub-call leaves its caller: the whole limit charged, the node marked failed, a panic's message in the argument buffer, the error code.</summary>
+    private int ChargeFailure(Frame caller, CallTree node, ulong limit, ulong remaining, ContractError error)
     {
-        context.Events.AddRange(failure.Events);
-        foreach (var line in failure.DebugLines) AddDebugLine(context, line);
-        foreach (var item in failure.Feeds) context.Feed(item);
         node.GasSpent = limit;
         node.Failed = true;
         caller.ChargedToChildren += limit;
         _runtime.Store.Fuel = remaining - limit;
-        if (failure.Error.Kind == ContractErrorKind.Panic)
+        if (error.Kind == ContractErrorKind.Panic)
         {
-            var message = Encoding.UTF8.GetBytes(failure.Error.Message);
+            var message = Encoding.UTF8.GetBytes(error.Message);
             int length = Math.Min(message.Length, CallLimits.MaxArgumentSize - 4);
             var payload = new byte[4 + length];
             BinaryPrimitives.WriteUInt32LittleEndian(payload, (uint)length);
             message.AsSpan(0, length).CopyTo(payload.AsSpan(4));
             caller.Contract.InstanceMemory!.TryWrite(caller.Contract.Code.ArgumentBuffer, payload);
         }
-        return failure.Error.CallCode;
+        return error.CallCode;
     }
 }

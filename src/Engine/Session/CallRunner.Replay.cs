@@ -68,7 +68,11 @@ internal sealed partial class CallRunner
 
     private void Replay(LoggedCall call)
     {
-        var context = new CallContext(new Dictionary<int, NestedFailure>(call.Failures), feeder: null, feedsDelivered: 0, replaying: true);
+        // A call whose failed sub-calls were undone in place recorded none: they fail again and are undone again.
+        var context = new CallContext(new Dictionary<int, NestedFailure>(call.Failures), feeder: null, feedsDelivered: 0, replaying: true)
+        {
+            InPlaceUndo = _undo != SubCallUndo.Reexecute,
+        };
         CallReceipt receipt;
         try
         {

@@ -1,5 +1,6 @@
 using System.Runtime.ExceptionServices;
 using Piecrust.Execution;
+using Piecrust.Memory;
 
 namespace Piecrust;
 
@@ -26,12 +27,16 @@ internal sealed partial class CallRunner : ICallHost, IDisposable
     private long _generation;
     private CallContext? _call;
     private bool _broken; // a replay diverged: no more calls
+    private readonly SubCallUndo _undo;
+    private readonly List<ulong> _pageScratch = [];
 
     public CallRunner(VM vm, SessionState state)
     {
         _vm = vm;
         _state = state;
         _runtime = vm.Runtimes.Rent(this);
+        // Marks scan page tables: where the kernel cannot do that cheaply, failures are re-executed.
+        _undo = DirtyPageScanner.ScansInKernel ? vm.Options.SubCallUndo : SubCallUndo.Reexecute;
     }
 
     /// <summary>The lines contracts wrote with <c>hdebug</c> so far, in order (a copy).</summary>
@@ -67,6 +72,7 @@ internal sealed partial class CallRunner : ICallHost, IDisposable
         int debugStart = _debugLog.Count;
         long feedsDelivered = 0;
         bool renewForSpace = false, renewedForSpace = false;
+        bool inPlace = _undo == SubCallUndo.InPlace;
         while (true)
         {
             // A re-run may have abandoned the instances the failed attempt touched: renew here, not
@@ -81,7 +87,7 @@ internal sealed partial class CallRunner : ICallHost, IDisposable
                 renewForSpace = false;
             }
             _debugLog.RemoveRange(debugStart, _debugLog.Count - debugStart);
-            var context = new CallContext(failures, feeder, feedsDelivered, replaying: false) { MayRenewForSpace = !renewedForSpace };
+            var context = new CallContext(failures, feeder, feedsDelivered, replaying: false) { MayRenewForSpace = !renewedForSpace, InPlaceUndo = inPlace };
             try
             {
                 var receipt = Execute(context, target, function, argument, gasLimit);
@@ -102,6 +108,7 @@ internal sealed partial class CallRunner : ICallHost, IDisposable
                 if (fatal is not null && !renewForSpace) ExceptionDispatchInfo.Throw(fatal);
                 if (rerun)
                 {
+                    inPlace |= context.RerunInPlace;
                     feedsDelivered = context.FeedsDelivered;
                     continue;
                 }
@@ -147,6 +154,8 @@ internal sealed partial class CallRunner : ICallHost, IDisposable
             state.Generation = _generation;
             context.Touched.Add(state);
         }
+        // Before the frame changes anything: its contract as it is, should the sub-call fail.
+        if (frame.Marks is { } marks && !marks.ContainsKey(state)) marks[state] = ContractMark.Take(state, _pageScratch);
         var memory = state.InstanceMemory!;
         if (argument is not null && !memory.TryWrite(state.Code.ArgumentBuffer, argument.AsSpan(0, argLength)))
             throw context.Fail(ContractErrorKind.Trap, $"the argument buffer at {state.Code.ArgumentBuffer} lies outside the current memory");
