@@ -58,21 +58,23 @@ public sealed partial class Session : IDisposable
     }
 
     /// <summary>
-    /// Deploys a contract: validates the bytecode against the module rules, runs its <c>init</c> once
-    /// with <see cref="ContractData.InitArg"/> and <paramref name="gasLimit"/> when an init argument is
-    /// given (any array, even empty; leave it <c>default</c> to deploy without running <c>init</c>, as
-    /// piecrust does without an init argument), and adds it to the session's state. The id is BLAKE3 of the bytecode unless <see cref="ContractData.Id"/> is given.
+    /// Deploys a contract: validates the bytecode against the module rules and adds it to the
+    /// session's state, then, when the contract exports <c>init</c>, runs it once with
+    /// <see cref="ContractData.InitArg"/> (empty when none is given) and <paramref name="gasLimit"/>,
+    /// as piecrust ≥ 0.31 does; an init argument for a contract without <c>init</c> is ignored, as
+    /// there. The id is BLAKE3 of the bytecode unless <see cref="ContractData.Id"/> is given.
+    /// <see cref="DeployWithReceipt"/> returns <c>init</c>'s receipt too.
     /// </summary>
     /// <exception cref="InvalidModuleException">The bytecode breaks a module rule (the message says which), or cannot be instantiated under the engine's limits.</exception>
     /// <exception cref="ContractAlreadyExistsException">A contract with that id exists.</exception>
-    /// <exception cref="InvalidArgumentException">The owner is over 65,535 bytes or the init argument over 64 KiB, or an init argument was given to a contract without <c>init</c>.</exception>
+    /// <exception cref="InvalidArgumentException">The owner is over 65,535 bytes or the init argument over 64 KiB.</exception>
     /// <exception cref="CallFailedException">The contract's <c>init</c> failed; nothing was deployed.</exception>
     /// <exception cref="ReplayDivergedException">An earlier replay of this session diverged: it runs no more calls.</exception>
     public ContractId Deploy(ReadOnlySpan<byte> bytecode, ContractData data, ulong gasLimit)
     {
         using var entry = EnterLive(nameof(Deploy));
         SessionArguments.CheckDeploy(data);
-        return _runner.Deploy(bytecode.ToArray(), data, gasLimit);
+        return _runner.Deploy(bytecode.ToArray(), data, gasLimit).Id;
     }
 
     /// <summary>
