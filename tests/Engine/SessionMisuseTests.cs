@@ -18,6 +18,7 @@ public sealed class SessionMisuseTests
         ("Call", (s, c) => s.Call(c, "increment", [], Contracts.Gas)),
         ("FeederCall", (s, c) => s.FeederCall(c, "read_value", [], Contracts.Gas, _ => { })),
         ("Deploy", (s, _) => s.Deploy(Contracts.Bytes("counter"), new ContractData(Contracts.Owner, default, Spare), Contracts.Gas)),
+        ("DeployWithReceipt", (s, _) => s.DeployWithReceipt(Contracts.Bytes("counter"), new ContractData(Contracts.Owner, default, Spare), Contracts.Gas)),
         ("Commit", (s, _) => s.Commit()),
         ("Root", (s, c) => _ = s.Root),
         ("Base", (s, c) => _ = s.Base),

@@ -16,6 +16,7 @@ internal sealed partial class HostImports(Store store)
 {
     private const int MaxNameLength = 1024;
     private const ulong EventGasPerByte = 4;
+    private const string HostQueryPanicked = "host query panicked"; // piecrust's message, exactly
     private const int MaxArgumentSize = CallLimits.MaxArgumentSize;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -113,13 +114,33 @@ internal sealed partial class HostImports(Store store)
         var name = ReadString(frame, namePtr, nameLen, "host query name");
         var argument = ReadArgument(frame, argLen, "hq");
         var query = Running.HostQuery(name) ?? throw context.Fail(ContractErrorKind.Trap, $"unknown host query '{name}'");
-        Charge(context, query.Price(argument));
+        Charge(context, Contained(context, () => query.Price(argument)));
         var result = new byte[MaxArgumentSize];
-        int length = query.Execute(argument, result);
+        int length = Contained(context, () => query.Execute(argument, result));
         if (length is < 0 or > MaxArgumentSize)
             throw context.Fail(ContractErrorKind.Trap, $"host query '{name}' returned length {length}");
         WriteArgument(frame, result.AsSpan(0, length));
         return length;
+    }
+
+    /// <summary>
+    /// Runs host-query code. Contained (the default), any exception it throws fails the frame as a
+    /// panic with one fixed message, as piecrust does, so the outcome never depends on the exception;
+    /// otherwise the exception is left to <see cref="Guard{T}"/>, which ends the call with it. A
+    /// <see cref="SessionBusyException"/> (the query used the session running it) is the embedder's
+    /// bug, not the query's failure: it always ends the call.
+    /// </summary>
+    private T Contained<T>(CallContext context, Func<T> hostQueryCode)
+    {
+        if (!Running.ContainHostQueryPanics) return hostQueryCode();
+        try
+        {
+            return hostQueryCode();
+        }
+        catch (Exception e) when (e is not SessionBusyException)
+        {
+            throw context.Fail(ContractErrorKind.Panic, HostQueryPanicked);
+        }
     }
 
     private int HostData(ulong namePtr, int nameLen)

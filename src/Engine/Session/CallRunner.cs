@@ -182,7 +182,9 @@ internal sealed partial class CallRunner : ICallHost, IDisposable
 
     public byte[]? Metadata(string name) => _state.Metadata.GetValueOrDefault(name);
 
-    public IHostQuery? HostQuery(string name) => _vm.HostQuery(name);
+    public IHostQuery? HostQuery(string name) => _state.ExcludedHostQueries.Contains(name) ? null : _vm.HostQuery(name);
+
+    public bool ContainHostQueryPanics => _state.ContainHostQueryPanics;
 
     public void AddDebugLine(CallContext context, string line)
     {

@@ -7,7 +7,7 @@ using Piecrust.Storage;
 namespace Piecrust;
 
 /// <summary>
-/// A session's working state: the contracts it loaded or deployed (by id), its metadata, the base
+/// A session's working state: the contracts it loaded or deployed (by id), its metadata and host-query settings, the base
 /// commit it builds on and the lease that keeps that commit readable, and the cached root. Loads
 /// contracts from the base on first use, computes the root of the current state and stages and
 /// writes commits. Memories must be checkpointed (<see cref="CallRunner.Checkpoint"/>) before the
@@ -27,6 +27,8 @@ internal sealed class SessionState : IDisposable
     {
         _vm = vm;
         Metadata = data?.Metadata.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()) ?? new Dictionary<string, byte[]>();
+        ExcludedHostQueries = data?.ExcludedHostQueries.ToHashSet(StringComparer.Ordinal) ?? [];
+        ContainHostQueryPanics = data?.ContainHostQueryPanics ?? true;
         if (data?.Base is { } root)
         {
             _lease = vm.Store.Lease(root);
@@ -41,6 +43,12 @@ internal sealed class SessionState : IDisposable
 
     /// <summary>The values contracts read with <c>hd</c>.</summary>
     public Dictionary<string, byte[]> Metadata { get; }
+
+    /// <summary>Host queries of the VM this session does not offer (<see cref="SessionData.ExcludedHostQueries"/>).</summary>
+    public HashSet<string> ExcludedHostQueries { get; }
+
+    /// <summary>Whether a host query's exception fails the frame as a panic (<see cref="SessionData.ContainHostQueryPanics"/>).</summary>
+    public bool ContainHostQueryPanics { get; }
 
     /// <summary>The commit the state is built on (null for the empty state).</summary>
     public Hash? BaseCommit => _baseCommit;
