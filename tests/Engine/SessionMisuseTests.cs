@@ -24,6 +24,7 @@ public sealed class SessionMisuseTests
         ("Base", (s, c) => _ = s.Base),
         ("DebugLog", (s, c) => _ = s.DebugLog),
         ("MemoryLength", (s, c) => s.MemoryLength(c)),
+        ("ContractMetadata", (s, c) => s.ContractMetadata(c)),
         ("GetMeta", (s, _) => s.GetMeta("key")),
         ("SetMeta", (s, _) => s.SetMeta("key", [1])),
         ("RemoveMeta", (s, _) => s.RemoveMeta("key")),
