@@ -28,7 +28,7 @@ public sealed class SessionData
     /// <see cref="ContractPanicException"/>; a caller contract gets the Panic code), deterministic
     /// whatever the exception (but a <see cref="SessionBusyException"/>, from a query that used the
     /// session running it, always ends the call). False: the exception ends the whole call, which is reverted, and
-    /// reaches the caller of <see cref="Session.Call"/> unchanged (as piecrust's
+    /// reaches the caller of <see cref="Session.Call(ContractId, string, ReadOnlySpan{byte}, ulong)"/> unchanged (as piecrust's
     /// <c>contain_hq_panics(false)</c> lets the panic unwind).
     /// </summary>
     public bool ContainHostQueryPanics { get; set; } = true;

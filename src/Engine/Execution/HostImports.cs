@@ -97,9 +97,17 @@ internal sealed partial class HostImports(Store store)
         string name;
         try { name = StrictUtf8.GetString(nameBytes); }
         catch (DecoderFallbackException) { return Unknown; }
+
+        // As in piecrust, the hook sees every well-formed attempt, before the depth, init and existence checks.
+        var calleeId = ContractId.FromBytes(idBytes);
+        if (Running.ApproveCall(callIndex, calleeId, name, argLen) is { } rejection)
+        {
+            WriteArgument(caller, ContractError.PanicPayload(rejection));
+            return new ContractError(ContractErrorKind.Panic, rejection).CallCode;
+        }
         if (context.Frames.Count >= CallLimits.MaxCallDepth || name == "init") return Unknown;
 
-        var callee = Running.TryLoad(ContractId.FromBytes(idBytes));
+        var callee = Running.TryLoad(calleeId);
         if (callee is null) return DoesNotExist;
         if (!callee.Code.Functions.Contains(name)) return Unknown;
         return Running.CallContract(callIndex, caller, callee, name, argLen, gasArg);
@@ -170,23 +178,24 @@ internal sealed partial class HostImports(Store store)
         context.Feed(data);
     }
 
+    // The caller is the frame below, or below the first frame a root context's synthetic caller.
     private int Caller()
     {
         var context = Running.Context;
-        if (context.Frames.Count < 2) return 0;
-        WriteArgument(context.Top, context.Frames[^2].Contract.Id.ToArray());
+        ContractId? caller = context.Frames.Count >= 2 ? context.Frames[^2].Contract.Id : context.RootCaller;
+        if (caller is not { } id) return 0;
+        WriteArgument(context.Top, id.ToArray());
         return 1;
     }
 
     private int Callstack()
     {
         var context = Running.Context;
-        int count = context.Frames.Count - 1;
-        var ids = new byte[count * ContractId.Size];
-        for (int i = 0; i < count; i++)
-            context.Frames[count - 1 - i].Contract.Id.CopyTo(ids.AsSpan(i * ContractId.Size));
+        var callers = context.CallersBelow(context.Frames.Count - 1);
+        var ids = new byte[callers.Length * ContractId.Size];
+        for (int i = 0; i < callers.Length; i++) callers[i].CopyTo(ids.AsSpan(i * ContractId.Size));
         WriteArgument(context.Top, ids);
-        return count;
+        return callers.Length;
     }
 
     private void Panic(int argLen)

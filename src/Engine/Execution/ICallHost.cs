@@ -30,6 +30,13 @@ internal interface ICallHost
     void AddDebugLine(CallContext context, string line);
 
     /// <summary>
+    /// The call hook's decision on inter-contract call <paramref name="callIndex"/> of the attempt, to
+    /// <paramref name="function"/> of <paramref name="callee"/> with the first <paramref name="argLength"/>
+    /// bytes of the caller's argument buffer: null to go on, else the message to reject it with (a panic).
+    /// </summary>
+    string? ApproveCall(int callIndex, ContractId callee, string function, int argLength);
+
+    /// <summary>
     /// Runs the inter-contract call <paramref name="callIndex"/> of the attempt: <paramref name="function"/>
     /// of <paramref name="callee"/> (an export other than <c>init</c>) with the first
     /// <paramref name="argLength"/> bytes of the caller's argument buffer, and at most

@@ -93,7 +93,7 @@ public sealed partial class Session : IDisposable
     /// <exception cref="FunctionNotFoundException">The contract exports no such function.</exception>
     /// <exception cref="InvalidArgumentException">The argument is over 64 KiB, or the function is <c>init</c>.</exception>
     /// <exception cref="InvalidModuleException">The contract's (or a callee's) stored bytecode is over one of this VM's module limits (<see cref="InvalidModuleException.LimitOption"/>).</exception>
-    /// <exception cref="CallFailedException">The contract panicked, trapped or ran out of gas.</exception>
+    /// <exception cref="CallFailedException">The contract panicked, trapped or ran out of gas, or the call hook rejected the call (<see cref="SetCallHook"/>).</exception>
     /// <exception cref="ReplayDivergedException">Undoing a failed call replayed an earlier one, which gave another result (a host query that is not deterministic); the session can run no more calls.</exception>
     /// <exception cref="SessionBusyException">Another operation of the session is in progress.</exception>
     public CallReceipt Call(ContractId contract, string function, ReadOnlySpan<byte> arg, ulong gasLimit)
@@ -104,16 +104,16 @@ public sealed partial class Session : IDisposable
     }
 
     /// <summary>
-    /// <see cref="Call"/>, handing every item the contract streams with <c>feed</c> to
-    /// <paramref name="feed"/> as it is produced, on the thread running the call (see <see cref="Call"/>),
+    /// <see cref="Call(ContractId, string, ReadOnlySpan{byte}, ulong)"/>, handing every item the contract streams with <c>feed</c> to
+    /// <paramref name="feed"/> as it is produced, on the thread running the call (see <see cref="Call(ContractId, string, ReadOnlySpan{byte}, ulong)"/>),
     /// which waits for it. The callback must not use the session (<see cref="SessionBusyException"/>).
     /// </summary>
     /// <exception cref="ContractNotFoundException">No such contract.</exception>
     /// <exception cref="FunctionNotFoundException">The contract exports no such function.</exception>
     /// <exception cref="InvalidArgumentException">The argument is over 64 KiB, or the function is <c>init</c>.</exception>
-    /// <exception cref="InvalidModuleException">As for <see cref="Call"/>.</exception>
-    /// <exception cref="CallFailedException">As for <see cref="Call"/>. An exception <paramref name="feed"/> throws ends the call, which is reverted, and reaches the caller unchanged.</exception>
-    /// <exception cref="ReplayDivergedException">As for <see cref="Call"/>.</exception>
+    /// <exception cref="InvalidModuleException">As for <see cref="Call(ContractId, string, ReadOnlySpan{byte}, ulong)"/>.</exception>
+    /// <exception cref="CallFailedException">As for <see cref="Call(ContractId, string, ReadOnlySpan{byte}, ulong)"/>. An exception <paramref name="feed"/> throws ends the call, which is reverted, and reaches the caller unchanged.</exception>
+    /// <exception cref="ReplayDivergedException">As for <see cref="Call(ContractId, string, ReadOnlySpan{byte}, ulong)"/>.</exception>
     public CallReceipt FeederCall(ContractId contract, string function, ReadOnlySpan<byte> arg, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feed)
     {
         using var entry = EnterLive(nameof(FeederCall));
