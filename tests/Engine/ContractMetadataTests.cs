@@ -43,4 +43,21 @@ public sealed class ContractMetadataTests
         f.Session.Migrate(box, Contracts.Bytes("box"));
         Assert.Equal(new byte[] { 5 }, f.Session.ContractMetadata(box)!.Owner);
     }
+
+    [Fact]
+    public void A_migration_given_an_owner_sets_it_as_piecrust_does_and_it_is_committed()
+    {
+        using var f = new SessionFixture();
+        var box = f.Deploy("box", owner: [5]);
+        var before = f.Session.Root;
+        Assert.Throws<InvalidArgumentException>(() => f.Session.Migrate(box, Contracts.Bytes("box"), new byte[ushort.MaxValue + 1]));
+        Assert.Equal(before, f.Session.Root);
+
+        f.Session.Migrate(box, Contracts.Bytes("box"), new byte[] { 6, 7 });
+        Assert.Equal(new byte[] { 6, 7 }, f.Session.ContractMetadata(box)!.Owner);
+        Assert.NotEqual(before, f.Session.Root);
+        var root = f.Session.Commit();
+        using var next = f.Vm.Session(new SessionData { Base = root });
+        Assert.Equal(new byte[] { 6, 7 }, next.ContractMetadata(box)!.Owner);
+    }
 }

@@ -51,16 +51,16 @@ internal sealed partial class CallRunner
         }
     }
 
-    /// <summary>Gives <paramref name="contract"/> the code <paramref name="bytecode"/>, keeping its owner and memory (see <see cref="Session.Migrate"/>).</summary>
+    /// <summary>Gives <paramref name="contract"/> the code <paramref name="bytecode"/> and <paramref name="owner"/> (null: its own), keeping its memory (see <see cref="Session.Migrate"/>).</summary>
     /// <exception cref="ContractNotFoundException">No such contract.</exception>
     /// <exception cref="InvalidModuleException">The bytecode is invalid or does not fit the contract's memory.</exception>
-    public void Migrate(ContractId contract, byte[] bytecode)
+    public void Migrate(ContractId contract, byte[] bytecode, byte[]? owner)
     {
         var old = _state.TryLoad(contract) ?? throw new ContractNotFoundException(contract);
         var code = _vm.Modules.ForDeploy(bytecode);
         SessionState.CheckMigration(old, code);
         Checkpoint();
         Forget(old);
-        _state.Migrate(old, code, bytecode);
+        _state.Migrate(old, code, bytecode, owner ?? old.Owner);
     }
 }

@@ -122,17 +122,24 @@ public sealed partial class Session : IDisposable
     }
 
     /// <summary>
-    /// Replaces a contract's code and keeps its memory (bytes and length), as piecrust's migrate
-    /// does: the new bytecode must be a valid contract of the same pointer width whose initial
-    /// memory fits in the current one. Its data segments are not applied and <c>init</c> does not
-    /// run. Atomic: on any error nothing changes.
+    /// Replaces a contract's code and keeps its memory (bytes and length): the new bytecode must be
+    /// a valid contract of the same pointer width whose initial memory fits in the current one. Its
+    /// data segments are not applied and <c>init</c> does not run. The owner becomes
+    /// <paramref name="owner"/> when given, else stays the contract's, as in piecrust's
+    /// <c>migrate</c>. Piecrust instead deploys the new code as a new contract, runs a closure
+    /// (typically calls copying the old state over) and moves the result under the old id; here the
+    /// memory carries over as it is (see the README's compatibility table). Atomic: on any error
+    /// nothing changes.
     /// </summary>
     /// <exception cref="ContractNotFoundException">No such contract.</exception>
     /// <exception cref="InvalidModuleException">The bytecode is invalid or does not fit the contract's memory.</exception>
-    public void Migrate(ContractId contract, ReadOnlySpan<byte> bytecode)
+    /// <exception cref="InvalidArgumentException">The owner is over 65,535 bytes.</exception>
+    public void Migrate(ContractId contract, ReadOnlySpan<byte> bytecode, ReadOnlyMemory<byte>? owner = null)
     {
         using var entry = EnterLive(nameof(Migrate));
-        _runner.Migrate(contract, bytecode.ToArray());
+        if (owner is { Length: > ushort.MaxValue })
+            throw new InvalidArgumentException($"An owner is at most {ushort.MaxValue} bytes, got {owner.Value.Length}.");
+        _runner.Migrate(contract, bytecode.ToArray(), owner?.ToArray());
     }
 
     /// <summary>

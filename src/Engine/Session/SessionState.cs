@@ -129,10 +129,10 @@ internal sealed class SessionState : IDisposable
             throw new InvalidModuleException($"Invalid migration: the new code's argument buffer at {code.ArgumentBuffer} lies outside the contract's {length} bytes of memory.");
     }
 
-    /// <summary>Gives a contract new code (checked by <see cref="CheckMigration"/>), keeping its owner and memory; its instance must be gone.</summary>
-    public void Migrate(ContractState old, CompiledContract code, byte[] bytecode)
+    /// <summary>Gives a contract new code (checked by <see cref="CheckMigration"/>) and an owner, keeping its memory; its instance must be gone.</summary>
+    public void Migrate(ContractState old, CompiledContract code, byte[] bytecode, byte[] owner)
     {
-        _contracts[old.Id] = new ContractState(old.Id, code, old.Owner, old.BasePageTree, old.Memory, newBytecode: bytecode);
+        _contracts[old.Id] = new ContractState(old.Id, code, owner, old.BasePageTree, old.Memory, newBytecode: bytecode);
         _root = null;
     }
 
