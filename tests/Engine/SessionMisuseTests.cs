@@ -34,6 +34,9 @@ public sealed class SessionMisuseTests
         ("ProveAbsence", (s, _) => s.ProveAbsence(Spare)),
         ("ProveRange", (s, c) => s.ProveRange(c, 0, 8)),
         ("ProveRanges", (s, c) => s.ProveRanges([new global::Piecrust.Merkle.MemoryRange(c, 0, 8)])),
+        ("SetCallHook", (s, _) => s.SetCallHook(_ => null)),
+        ("ClearCallHook", (s, _) => s.ClearCallHook()),
+        ("MemoryPages", (s, c) => s.MemoryPages(c).ToArray()),
         ("Dispose", (s, _) => s.Dispose()),
     ];
 
