@@ -4,7 +4,7 @@ namespace Piecrust.Bench.Engine;
 
 /// <summary>
 /// Issues B and D, "warm call overhead vs raw Wasmtime call (≤ 1 µs added)": a top-level
-/// <see cref="Session.Call"/> of a no-op export on a contract already loaded in the session, against
+/// <see cref="Session.Call(ContractId, string, ReadOnlySpan{byte}, ulong)"/> of a no-op export on a contract already loaded in the session, against
 /// a typed Wasmtime call of the same export (baseline). The engine's share: argument checks, the
 /// call context and frame, fuel set and read, globals reset, argument and result copies, the receipt.
 /// </summary>

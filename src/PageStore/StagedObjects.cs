@@ -37,6 +37,14 @@ public sealed class StagedObjects
     /// <summary>Looks up a staged object.</summary>
     public bool TryGet(ObjectRef reference, out ReadOnlyMemory<byte> value) => _objects.TryGetValue(reference, out value);
 
+    /// <summary>A copy holding its own bytes: later changes to the memories pages were staged from do not reach it.</summary>
+    public StagedObjects Copy()
+    {
+        var copy = new StagedObjects();
+        foreach (var (reference, bytes) in _objects) copy._objects[reference] = bytes.ToArray();
+        return copy;
+    }
+
     /// <summary>Forgets every staged object.</summary>
     public void Clear() => _objects.Clear();
 

@@ -54,16 +54,90 @@ public sealed class DeployTests
     }
 
     [Fact]
-    public void Init_runs_only_when_an_argument_is_given_even_an_empty_one()
+    public void Init_runs_whenever_the_contract_exports_it_with_an_empty_argument_when_none_is_given()
     {
         using var f = new SessionFixture();
-        var id = f.Deploy("empty_initializer", initArg: []);
+        // empty_initializer's init takes no argument and sets 0x10 (0x00 in the data segment).
+        var id = f.Deploy("empty_initializer");
         Assert.Equal(new byte[] { 0x10 }, f.Call(id, "read_value").Data);
 
-        var skipped = f.Deploy("initializer");
-        Assert.Equal(new byte[] { 0x50 }, f.Call(skipped, "read_value").Data);
-        Assert.Throws<InvalidArgumentException>(() => f.Deploy("counter", initArg: [1]));
+        // initializer's init panics unless given exactly one byte: deployed without an argument, it runs and fails.
+        var panic = Assert.Throws<ContractPanicException>(() => f.Deploy("initializer"));
+        Assert.Equal("init: expected 1 byte", panic.PanicMessage);
+        Assert.Throws<ContractNotFoundException>(() => f.Session.MemoryLength(new ContractId(Hash.Of(Contracts.Bytes("initializer")))));
+
+        // An init argument for a contract without init is ignored, as piecrust does (a node must accept what the network accepts).
+        var counter = f.Deploy("counter", initArg: [1]);
+        Assert.Equal(0xfcUL, BitConverter.ToUInt64(f.Call(counter, "read_value").Data));
     }
+
+    [Theory]
+    [InlineData("empty_initializer")]
+    [InlineData("empty_initializer64")]
+    public void The_deploy_receipt_describes_init(string name)
+    {
+        using var f = new SessionFixture();
+        var receipt = f.Session.DeployWithReceipt(Contracts.Bytes(name), new ContractData(Contracts.Owner), Contracts.Gas);
+        Assert.Equal(new ContractId(Hash.Of(Contracts.Bytes(name))), receipt.Id);
+        var init = Assert.IsType<CallReceipt>(receipt.Init);
+        Assert.Empty(init.Data);
+        Assert.Equal(Contracts.Gas, init.GasLimit);
+        Assert.InRange(init.GasSpent, 1UL, Contracts.Gas - 1);
+        Assert.Equal(receipt.Id, init.CallTree.Contract);
+        Assert.Equal("init", init.CallTree.Function);
+        Assert.Equal(init.GasSpent, init.CallTree.TotalGasSpent);
+        Assert.Empty(init.CallTree.Children);
+        Assert.Equal(new byte[] { 0x10 }, f.Call(receipt.Id, "read_value").Data);
+
+        // A contract without init has no init receipt; Deploy returns the same id as the receipt.
+        var counter = f.Session.DeployWithReceipt(Contracts.Bytes("counter"), new ContractData(Contracts.Owner), Contracts.Gas);
+        Assert.Null(counter.Init);
+        Assert.Equal(new ContractId(Hash.Of(Contracts.Bytes("counter"))), counter.Id);
+        Assert.Equal(0xfcUL, BitConverter.ToUInt64(f.Call(counter.Id, "read_value").Data));
+    }
+
+    [Fact]
+    public void The_init_receipt_has_the_events_and_sub_calls_of_init_and_its_gas_matches_a_call()
+    {
+        using var f = new SessionFixture();
+        // The same work as a call and as an init: an init that emits and calls another contract.
+        var bytes = Contracts.Wat(InitThatCalls);
+        var callee = f.Deploy("counter");
+        var first = f.Session.DeployWithReceipt(bytes, new ContractData(Contracts.Owner, callee.ToArray(), new ContractId(Hash.Of("one"u8))), Contracts.Gas);
+        var init = first.Init!;
+        var ev = Assert.Single(init.Events);
+        Assert.Equal("deployed", ev.Topic);
+        Assert.Equal(callee.ToArray(), ev.Data);
+        Assert.False(ev.Reverted);
+        var child = Assert.Single(init.CallTree.Children);
+        Assert.Equal(callee, child.Contract);
+        Assert.Equal("increment", child.Function);
+        Assert.False(child.Failed);
+        Assert.Equal(0xfdUL, BitConverter.ToUInt64(f.Call(callee, "read_value").Data));
+
+        // Its gas is what the same function costs as an ordinary call.
+        var again = f.Call(first.Id, "again", callee.ToArray());
+        Assert.Equal(again.GasSpent, init.GasSpent);
+        Assert.Equal(0xfeUL, BitConverter.ToUInt64(f.Call(callee, "read_value").Data));
+    }
+
+    // init(callee id) and again(callee id): both emit "deployed" with the id and call callee.increment().
+    private const string InitThatCalls = """
+        (module
+          (import "env" "c" (func $c (param i32 i32 i32 i32 i64) (result i32)))
+          (import "env" "emit" (func $emit (param i32 i32 i32)))
+          (memory (export "memory") 2)
+          (global (export "A") i32 (i32.const 65536))
+          (data (i32.const 0) "deployedincrement")
+          (func $work (param $len i32) (result i32)
+            ;; keep the callee id at 100 before the argument buffer is reused
+            (memory.copy (i32.const 100) (i32.const 65536) (i32.const 32))
+            (call $emit (i32.const 0) (i32.const 8) (i32.const 32))
+            (drop (call $c (i32.const 100) (i32.const 8) (i32.const 9) (i32.const 0) (i64.const 0)))
+            (i32.const 0))
+          (func (export "init") (param i32) (result i32) (call $work (local.get 0)))
+          (func (export "again") (param i32) (result i32) (call $work (local.get 0))))
+        """;
 
     [Fact]
     public void A_failing_init_deploys_nothing()

@@ -109,3 +109,26 @@ internal static class Keccak
         }
     }
 }
+
+/// <summary>A host query that throws, from <see cref="Price"/> or from <see cref="Execute"/>; counts how often each ran.</summary>
+internal sealed class ThrowingQuery(bool inPrice) : IHostQuery
+{
+    public readonly InvalidOperationException Error = new("the query's own bug");
+
+    public int Priced { get; private set; }
+    public int Executions { get; private set; }
+
+    public ulong Price(ReadOnlySpan<byte> arg)
+    {
+        Priced++;
+        if (inPrice) throw Error;
+        return 10;
+    }
+
+    public int Execute(ReadOnlySpan<byte> arg, Span<byte> result)
+    {
+        Executions++;
+        if (!inPrice) throw Error;
+        return 0;
+    }
+}

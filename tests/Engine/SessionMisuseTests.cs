@@ -18,11 +18,13 @@ public sealed class SessionMisuseTests
         ("Call", (s, c) => s.Call(c, "increment", [], Contracts.Gas)),
         ("FeederCall", (s, c) => s.FeederCall(c, "read_value", [], Contracts.Gas, _ => { })),
         ("Deploy", (s, _) => s.Deploy(Contracts.Bytes("counter"), new ContractData(Contracts.Owner, default, Spare), Contracts.Gas)),
+        ("DeployWithReceipt", (s, _) => s.DeployWithReceipt(Contracts.Bytes("counter"), new ContractData(Contracts.Owner, default, Spare), Contracts.Gas)),
         ("Commit", (s, _) => s.Commit()),
         ("Root", (s, c) => _ = s.Root),
         ("Base", (s, c) => _ = s.Base),
         ("DebugLog", (s, c) => _ = s.DebugLog),
         ("MemoryLength", (s, c) => s.MemoryLength(c)),
+        ("ContractMetadata", (s, c) => s.ContractMetadata(c)),
         ("GetMeta", (s, _) => s.GetMeta("key")),
         ("SetMeta", (s, _) => s.SetMeta("key", [1])),
         ("RemoveMeta", (s, _) => s.RemoveMeta("key")),
@@ -32,6 +34,9 @@ public sealed class SessionMisuseTests
         ("ProveAbsence", (s, _) => s.ProveAbsence(Spare)),
         ("ProveRange", (s, c) => s.ProveRange(c, 0, 8)),
         ("ProveRanges", (s, c) => s.ProveRanges([new global::Piecrust.Merkle.MemoryRange(c, 0, 8)])),
+        ("SetCallHook", (s, _) => s.SetCallHook(_ => null)),
+        ("ClearCallHook", (s, _) => s.ClearCallHook()),
+        ("MemoryPages", (s, c) => s.MemoryPages(c).ToArray()),
         ("Dispose", (s, _) => s.Dispose()),
     ];
 

@@ -105,7 +105,9 @@ public sealed class ValidationTests
     public void Real_uplink_contracts_validate(string name)
     {
         using var f = new SessionFixture();
-        var id = f.Session.Deploy(Contracts.Uplink(name), new ContractData(Contracts.Owner), Contracts.Gas);
-        Assert.Equal(3UL * 65536, f.Session.MemoryLength(id));
+        // bob's init needs its u8 (init runs at every deploy, as in piecrust ≥ 0.31).
+        var id = f.Session.Deploy(Contracts.Uplink(name), new ContractData(Contracts.Owner, name == "bob" ? new byte[] { 7 } : default), Contracts.Gas);
+        if (name == "bob") Assert.True(f.Session.MemoryLength(id) >= 3UL * 65536); // its init may grow the heap
+        else Assert.Equal(3UL * 65536, f.Session.MemoryLength(id));
     }
 }

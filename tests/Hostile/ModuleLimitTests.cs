@@ -141,7 +141,7 @@ public sealed class ModuleLimitTests
         };
         using var f = new SessionFixture(halved);
         foreach (var name in new[] { "alice", "bob", "charlie", "host_fn" })
-            f.Session.Deploy(Contracts.Uplink(name), new ContractData(Contracts.Owner), Contracts.Gas);
+            f.Session.Deploy(Contracts.Uplink(name), new ContractData(Contracts.Owner, name == "bob" ? new byte[] { 7 } : default), Contracts.Gas);
         foreach (var name in new[] { "counter", "counter64", "callcenter", "box64" })
             f.Deploy(name);
     }

@@ -66,6 +66,31 @@ internal sealed class CallContext(Dictionary<int, NestedFailure> knownFailures, 
 
     public Frame Top => Frames[^1];
 
+    /// <summary>The synthetic root caller of the top-level call (<see cref="RootCallContext"/>): reported below the frames, never a frame itself.</summary>
+    public ContractId? RootCaller { get; init; }
+
+    /// <summary>The session's call hook when the top-level call started; null in replays, which reuse <see cref="HookDecisions"/> instead.</summary>
+    public Func<CallAttempt, string?>? Hook { get; init; }
+
+    /// <summary>
+    /// The hook's decision (null: allowed; else the rejection message) for each inter-contract call of
+    /// the top-level call, by call index, shared by its attempts and kept for its replays, so that the
+    /// hook sees each attempt once and a re-run or replay decides exactly as the first run did.
+    /// </summary>
+    public Dictionary<int, string?> HookDecisions { get; init; } = [];
+
+    /// <summary>
+    /// The callers of the frame at depth <paramref name="frames"/> (the frames below it, innermost
+    /// first), then the synthetic root caller: what <c>callstack</c> reports and what a hook sees.
+    /// </summary>
+    public ContractId[] CallersBelow(int frames)
+    {
+        var ids = new ContractId[frames + (RootCaller is null ? 0 : 1)];
+        for (int i = 0; i < frames; i++) ids[i] = Frames[frames - 1 - i].Contract.Id;
+        if (RootCaller is { } root) ids[^1] = root;
+        return ids;
+    }
+
     /// <summary>Records why the current frame fails and returns the exception that unwinds it.</summary>
     public UnwindSignal Fail(ContractErrorKind kind, string message)
     {

@@ -14,6 +14,17 @@ internal sealed record ContractError(ContractErrorKind Kind, string Message)
         _ => int.MinValue,
     };
 
+    /// <summary>What a caller's argument buffer holds after its callee panicked with <paramref name="message"/>: [u32 length][UTF-8 message], cut to fit the buffer.</summary>
+    public static byte[] PanicPayload(string message)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(message);
+        int length = Math.Min(bytes.Length, CallLimits.MaxArgumentSize - 4);
+        var payload = new byte[4 + length];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(payload, (uint)length);
+        bytes.AsSpan(0, length).CopyTo(payload.AsSpan(4));
+        return payload;
+    }
+
     public CallFailedException ToException() => Kind switch
     {
         ContractErrorKind.Panic => new ContractPanicException(Message),

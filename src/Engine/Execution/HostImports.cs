@@ -16,6 +16,7 @@ internal sealed partial class HostImports(Store store)
 {
     private const int MaxNameLength = 1024;
     private const ulong EventGasPerByte = 4;
+    private const string HostQueryPanicked = "host query panicked"; // piecrust's message, exactly
     private const int MaxArgumentSize = CallLimits.MaxArgumentSize;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -96,9 +97,17 @@ internal sealed partial class HostImports(Store store)
         string name;
         try { name = StrictUtf8.GetString(nameBytes); }
         catch (DecoderFallbackException) { return Unknown; }
+
+        // As in piecrust, the hook sees every well-formed attempt, before the depth, init and existence checks.
+        var calleeId = ContractId.FromBytes(idBytes);
+        if (Running.ApproveCall(callIndex, calleeId, name, argLen) is { } rejection)
+        {
+            WriteArgument(caller, ContractError.PanicPayload(rejection));
+            return new ContractError(ContractErrorKind.Panic, rejection).CallCode;
+        }
         if (context.Frames.Count >= CallLimits.MaxCallDepth || name == "init") return Unknown;
 
-        var callee = Running.TryLoad(ContractId.FromBytes(idBytes));
+        var callee = Running.TryLoad(calleeId);
         if (callee is null) return DoesNotExist;
         if (!callee.Code.Functions.Contains(name)) return Unknown;
         return Running.CallContract(callIndex, caller, callee, name, argLen, gasArg);
@@ -113,13 +122,33 @@ internal sealed partial class HostImports(Store store)
         var name = ReadString(frame, namePtr, nameLen, "host query name");
         var argument = ReadArgument(frame, argLen, "hq");
         var query = Running.HostQuery(name) ?? throw context.Fail(ContractErrorKind.Trap, $"unknown host query '{name}'");
-        Charge(context, query.Price(argument));
+        Charge(context, Contained(context, () => query.Price(argument)));
         var result = new byte[MaxArgumentSize];
-        int length = query.Execute(argument, result);
+        int length = Contained(context, () => query.Execute(argument, result));
         if (length is < 0 or > MaxArgumentSize)
             throw context.Fail(ContractErrorKind.Trap, $"host query '{name}' returned length {length}");
         WriteArgument(frame, result.AsSpan(0, length));
         return length;
+    }
+
+    /// <summary>
+    /// Runs host-query code. Contained (the default), any exception it throws fails the frame as a
+    /// panic with one fixed message, as piecrust does, so the outcome never depends on the exception;
+    /// otherwise the exception is left to <see cref="Guard{T}"/>, which ends the call with it. A
+    /// <see cref="SessionBusyException"/> (the query used the session running it) is the embedder's
+    /// bug, not the query's failure: it always ends the call.
+    /// </summary>
+    private T Contained<T>(CallContext context, Func<T> hostQueryCode)
+    {
+        if (!Running.ContainHostQueryPanics) return hostQueryCode();
+        try
+        {
+            return hostQueryCode();
+        }
+        catch (Exception e) when (e is not SessionBusyException)
+        {
+            throw context.Fail(ContractErrorKind.Panic, HostQueryPanicked);
+        }
     }
 
     private int HostData(ulong namePtr, int nameLen)
@@ -149,23 +178,24 @@ internal sealed partial class HostImports(Store store)
         context.Feed(data);
     }
 
+    // The caller is the frame below, or below the first frame a root context's synthetic caller.
     private int Caller()
     {
         var context = Running.Context;
-        if (context.Frames.Count < 2) return 0;
-        WriteArgument(context.Top, context.Frames[^2].Contract.Id.ToArray());
+        ContractId? caller = context.Frames.Count >= 2 ? context.Frames[^2].Contract.Id : context.RootCaller;
+        if (caller is not { } id) return 0;
+        WriteArgument(context.Top, id.ToArray());
         return 1;
     }
 
     private int Callstack()
     {
         var context = Running.Context;
-        int count = context.Frames.Count - 1;
-        var ids = new byte[count * ContractId.Size];
-        for (int i = 0; i < count; i++)
-            context.Frames[count - 1 - i].Contract.Id.CopyTo(ids.AsSpan(i * ContractId.Size));
+        var callers = context.CallersBelow(context.Frames.Count - 1);
+        var ids = new byte[callers.Length * ContractId.Size];
+        for (int i = 0; i < callers.Length; i++) callers[i].CopyTo(ids.AsSpan(i * ContractId.Size));
         WriteArgument(context.Top, ids);
-        return count;
+        return callers.Length;
     }
 
     private void Panic(int argLen)

@@ -20,11 +20,21 @@ internal interface ICallHost
     /// <summary>The session's metadata value <paramref name="name"/> (not a copy: read it only); null when absent.</summary>
     byte[]? Metadata(string name);
 
-    /// <summary>The host query registered as <paramref name="name"/>; null when none is.</summary>
+    /// <summary>The host query registered as <paramref name="name"/>; null when none is, or the session excludes it.</summary>
     IHostQuery? HostQuery(string name);
+
+    /// <summary>True when an exception a host query throws fails the frame as a panic; false when it ends the call and reaches its caller.</summary>
+    bool ContainHostQueryPanics { get; }
 
     /// <summary>Adds a line to the session's debug log, unless <paramref name="context"/> takes no more (<see cref="CallContext.TakesDebugLines"/>).</summary>
     void AddDebugLine(CallContext context, string line);
+
+    /// <summary>
+    /// The call hook's decision on inter-contract call <paramref name="callIndex"/> of the attempt, to
+    /// <paramref name="function"/> of <paramref name="callee"/> with the first <paramref name="argLength"/>
+    /// bytes of the caller's argument buffer: null to go on, else the message to reject it with (a panic).
+    /// </summary>
+    string? ApproveCall(int callIndex, ContractId callee, string function, int argLength);
 
     /// <summary>
     /// Runs the inter-contract call <paramref name="callIndex"/> of the attempt: <paramref name="function"/>

@@ -8,21 +8,17 @@ internal sealed partial class CallRunner
 {
     /// <summary>
     /// Adds a contract to the state: compiles and checks <paramref name="bytecode"/>, instantiates it,
-    /// takes in what instantiation wrote, and runs its <c>init</c> when <paramref name="data"/> has an
-    /// init argument (any array, even empty). On any failure the state is as before.
+    /// takes in what instantiation wrote, and runs its <c>init</c> when it exports one, with the init
+    /// argument (empty when none is given), as piecrust ≥ 0.31 does. On any failure the state is as before.
     /// </summary>
     /// <exception cref="InvalidModuleException">The bytecode breaks a module rule or limit, or cannot be instantiated under the engine's limits.</exception>
     /// <exception cref="ContractAlreadyExistsException">A contract with that id exists.</exception>
-    /// <exception cref="InvalidArgumentException">An init argument was given to a contract without <c>init</c>.</exception>
     /// <exception cref="CallFailedException"><c>init</c> failed.</exception>
-    public ContractId Deploy(byte[] bytecode, ContractData data, ulong gasLimit)
+    public DeployReceipt Deploy(byte[] bytecode, ContractData data, ulong gasLimit)
     {
         var code = _vm.Modules.ForDeploy(bytecode);
         var id = data.Id ?? new ContractId(code.Bytecode);
         if (_state.TryLoad(id) is not null) throw new ContractAlreadyExistsException(id);
-        bool runInit = !data.InitArg.Equals(default(ReadOnlyMemory<byte>));
-        if (runInit && !code.HasInit)
-            throw new InvalidArgumentException("An init argument was given, but the contract has no 'init' function.");
 
         Checkpoint(); // a deploy is never replayed: nothing before it may need replaying after it
         if (_runtime.NeedsRenewal) RenewRuntime();
@@ -39,11 +35,12 @@ internal sealed partial class CallRunner
         _state.Add(state);
         state.Memory.AfterCall(state.InstanceMemory!);
         if (state.Memory.NeedsCheckpoints) state.Memory.Checkpoint(state.InstanceMemory);
-        if (!runInit) return id;
+        if (!code.HasInit) return new DeployReceipt(id, Init: null);
         try
         {
-            Run(state, "init", data.InitArg.ToArray(), gasLimit, feeder: null);
+            var receipt = Run(state, "init", data.InitArg.ToArray(), gasLimit, feeder: null);
             Checkpoint();
+            return new DeployReceipt(id, receipt);
         }
         catch
         {
@@ -52,19 +49,18 @@ internal sealed partial class CallRunner
             state.Memory.Dispose();
             throw;
         }
-        return id;
     }
 
-    /// <summary>Gives <paramref name="contract"/> the code <paramref name="bytecode"/>, keeping its owner and memory (see <see cref="Session.Migrate"/>).</summary>
+    /// <summary>Gives <paramref name="contract"/> the code <paramref name="bytecode"/> and <paramref name="owner"/> (null: its own), keeping its memory (see <see cref="Session.Migrate"/>).</summary>
     /// <exception cref="ContractNotFoundException">No such contract.</exception>
     /// <exception cref="InvalidModuleException">The bytecode is invalid or does not fit the contract's memory.</exception>
-    public void Migrate(ContractId contract, byte[] bytecode)
+    public void Migrate(ContractId contract, byte[] bytecode, byte[]? owner)
     {
         var old = _state.TryLoad(contract) ?? throw new ContractNotFoundException(contract);
         var code = _vm.Modules.ForDeploy(bytecode);
         SessionState.CheckMigration(old, code);
         Checkpoint();
         Forget(old);
-        _state.Migrate(old, code, bytecode);
+        _state.Migrate(old, code, bytecode, owner ?? old.Owner);
     }
 }

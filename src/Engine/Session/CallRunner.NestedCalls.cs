@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Text;
 using Piecrust.Execution;
 
 namespace Piecrust;
@@ -72,9 +70,11 @@ internal sealed partial class CallRunner
             // Remember what the callee did, then undo everything by re-running the top-level call.
             // Failures known from earlier attempts with higher call numbers happened inside this
             // call (it ran past them): the re-run never reaches them, and their numbers would
-            // short-circuit the calls that come after this one.
+            // short-circuit the calls that come after this one; so would the hook decisions made inside it.
             foreach (int inside in context.KnownFailures.Keys.Where(index => index > callIndex).ToArray())
                 context.KnownFailures.Remove(inside);
+            foreach (int inside in context.HookDecisions.Keys.Where(index => index > callIndex).ToArray())
+                context.HookDecisions.Remove(inside);
             context.KnownFailures[callIndex] = new NestedFailure(
                 error,
                 context.Events.Skip(eventsStart).Select(ev => ev with { Reverted = true }).ToArray(),
@@ -93,14 +93,7 @@ internal sealed partial class CallRunner
         caller.ChargedToChildren += limit;
         _runtime.Store.Fuel = remaining - limit;
         if (error.Kind == ContractErrorKind.Panic)
-        {
-            var message = Encoding.UTF8.GetBytes(error.Message);
-            int length = Math.Min(message.Length, CallLimits.MaxArgumentSize - 4);
-            var payload = new byte[4 + length];
-            BinaryPrimitives.WriteUInt32LittleEndian(payload, (uint)length);
-            message.AsSpan(0, length).CopyTo(payload.AsSpan(4));
-            caller.Contract.InstanceMemory!.TryWrite(caller.Contract.Code.ArgumentBuffer, payload);
-        }
+            caller.Contract.InstanceMemory!.TryWrite(caller.Contract.Code.ArgumentBuffer, ContractError.PanicPayload(error.Message));
         return error.CallCode;
     }
 }

@@ -6,7 +6,8 @@ namespace Piecrust;
 internal sealed partial class CallRunner
 {
     /// <summary>A successful top-level call since the last checkpoint, kept to be replayed after a failure.</summary>
-    private sealed record LoggedCall(ContractState Target, string Function, byte[] Argument, ulong GasLimit, Dictionary<int, NestedFailure> Failures, byte[] Result);
+    private sealed record LoggedCall(ContractState Target, string Function, byte[] Argument, ulong GasLimit, Dictionary<int, NestedFailure> Failures, byte[] Result,
+        ContractId? RootCaller, Dictionary<int, string?> HookDecisions);
 
     private void RecordSuccess(CallContext context, LoggedCall call)
     {
@@ -69,9 +70,12 @@ internal sealed partial class CallRunner
     private void Replay(LoggedCall call)
     {
         // A call whose failed sub-calls were undone in place recorded none: they fail again and are undone again.
+        // No hook: the replay decides every inter-contract call as the logged run did (the hook may have changed since).
         var context = new CallContext(new Dictionary<int, NestedFailure>(call.Failures), feeder: null, feedsDelivered: 0, replaying: true)
         {
             InPlaceUndo = _undo != SubCallUndo.Reexecute,
+            RootCaller = call.RootCaller,
+            HookDecisions = new Dictionary<int, string?>(call.HookDecisions),
         };
         CallReceipt receipt;
         try

@@ -42,33 +42,43 @@ internal sealed partial class CallRunner : ICallHost, IDisposable
     /// <summary>The lines contracts wrote with <c>hdebug</c> so far, in order (a copy).</summary>
     public IReadOnlyList<string> DebugLog => _debugLog.ToArray();
 
-    /// <summary>Calls <paramref name="function"/> of <paramref name="contract"/> (see <see cref="Run"/>).</summary>
-    /// <exception cref="ContractNotFoundException">No such contract.</exception>
+    /// <summary>
+    /// Calls <paramref name="function"/> of <paramref name="contract"/> (see <see cref="Run"/>), as if
+    /// by <paramref name="root"/>'s synthetic caller when given, once the call hook allows it.
+    /// </summary>
+    /// <exception cref="ContractNotFoundException">No such contract, or no such synthetic caller.</exception>
     /// <exception cref="FunctionNotFoundException">The contract exports no such function.</exception>
-    public CallReceipt Call(ContractId contract, string function, byte[] argument, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feeder)
+    /// <exception cref="ContractPanicException">The call hook rejected the call (nothing ran).</exception>
+    public CallReceipt Call(ContractId contract, string function, byte[] argument, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feeder, RootCallContext? root = null)
     {
         var state = _state.TryLoad(contract) ?? throw new ContractNotFoundException(contract);
         if (!state.Code.Functions.Contains(function)) throw new FunctionNotFoundException(contract, function);
-        return Run(state, function, argument, gasLimit, feeder);
+        var rootCaller = root?.SyntheticCaller;
+        if (rootCaller is { } synthetic && _state.OwnerOf(synthetic) is null) throw new ContractNotFoundException(synthetic);
+        ThrowIfBroken();
+        ApproveTopLevel(contract, function, argument, rootCaller);
+        return Run(state, function, argument, gasLimit, feeder, rootCaller);
     }
 
     /// <summary>
     /// Runs a top-level call to completion: a nested failure reverts the attempt and re-runs it with
     /// that sub-call short-circuited; a failure of the call itself reverts it and throws.
     /// </summary>
-    public CallReceipt Run(ContractState target, string function, byte[] argument, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feeder)
+    public CallReceipt Run(ContractState target, string function, byte[] argument, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feeder, ContractId? rootCaller = null)
     {
-        if (!StackRoom.HasRoom()) return RunOnHelperThread(target, function, argument, gasLimit, feeder);
-        return RunWithStackRoom(target, function, argument, gasLimit, feeder);
+        if (!StackRoom.HasRoom()) return RunOnHelperThread(target, function, argument, gasLimit, feeder, rootCaller);
+        return RunWithStackRoom(target, function, argument, gasLimit, feeder, rootCaller);
     }
 
     /// <summary>A call from a thread with too little stack left for wasm (see <see cref="StackRoom"/>): run where there is enough.</summary>
-    private CallReceipt RunOnHelperThread(ContractState target, string function, byte[] argument, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feeder) =>
-        StackRoom.OnHelperThread(() => RunWithStackRoom(target, function, argument, gasLimit, feeder));
+    private CallReceipt RunOnHelperThread(ContractState target, string function, byte[] argument, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feeder, ContractId? rootCaller) =>
+        StackRoom.OnHelperThread(() => RunWithStackRoom(target, function, argument, gasLimit, feeder, rootCaller));
 
-    private CallReceipt RunWithStackRoom(ContractState target, string function, byte[] argument, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feeder)
+    private CallReceipt RunWithStackRoom(ContractState target, string function, byte[] argument, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feeder, ContractId? rootCaller)
     {
         var failures = new Dictionary<int, NestedFailure>();
+        var hook = _callHook; // SetCallHook cannot run during the call (the session's guard): one hook for all attempts
+        var hookDecisions = new Dictionary<int, string?>();
         int debugStart = _debugLog.Count;
         long feedsDelivered = 0;
         bool renewForSpace = false, renewedForSpace = false;
@@ -87,11 +97,18 @@ internal sealed partial class CallRunner : ICallHost, IDisposable
                 renewForSpace = false;
             }
             _debugLog.RemoveRange(debugStart, _debugLog.Count - debugStart);
-            var context = new CallContext(failures, feeder, feedsDelivered, replaying: false) { MayRenewForSpace = !renewedForSpace, InPlaceUndo = inPlace };
+            var context = new CallContext(failures, feeder, feedsDelivered, replaying: false)
+            {
+                MayRenewForSpace = !renewedForSpace,
+                InPlaceUndo = inPlace,
+                RootCaller = rootCaller,
+                Hook = hook,
+                HookDecisions = hookDecisions,
+            };
             try
             {
                 var receipt = Execute(context, target, function, argument, gasLimit);
-                RecordSuccess(context, new LoggedCall(target, function, argument, gasLimit, failures, receipt.Data));
+                RecordSuccess(context, new LoggedCall(target, function, argument, gasLimit, failures, receipt.Data, rootCaller, hookDecisions));
                 return receipt;
             }
             catch (Exception e)
@@ -122,7 +139,7 @@ internal sealed partial class CallRunner : ICallHost, IDisposable
     /// <exception cref="ReplayDivergedException">An earlier replay diverged: the session can run no more calls.</exception>
     private CallReceipt Execute(CallContext context, ContractState target, string function, byte[] argument, ulong gasLimit)
     {
-        if (_broken) throw new ReplayDivergedException("This session is unusable: replaying its calls after a failure diverged (see the earlier error); start a new session.");
+        ThrowIfBroken();
         _call = context;
         _generation++;
         _runtime.Store.Fuel = gasLimit;
@@ -140,6 +157,12 @@ internal sealed partial class CallRunner : ICallHost, IDisposable
         {
             _call = null;
         }
+    }
+
+    /// <exception cref="ReplayDivergedException">An earlier replay diverged: the session can run no more calls.</exception>
+    private void ThrowIfBroken()
+    {
+        if (_broken) throw new ReplayDivergedException("This session is unusable: replaying its calls after a failure diverged (see the earlier error); start a new session.");
     }
 
     /// <summary>Runs one frame: instance ready, argument in place, export called, result read back.</summary>
@@ -182,7 +205,9 @@ internal sealed partial class CallRunner : ICallHost, IDisposable
 
     public byte[]? Metadata(string name) => _state.Metadata.GetValueOrDefault(name);
 
-    public IHostQuery? HostQuery(string name) => _vm.HostQuery(name);
+    public IHostQuery? HostQuery(string name) => _state.ExcludedHostQueries.Contains(name) ? null : _vm.HostQuery(name);
+
+    public bool ContainHostQueryPanics => _state.ContainHostQueryPanics;
 
     public void AddDebugLine(CallContext context, string line)
     {

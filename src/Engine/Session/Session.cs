@@ -58,21 +58,23 @@ public sealed partial class Session : IDisposable
     }
 
     /// <summary>
-    /// Deploys a contract: validates the bytecode against the module rules, runs its <c>init</c> once
-    /// with <see cref="ContractData.InitArg"/> and <paramref name="gasLimit"/> when an init argument is
-    /// given (any array, even empty; leave it <c>default</c> to deploy without running <c>init</c>, as
-    /// piecrust does without an init argument), and adds it to the session's state. The id is BLAKE3 of the bytecode unless <see cref="ContractData.Id"/> is given.
+    /// Deploys a contract: validates the bytecode against the module rules and adds it to the
+    /// session's state, then, when the contract exports <c>init</c>, runs it once with
+    /// <see cref="ContractData.InitArg"/> (empty when none is given) and <paramref name="gasLimit"/>,
+    /// as piecrust ≥ 0.31 does; an init argument for a contract without <c>init</c> is ignored, as
+    /// there. The id is BLAKE3 of the bytecode unless <see cref="ContractData.Id"/> is given.
+    /// <see cref="DeployWithReceipt"/> returns <c>init</c>'s receipt too.
     /// </summary>
     /// <exception cref="InvalidModuleException">The bytecode breaks a module rule (the message says which), or cannot be instantiated under the engine's limits.</exception>
     /// <exception cref="ContractAlreadyExistsException">A contract with that id exists.</exception>
-    /// <exception cref="InvalidArgumentException">The owner is over 65,535 bytes or the init argument over 64 KiB, or an init argument was given to a contract without <c>init</c>.</exception>
+    /// <exception cref="InvalidArgumentException">The owner is over 65,535 bytes or the init argument over 64 KiB.</exception>
     /// <exception cref="CallFailedException">The contract's <c>init</c> failed; nothing was deployed.</exception>
     /// <exception cref="ReplayDivergedException">An earlier replay of this session diverged: it runs no more calls.</exception>
     public ContractId Deploy(ReadOnlySpan<byte> bytecode, ContractData data, ulong gasLimit)
     {
         using var entry = EnterLive(nameof(Deploy));
         SessionArguments.CheckDeploy(data);
-        return _runner.Deploy(bytecode.ToArray(), data, gasLimit);
+        return _runner.Deploy(bytecode.ToArray(), data, gasLimit).Id;
     }
 
     /// <summary>
@@ -91,7 +93,7 @@ public sealed partial class Session : IDisposable
     /// <exception cref="FunctionNotFoundException">The contract exports no such function.</exception>
     /// <exception cref="InvalidArgumentException">The argument is over 64 KiB, or the function is <c>init</c>.</exception>
     /// <exception cref="InvalidModuleException">The contract's (or a callee's) stored bytecode is over one of this VM's module limits (<see cref="InvalidModuleException.LimitOption"/>).</exception>
-    /// <exception cref="CallFailedException">The contract panicked, trapped or ran out of gas.</exception>
+    /// <exception cref="CallFailedException">The contract panicked, trapped or ran out of gas, or the call hook rejected the call (<see cref="SetCallHook"/>).</exception>
     /// <exception cref="ReplayDivergedException">Undoing a failed call replayed an earlier one, which gave another result (a host query that is not deterministic); the session can run no more calls.</exception>
     /// <exception cref="SessionBusyException">Another operation of the session is in progress.</exception>
     public CallReceipt Call(ContractId contract, string function, ReadOnlySpan<byte> arg, ulong gasLimit)
@@ -102,16 +104,16 @@ public sealed partial class Session : IDisposable
     }
 
     /// <summary>
-    /// <see cref="Call"/>, handing every item the contract streams with <c>feed</c> to
-    /// <paramref name="feed"/> as it is produced, on the thread running the call (see <see cref="Call"/>),
+    /// <see cref="Call(ContractId, string, ReadOnlySpan{byte}, ulong)"/>, handing every item the contract streams with <c>feed</c> to
+    /// <paramref name="feed"/> as it is produced, on the thread running the call (see <see cref="Call(ContractId, string, ReadOnlySpan{byte}, ulong)"/>),
     /// which waits for it. The callback must not use the session (<see cref="SessionBusyException"/>).
     /// </summary>
     /// <exception cref="ContractNotFoundException">No such contract.</exception>
     /// <exception cref="FunctionNotFoundException">The contract exports no such function.</exception>
     /// <exception cref="InvalidArgumentException">The argument is over 64 KiB, or the function is <c>init</c>.</exception>
-    /// <exception cref="InvalidModuleException">As for <see cref="Call"/>.</exception>
-    /// <exception cref="CallFailedException">As for <see cref="Call"/>. An exception <paramref name="feed"/> throws ends the call, which is reverted, and reaches the caller unchanged.</exception>
-    /// <exception cref="ReplayDivergedException">As for <see cref="Call"/>.</exception>
+    /// <exception cref="InvalidModuleException">As for <see cref="Call(ContractId, string, ReadOnlySpan{byte}, ulong)"/>.</exception>
+    /// <exception cref="CallFailedException">As for <see cref="Call(ContractId, string, ReadOnlySpan{byte}, ulong)"/>. An exception <paramref name="feed"/> throws ends the call, which is reverted, and reaches the caller unchanged.</exception>
+    /// <exception cref="ReplayDivergedException">As for <see cref="Call(ContractId, string, ReadOnlySpan{byte}, ulong)"/>.</exception>
     public CallReceipt FeederCall(ContractId contract, string function, ReadOnlySpan<byte> arg, ulong gasLimit, Action<ReadOnlyMemory<byte>>? feed)
     {
         using var entry = EnterLive(nameof(FeederCall));
@@ -120,17 +122,24 @@ public sealed partial class Session : IDisposable
     }
 
     /// <summary>
-    /// Replaces a contract's code and keeps its memory (bytes and length), as piecrust's migrate
-    /// does: the new bytecode must be a valid contract of the same pointer width whose initial
-    /// memory fits in the current one. Its data segments are not applied and <c>init</c> does not
-    /// run. Atomic: on any error nothing changes.
+    /// Replaces a contract's code and keeps its memory (bytes and length): the new bytecode must be
+    /// a valid contract of the same pointer width whose initial memory fits in the current one. Its
+    /// data segments are not applied and <c>init</c> does not run. The owner becomes
+    /// <paramref name="owner"/> when given, else stays the contract's, as in piecrust's
+    /// <c>migrate</c>. Piecrust instead deploys the new code as a new contract, runs a closure
+    /// (typically calls copying the old state over) and moves the result under the old id; here the
+    /// memory carries over as it is (see the README's compatibility table). Atomic: on any error
+    /// nothing changes.
     /// </summary>
     /// <exception cref="ContractNotFoundException">No such contract.</exception>
     /// <exception cref="InvalidModuleException">The bytecode is invalid or does not fit the contract's memory.</exception>
-    public void Migrate(ContractId contract, ReadOnlySpan<byte> bytecode)
+    /// <exception cref="InvalidArgumentException">The owner is over 65,535 bytes.</exception>
+    public void Migrate(ContractId contract, ReadOnlySpan<byte> bytecode, ReadOnlyMemory<byte>? owner = null)
     {
         using var entry = EnterLive(nameof(Migrate));
-        _runner.Migrate(contract, bytecode.ToArray());
+        if (owner is { Length: > ushort.MaxValue })
+            throw new InvalidArgumentException($"An owner is at most {ushort.MaxValue} bytes, got {owner.Value.Length}.");
+        _runner.Migrate(contract, bytecode.ToArray(), owner?.ToArray());
     }
 
     /// <summary>

@@ -7,7 +7,7 @@ using Piecrust.Storage;
 namespace Piecrust;
 
 /// <summary>
-/// A session's working state: the contracts it loaded or deployed (by id), its metadata, the base
+/// A session's working state: the contracts it loaded or deployed (by id), its metadata and host-query settings, the base
 /// commit it builds on and the lease that keeps that commit readable, and the cached root. Loads
 /// contracts from the base on first use, computes the root of the current state and stages and
 /// writes commits. Memories must be checkpointed (<see cref="CallRunner.Checkpoint"/>) before the
@@ -27,6 +27,8 @@ internal sealed class SessionState : IDisposable
     {
         _vm = vm;
         Metadata = data?.Metadata.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()) ?? new Dictionary<string, byte[]>();
+        ExcludedHostQueries = data?.ExcludedHostQueries.ToHashSet(StringComparer.Ordinal) ?? [];
+        ContainHostQueryPanics = data?.ContainHostQueryPanics ?? true;
         if (data?.Base is { } root)
         {
             _lease = vm.Store.Lease(root);
@@ -41,6 +43,12 @@ internal sealed class SessionState : IDisposable
 
     /// <summary>The values contracts read with <c>hd</c>.</summary>
     public Dictionary<string, byte[]> Metadata { get; }
+
+    /// <summary>Host queries of the VM this session does not offer (<see cref="SessionData.ExcludedHostQueries"/>).</summary>
+    public HashSet<string> ExcludedHostQueries { get; }
+
+    /// <summary>Whether a host query's exception fails the frame as a panic (<see cref="SessionData.ContainHostQueryPanics"/>).</summary>
+    public bool ContainHostQueryPanics { get; }
 
     /// <summary>The commit the state is built on (null for the empty state).</summary>
     public Hash? BaseCommit => _baseCommit;
@@ -121,10 +129,10 @@ internal sealed class SessionState : IDisposable
             throw new InvalidModuleException($"Invalid migration: the new code's argument buffer at {code.ArgumentBuffer} lies outside the contract's {length} bytes of memory.");
     }
 
-    /// <summary>Gives a contract new code (checked by <see cref="CheckMigration"/>), keeping its owner and memory; its instance must be gone.</summary>
-    public void Migrate(ContractState old, CompiledContract code, byte[] bytecode)
+    /// <summary>Gives a contract new code (checked by <see cref="CheckMigration"/>) and an owner, keeping its memory; its instance must be gone.</summary>
+    public void Migrate(ContractState old, CompiledContract code, byte[] bytecode, byte[] owner)
     {
-        _contracts[old.Id] = new ContractState(old.Id, code, old.Owner, old.BasePageTree, old.Memory, newBytecode: bytecode);
+        _contracts[old.Id] = new ContractState(old.Id, code, owner, old.BasePageTree, old.Memory, newBytecode: bytecode);
         _root = null;
     }
 

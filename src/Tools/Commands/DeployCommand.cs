@@ -20,9 +20,9 @@ public sealed class DeployCommand(IAnsiConsole console) : StoreCommand<DeployCom
         [Description("Owner bytes, hex or @file (required)")]
         public string? Owner { get; init; }
 
-        /// <summary>The init argument; init runs only when it is given.</summary>
+        /// <summary>The init argument; init runs whenever the contract exports it, with an empty argument when none is given.</summary>
         [CommandOption("--init <HEX>")]
-        [Description("Run init with this argument (hex or @file; \"\" for empty)")]
+        [Description("Argument of init (hex or @file; empty by default); init runs whenever the contract has one")]
         public string? Init { get; init; }
 
         /// <summary>Gas limit of init.</summary>
