@@ -25,6 +25,8 @@ public static class Metrics
     public const string ObjectsWritten = "ObjectsWritten";
     /// <summary>Name of the bytes-written column.</summary>
     public const string BytesWritten = "BytesWritten";
+    /// <summary>Name of the column of a commit's whole write batch, in bytes (<see cref="WriteStatistics.BatchBytes"/>).</summary>
+    public const string BatchBytes = "BatchBytes";
     /// <summary>Name of the module-size-growth column (percent).</summary>
     public const string SizeGrowth = "SizeGrowth";
 
@@ -43,7 +45,7 @@ public static class Metrics
     public static readonly IColumn[] Columns =
     [
         new MetricColumn(ProofBytes), new MetricColumn(PageProofsBytes), new MetricColumn(NodesStaged), new MetricColumn(ObjectsWritten),
-        new MetricColumn(BytesWritten), new MetricColumn(SizeGrowth),
+        new MetricColumn(BytesWritten), new MetricColumn(BatchBytes), new MetricColumn(SizeGrowth),
         new MetricColumn(Descriptors), new MetricColumn(Mappings), new MetricColumn(ImageMiB),
         new MetricColumn(CpuMsPerCommit), new MetricColumn(CpuUsPerSession),
     ];

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Piecrust.Storage;
 
 namespace Piecrust.Bench.Engine;
 
@@ -67,9 +68,11 @@ public static class BenchContract
     public static byte[] Dirty(uint first, uint count, ulong value) => [.. Args(first, count), .. BitConverter.GetBytes(value)];
 
     /// <summary>A VM with the contract deployed (memory of <paramref name="wasmPages"/> pages, filled) and committed.</summary>
-    public static (VM Vm, ContractId Id, Hash Root) Committed(MemoryPath path, int wasmPages, bool random)
+    public static (VM Vm, ContractId Id, Hash Root) Committed(MemoryPath path, int wasmPages, bool random, PageStoreOptions? store = null)
     {
-        var vm = VM.Ephemeral(new VMOptions { Memory = path });
+        var vm = store is null
+            ? VM.Ephemeral(new VMOptions { Memory = path })
+            : new VM(Piecrust.Merkle.MerkleIndex.EphemeralStore(store), new VMOptions { Memory = path, Durable = false });
         using var session = vm.Session();
         var id = session.Deploy(Bytes(wasmPages), new ContractData(new byte[32]), Gas);
         session.Call(id, "fill", Args(42, random ? 1u : 0u), Gas);

@@ -1,15 +1,17 @@
 using BenchmarkDotNet.Attributes;
+using Piecrust.Storage;
 
 namespace Piecrust.Bench.Engine;
 
 /// <summary>
-/// Issue D, "store growth per commit for an 8-byte change in a 1 MiB random memory (≤ 8 KiB)":
-/// each invocation writes 8 new bytes into one page of a memory filled with random bytes (which do
-/// not compress) and commits. The ObjectsWritten column and the <c>// metric</c> lines give what
-/// one commit adds: the new page, the page-tree path, the contract leaf and tree path, the counts and
-/// the commit record (<see cref="VM.LastWrite"/>, keys and values). Baseline: the raw page write of
-/// <see cref="CommitBench"/>'s kind is not meaningful here; the time is reported for completeness
-/// against a raw Wasmtime call of the same write.
+/// Issue D, "store growth per commit for an 8-byte change in a 1 MiB random memory (≤ 8 KiB)", and
+/// issue J point 4 (≤ 4 KiB): each invocation writes 8 new bytes into one page of a memory filled
+/// with random bytes (which do not compress) and commits. The ObjectsWritten, BytesWritten
+/// (keys and values of objects and counts) and BatchBytes (the whole RocksDB batch: those, the
+/// commit record, the sequence and RocksDB's framing) columns give what one commit adds; the
+/// <c>// note</c> lines take the batch apart (<see cref="Storage.BatchAnatomy"/>). Side by side:
+/// <see cref="PageDeltaLimit"/> 0 stores every page whole (as before pages were stored as
+/// differences), 1,024 is the store's default. Baseline of the times: a raw Wasmtime call of the same write.
 /// </summary>
 [MemoryDiagnoser]
 [BenchmarkCategory(EngineCategories.Engine, EngineCategories.Growth)]
@@ -25,16 +27,26 @@ public class StoreGrowthBench
     [Params(MemoryPath.Mapped, MemoryPath.Plain)]
     public MemoryPath Path { get; set; }
 
+    /// <summary><see cref="PageStoreOptions.PageDeltaLimit"/>: 0 = every page stored whole; 1,024 = the default.</summary>
+    [Params(0, 1024)]
+    public int PageDeltaLimit { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
-        (_vm, _id, var root) = BenchContract.Committed(Path, wasmPages: 16, random: true);
+        (_vm, _id, var root) = BenchContract.Committed(Path, wasmPages: 16, random: true, new PageStoreOptions { PageDeltaLimit = PageDeltaLimit });
         _session = _vm.Session(new SessionData { Base = root });
         _raw = new RawInstance(16);
+        _vm.Store.KeepLastBatch = true;
         ChangeEightBytesAndCommit();
         var write = _vm.LastWrite;
+        var anatomy = Storage.BatchAnatomy.Of(_vm.Store, _vm.Store.LastBatch!);
+        _vm.Store.KeepLastBatch = false;
+        if (anatomy.TotalBytes != write.BatchBytes) throw new InvalidOperationException("The batch taken apart is not the batch written.");
         Metrics.Record(this, Metrics.ObjectsWritten, write.ObjectsWritten);
         Metrics.Record(this, Metrics.BytesWritten, write.BytesWritten);
+        Metrics.Record(this, Metrics.BatchBytes, write.BatchBytes);
+        foreach (var line in anatomy.Breakdown()) Metrics.Note(this, line);
     }
 
     [GlobalCleanup]

@@ -18,7 +18,8 @@ public sealed partial class VM : IDisposable
     private readonly ConcurrentDictionary<string, IHostQuery> _hostQueries = new(StringComparer.Ordinal);
     private bool _disposed;
 
-    private VM(PageStore store, VMOptions options)
+    /// <summary>A VM over a store already opened (benchmarks open it with PageStoreOptions the VM does not set).</summary>
+    internal VM(PageStore store, VMOptions options)
     {
         Options = options;
         Store = store;

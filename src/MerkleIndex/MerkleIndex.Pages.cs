@@ -25,7 +25,11 @@ public sealed partial class MerkleIndex
     private Hash Update(Hash reference, int level, ulong start, ReadOnlySpan<PageChange> changes, StagedObjects staged)
     {
         if (changes.IsEmpty) return reference;
-        if (level == 0) return changes[0].Key;
+        if (level == 0)
+        {
+            staged.SetPreviousPage(changes[0].Key, reference); // the new page may be stored as its difference from the old
+            return changes[0].Key;
+        }
 
         var (left, right) = PageChildren(reference, level, staged);
         ulong middle = start + (1UL << (level - 1));

@@ -113,7 +113,7 @@ public sealed partial class PageStore
 
             _nextSequence++;
             _commits[root] = record;
-            LastWrite = new WriteStatistics(transaction.ObjectsWritten, 0, transaction.BytesWritten, transaction.ExistenceLookups);
+            LastWrite = new WriteStatistics(transaction.ObjectsWritten, 0, transaction.BytesWritten, transaction.ExistenceLookups, LastBatchBytes);
             return new CommitInfo(root, parent, record.Sequence);
         }
     }
@@ -153,7 +153,7 @@ public sealed partial class PageStore
             FaultPoint(StoreFault.AfterReclaimWrite);
             Apply(updates);
             if (unfinalize) _finalized = null;
-            LastWrite = new WriteStatistics(0, transaction.ObjectsRemoved, 0);
+            LastWrite = new WriteStatistics(0, transaction.ObjectsRemoved, 0, BatchBytes: LastBatchBytes);
         }
     }
 
@@ -183,7 +183,7 @@ public sealed partial class PageStore
             FaultPoint(StoreFault.AfterReclaimWrite);
             Apply(updates);
             _finalized = root;
-            LastWrite = new WriteStatistics(0, transaction.ObjectsRemoved, 0);
+            LastWrite = new WriteStatistics(0, transaction.ObjectsRemoved, 0, BatchBytes: LastBatchBytes);
         }
     }
 
@@ -334,7 +334,7 @@ public sealed partial class PageStore
         Write(batch, transaction);
         FaultPoint(StoreFault.AfterReclaimWrite);
         foreach (var root in roots) _commits.Remove(root);
-        LastWrite = new WriteStatistics(0, transaction.ObjectsRemoved, 0);
+        LastWrite = new WriteStatistics(0, transaction.ObjectsRemoved, 0, BatchBytes: LastBatchBytes);
     }
 
     // Stages the removal of the finalized mark when `root` holds it; the caller clears it in memory once written.
@@ -400,6 +400,8 @@ public sealed partial class PageStore
     /// <exception cref="CorruptStoreException">RocksDB refuses writes because it found damaged data.</exception>
     private void Write(WriteBatch batch)
     {
+        LastBatchBytes = BatchSize(batch);
+        if (KeepLastBatch) LastBatch = batch.ToBytes();
         if (WriteFailureInjector?.Invoke(Directory, "write batch") is { } injected)
             throw StoreErrors.Write(Directory, "write batch", injected, null);
         try
@@ -411,6 +413,25 @@ public sealed partial class PageStore
             throw StoreErrors.Write(Directory, "write batch", WithTableColumn(e.Message), e);
         }
     }
+
+    /// <summary>Size of the serialized batch, as RocksDB logs it: header, and per entry a type byte, column id, key and value with their lengths.</summary>
+    private static long BatchSize(WriteBatch batch)
+    {
+        Native.Instance.rocksdb_writebatch_data(batch.Handle, out UIntPtr size);
+        return (long)size;
+    }
+
+    /// <summary>Bytes of the last batch written (<see cref="BatchSize"/>); under the write lock.</summary>
+    private long LastBatchBytes { get; set; }
+
+    /// <summary>Test hook: when set, <see cref="LastBatch"/> keeps a copy of every batch written (to take a commit apart byte by byte).</summary>
+    internal bool KeepLastBatch { get; set; }
+
+    /// <summary>The serialized form of the last batch written, when <see cref="KeepLastBatch"/> is set.</summary>
+    internal byte[]? LastBatch { get; private set; }
+
+    /// <summary>The RocksDB id of a column family (the number a serialized batch names it by).</summary>
+    internal uint ColumnId(StoreColumn column) => Native.Instance.rocksdb_column_family_handle_get_id(Column(column).Handle);
 
     /// <summary>
     /// Test hook: called with the store's directory and what is being written ("write batch",
@@ -429,9 +450,9 @@ public sealed partial class PageStore
                 throw new CorruptStoreException($"The store at '{Directory}' has commits but no format marker.");
             PutFormat();
         }
-        else if (Encoding.ASCII.GetString(format) == PreviousFormatValue)
+        else if (PreviousFormatValues.Contains(Encoding.ASCII.GetString(format)))
         {
-            PutFormat(); // its journal is empty: it is already a valid store of this format
+            PutFormat(); // it is already a valid store of this format (no differences, an empty or valid journal)
         }
         else if (Encoding.ASCII.GetString(format) != FormatValue)
         {
@@ -500,4 +521,5 @@ public sealed partial class PageStore
 /// <param name="ObjectsRemoved">Pages, nodes and bytecode reclaimed.</param>
 /// <param name="BytesWritten">Bytes of keys and values added to the store (objects and counts).</param>
 /// <param name="ExistenceLookups">Staged objects a commit had to look up in the store to learn whether they were already there (the rest were inferred absent).</param>
-public readonly record struct WriteStatistics(int ObjectsWritten, int ObjectsRemoved, long BytesWritten, int ExistenceLookups = 0);
+/// <param name="BatchBytes">Size of the commit's whole write batch as RocksDB logs it: everything of <paramref name="BytesWritten"/>, the commit record, the sequence number and RocksDB's per-entry framing.</param>
+public readonly record struct WriteStatistics(int ObjectsWritten, int ObjectsRemoved, long BytesWritten, int ExistenceLookups = 0, long BatchBytes = 0);

@@ -78,7 +78,7 @@ public sealed partial class PageStore
             foreach (var root in doomed) _commits.Remove(root);
             reclaimed = doomed.Length;
             objects = transaction.ObjectsRemoved;
-            LastWrite = new WriteStatistics(0, objects, 0);
+            LastWrite = new WriteStatistics(0, objects, 0, BatchBytes: LastBatchBytes);
             progress?.Report(new MaintenanceProgress("reclaiming deleted commits", reclaimed, doomed.Length));
         }
 

@@ -6,7 +6,8 @@ namespace Piecrust.Storage;
 
 /// <summary>
 /// Content-addressed storage of memory pages, tree nodes, bytecode, compiled modules and commits
-/// on RocksDB. Pages are 4 KiB, keyed by BLAKE3 of their bytes, LZ4-compressed when that pays;
+/// on RocksDB. Pages are 4 KiB, keyed by BLAKE3 of their bytes, LZ4-compressed when that pays, or
+/// stored as their difference from the page they replace when that is smaller (<see cref="PageDelta"/>);
 /// the all-zero page is never stored and reads back as zeros. Every read is verified against its
 /// key: a mismatch raises <see cref="CorruptStoreException"/>, never wrong bytes.
 /// A commit (its new objects, reference counts and record) is one atomic RocksDB write batch,
@@ -25,9 +26,11 @@ public sealed partial class PageStore : IDisposable
     public const int PageSize = 4096;
 
     private const string FormatKey = "format";
-    private const string FormatValue = "piecrust-store/3";
-    // The format before counts were journaled: the same but for an empty journal, so it opens as is.
-    private const string PreviousFormatValue = "piecrust-store/2";
+    private const string FormatValue = "piecrust-store/4";
+    // Earlier formats this one reads as they are: /3 had no pages stored as differences (PageDelta),
+    // /2 neither and no count journal (an empty journal). Opening one rewrites its marker, so an
+    // older version refuses the store once it may hold differences, instead of misreading them.
+    private static readonly string[] PreviousFormatValues = ["piecrust-store/3", "piecrust-store/2"];
     private const string SequenceKey = "sequence";
     private const string FinalizedKey = "finalized";
 
@@ -44,6 +47,7 @@ public sealed partial class PageStore : IDisposable
     private readonly RefCountCache _refCounts = new();
     private readonly RefScratch _scratch = new();
     private readonly int _pendingCountLimit;
+    private readonly int _pageDeltaLimit;
     private long _pendingIncrements = -1; // journaled count increments not yet applied (CountJournal); -1 until read
     private ulong _nextSequence;
     private Hash? _finalized;
@@ -53,6 +57,7 @@ public sealed partial class PageStore : IDisposable
     {
         _db = db;
         _pendingCountLimit = options.PendingCountLimit;
+        _pageDeltaLimit = options.PageDeltaLimit;
         bool durable = options.Durable;
         Directory = directory;
         Layout = layout;
@@ -128,6 +133,8 @@ public sealed partial class PageStore : IDisposable
     {
         if (options.PendingCountLimit < 1)
             throw new ArgumentOutOfRangeException(nameof(options), options.PendingCountLimit, "PageStoreOptions.PendingCountLimit must be at least 1.");
+        if (options.PageDeltaLimit < 0 || options.PageDeltaLimit >= PageSize)
+            throw new ArgumentOutOfRangeException(nameof(options), options.PageDeltaLimit, $"PageStoreOptions.PageDeltaLimit must be from 0 to {PageSize - 1}.");
         if (options.MaxOpenFiles < 20)
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxOpenFiles, "PageStoreOptions.MaxOpenFiles must be at least 20.");
     }
@@ -222,12 +229,76 @@ public sealed partial class PageStore : IDisposable
             return;
         }
         var stored = Get(StoreColumn.Pages, key) ?? throw Missing(ObjectRef.Page(key));
+        if (PageDelta.IsDelta(stored))
+        {
+            ReadDifference(key, stored, destination);
+            return;
+        }
         if (!BlobCodec.TryDecode(stored, destination))
             throw new CorruptStoreException($"Page {key} is stored in an unreadable encoding.");
         var actual = PageKey(destination);
         if (actual != key)
             throw new CorruptStoreException($"Page {key} is corrupt: its stored bytes hash to {actual}.");
     }
+
+    // Rebuilds and verifies a page stored as a difference (PageDelta); when the result does not hash
+    // to its key, the error names whichever of the two values is damaged.
+    private void ReadDifference(Hash key, byte[] stored, Span<byte> destination)
+    {
+        if (!PageDelta.TryGetBase(stored, out var baseKey))
+            throw new CorruptStoreException($"Page {key} is stored in an unreadable encoding.");
+        var baseStored = Get(StoreColumn.Pages, baseKey)
+            ?? throw new CorruptStoreException($"Page {key} is stored as a difference from page {baseKey}, which the store lacks.");
+        // A base is always stored whole, so a read costs two values at most.
+        if (!BlobCodec.TryDecode(baseStored, destination))
+            throw new CorruptStoreException($"Page {key} is stored as a difference from page {baseKey}, which is not stored whole or is unreadable.");
+        Span<byte> scratch = stackalloc byte[PageSize];
+        if (!PageDelta.TryApply(stored, destination, scratch))
+            throw new CorruptStoreException($"Page {key} is stored in an unreadable encoding.");
+        var actual = PageKey(destination);
+        if (actual == key) return;
+        if (BlobCodec.TryDecode(baseStored, destination) && PageKey(destination) is var baseActual && baseActual != baseKey)
+            throw new CorruptStoreException($"Page {baseKey} is corrupt: its stored bytes hash to {baseActual} (page {key} is stored as a difference from it).");
+        throw new CorruptStoreException($"Page {key} is corrupt: its stored difference from page {baseKey} rebuilds bytes that hash to {actual}.");
+    }
+
+    /// <summary>
+    /// The page a new version of page <paramref name="previous"/> may be stored as a difference from,
+    /// read into <paramref name="basePage"/>: <paramref name="previous"/> itself when it is stored whole,
+    /// its base when it is a difference; null when it is not stored (or is the zero page).
+    /// </summary>
+    /// <exception cref="CorruptStoreException">The base is missing, unreadable or does not hash to its key: a difference from it could never be read.</exception>
+    internal Hash? ReadDeltaBase(Hash previous, Span<byte> basePage)
+    {
+        if (previous == ZeroPageKey) return null;
+        var stored = Get(StoreColumn.Pages, previous);
+        if (stored is null) return null;
+        var baseKey = previous;
+        if (PageDelta.IsDelta(stored))
+        {
+            if (!PageDelta.TryGetBase(stored, out baseKey))
+                throw new CorruptStoreException($"Page {previous} is stored in an unreadable encoding.");
+            stored = Get(StoreColumn.Pages, baseKey)
+                ?? throw new CorruptStoreException($"Page {previous} is stored as a difference from page {baseKey}, which the store lacks.");
+        }
+        if (!BlobCodec.TryDecode(stored, basePage) || PageKey(basePage) != baseKey)
+            throw new CorruptStoreException($"Page {baseKey} is corrupt: it is unreadable or does not hash to its key.");
+        return baseKey;
+    }
+
+    /// <summary>The page that page <paramref name="key"/> is stored as a difference from, or null when it is stored whole (or not at all).</summary>
+    /// <exception cref="CorruptStoreException">The stored value starts like a difference but is malformed.</exception>
+    internal Hash? StoredPageBase(Hash key)
+    {
+        var stored = Get(StoreColumn.Pages, key);
+        if (stored is null || !PageDelta.IsDelta(stored)) return null;
+        if (!PageDelta.TryGetBase(stored, out var baseKey))
+            throw new CorruptStoreException($"Page {key} is stored in an unreadable encoding.");
+        return baseKey;
+    }
+
+    /// <summary>The largest difference a page is stored as (<see cref="PageStoreOptions.PageDeltaLimit"/>).</summary>
+    internal int PageDeltaLimit => _pageDeltaLimit;
 
     /// <summary>Reads and verifies tree node <paramref name="key"/>.</summary>
     /// <exception cref="CorruptStoreException">The node is missing or does not hash to its key.</exception>
@@ -282,7 +353,7 @@ public sealed partial class PageStore : IDisposable
         }
     }
 
-    /// <summary>How many commits and distinct stored nodes reference the object (0 when it is not stored); a node naming the same child twice counts once.</summary>
+    /// <summary>How many commits, distinct stored nodes and pages stored as a difference from it (<see cref="PageDelta"/>) reference the object (0 when it is not stored); a node naming the same child twice counts once.</summary>
     /// <remarks>
     /// Stored form: an object with a single referrer — most objects, and every object a commit
     /// creates — has no count entry (a stored object without one counts 1); only counts of 2 and more

@@ -24,6 +24,18 @@ public sealed record PageStoreOptions
     public int PendingCountLimit { get; init; } = 1 << 16;
 
     /// <summary>
+    /// The largest difference, in bytes, a changed page is stored as instead of whole (default 1,024,
+    /// a quarter page; 0 stores every page whole). A commit that replaces a page with a new version
+    /// may store the new one as its XOR with the old one's whole form, LZ4-compressed, when that is
+    /// smaller than the page's own encoding and at most this limit: an 8-byte change to a page of
+    /// random bytes then costs ~70 bytes instead of 4,097 (see <c>PageDelta</c>). Reading such a page
+    /// reads two values, and a page stored as a difference keeps the whole page it is a difference
+    /// from, so with history pruned a page can cost its whole base plus this limit: the limit bounds
+    /// that overhead to a quarter page. Must be from 0 to 4,095.
+    /// </summary>
+    public int PageDeltaLimit { get; init; } = 1024;
+
+    /// <summary>
     /// How many table files RocksDB keeps open at once (default 512; at least 20). RocksDB's own
     /// default keeps every table file open, so descriptors would grow with the store, which in
     /// archive mode grows with history; past this number it closes the least recently used and

@@ -24,6 +24,12 @@ internal sealed class RefScratch
     public Stack<ObjectRef> Pending { get; private set; } = new();
     public List<(ObjectRef Reference, ulong Count, ulong Before)> Changed { get; private set; } = new();
     public byte[] Written { get; set; } = new byte[1 << 14];
+    /// <summary>A page's delta base, or a page read to be verified.</summary>
+    public byte[] BasePage { get; } = new byte[PageStore.PageSize];
+    /// <summary>A page XOR its base.</summary>
+    public byte[] Difference { get; } = new byte[PageStore.PageSize];
+    /// <summary>A page's encoded difference.</summary>
+    public byte[] Delta { get; } = new byte[PageDelta.MaxEncodedLength];
 
     /// <summary>True while a transaction holds it.</summary>
     public bool InUse { get; set; }

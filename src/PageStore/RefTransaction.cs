@@ -102,11 +102,12 @@ internal sealed class RefTransaction : IDisposable
             }
             _counts[reference] = 1; // no entry: a stored object without one counts 1
             _before[reference] = 0;
-            int length = AddWrite(reference, value.Span);
+            int length = AddWrite(reference, value.Span, out var deltaBase);
             ObjectsWritten++;
             BytesWritten += Hash.Size + length;
 
             if (reference.Kind == ObjectKind.Node) PushChildren(value.Span, pending);
+            else if (deltaBase is { } baseKey) pending.Push(ObjectRef.Page(baseKey)); // a difference references its base
         }
     }
 
@@ -175,6 +176,12 @@ internal sealed class RefTransaction : IDisposable
             if (reference.Kind == ObjectKind.Node)
             {
                 PushChildren(_store.ReadNode(reference.Key), pending);
+            }
+            else if (reference.Kind == ObjectKind.Page && _store.StoredPageBase(reference.Key) is { } baseKey)
+            {
+                // Verified like a node before its base is released: a damaged header must not release another page.
+                _store.ReadPage(reference.Key, _scratch.BasePage);
+                pending.Push(ObjectRef.Page(baseKey));
             }
             else if (reference.Kind == ObjectKind.Bytecode)
             {
@@ -307,9 +314,11 @@ internal sealed class RefTransaction : IDisposable
         return absent;
     }
 
-    // Appends the object's stored form (nodes as they are, pages and bytecode encoded) to the buffer.
-    private int AddWrite(ObjectRef reference, ReadOnlySpan<byte> data)
+    // Appends the object's stored form (nodes as they are, pages and bytecode encoded) to the buffer;
+    // deltaBase is the page a page was stored as a difference from.
+    private int AddWrite(ObjectRef reference, ReadOnlySpan<byte> data, out Hash? deltaBase)
     {
+        deltaBase = null;
         int max = reference.Kind == ObjectKind.Node ? data.Length : BlobCodec.MaxEncodedLength(data.Length);
         if (_written.Length - _writtenLength < max)
         {
@@ -318,8 +327,24 @@ internal sealed class RefTransaction : IDisposable
         }
         var destination = _written.AsSpan(_writtenLength, max);
         int length = reference.Kind == ObjectKind.Node ? Copy(data, destination) : BlobCodec.Encode(data, destination);
+        if (reference.Kind == ObjectKind.Page) length = TryDelta(reference.Key, data, destination, length, ref deltaBase);
         _writes.Add((reference, _writtenLength, length));
         _writtenLength += length;
+        return length;
+    }
+
+    // Replaces a page's whole encoding (wholeLength bytes in destination) by its difference from the
+    // page it replaces when that is shorter and within the store's limit; returns the length kept.
+    private int TryDelta(Hash page, ReadOnlySpan<byte> data, Span<byte> destination, int wholeLength, ref Hash? deltaBase)
+    {
+        int limit = _store.PageDeltaLimit;
+        if (limit == 0 || wholeLength <= PageDelta.MinLength || _staged is null || !_staged.TryGetPreviousPage(page, out var previous)) return wholeLength;
+        if (_store.ReadDeltaBase(previous, _scratch.BasePage) is not { } baseKey) return wholeLength;
+        int length = PageDelta.TryEncode(data, baseKey, _scratch.BasePage, _scratch.Difference, _scratch.Delta,
+            shorterThan: Math.Min(wholeLength, limit + 1));
+        if (length < 0) return wholeLength;
+        _scratch.Delta.AsSpan(0, length).CopyTo(destination);
+        deltaBase = baseKey;
         return length;
     }
 

@@ -8,6 +8,7 @@ namespace Piecrust.Storage;
 public sealed class StagedObjects
 {
     private readonly Dictionary<ObjectRef, ReadOnlyMemory<byte>> _objects = new();
+    private readonly Dictionary<Hash, Hash> _previousPages = new();
 
     /// <summary>Number of staged objects.</summary>
     public int Count => _objects.Count;
@@ -22,6 +23,20 @@ public sealed class StagedObjects
         if (key != PageStore.ZeroPageKey) _objects[ObjectRef.Page(key)] = page;
         return key;
     }
+
+    /// <summary>
+    /// Says that page <paramref name="page"/> replaces page <paramref name="previous"/> (the same
+    /// place in a memory, one version earlier), so a commit may store it as its difference from that
+    /// page (<see cref="PageStoreOptions.PageDeltaLimit"/>). A hint only: what is stored still reads
+    /// back as the page's own bytes, and a previous page that is not stored is ignored.
+    /// </summary>
+    public void SetPreviousPage(Hash page, Hash previous)
+    {
+        if (page != previous && previous != PageStore.ZeroPageKey) _previousPages[page] = previous;
+    }
+
+    /// <summary>The page <paramref name="page"/> replaces, when <see cref="SetPreviousPage"/> said so.</summary>
+    internal bool TryGetPreviousPage(Hash page, out Hash previous) => _previousPages.TryGetValue(page, out previous);
 
     /// <summary>Stages a tree node under the key the caller computed with the store's node layout.</summary>
     public void AddNode(Hash key, ReadOnlyMemory<byte> node) => _objects[ObjectRef.Node(key)] = node;
@@ -46,7 +61,11 @@ public sealed class StagedObjects
     }
 
     /// <summary>Forgets every staged object.</summary>
-    public void Clear() => _objects.Clear();
+    public void Clear()
+    {
+        _objects.Clear();
+        _previousPages.Clear();
+    }
 
     internal IEnumerable<KeyValuePair<ObjectRef, ReadOnlyMemory<byte>>> All => _objects;
 

@@ -56,13 +56,16 @@ public sealed class GarbageTests
     {
         using var state = new CounterState(secondCommit: true);
         using var vm = VM.Open(state.Directory);
-        long pagesBefore = vm.Statistics().Store.Pages;
+        var before = vm.Statistics().Store;
         vm.DeleteCommit(state.Root);
         var progress = new List<MaintenanceProgress>();
         vm.CollectGarbage(new SyncProgress<MaintenanceProgress>(progress.Add));
 
         Assert.True(vm.Fsck().IsClean);
-        Assert.True(vm.Statistics().Store.Pages < pagesBefore);
+        // The first commit's page-tree path goes; its counter page may stay, as the base the second's is stored as a difference from.
+        var after = vm.Statistics().Store;
+        Assert.True(after.Nodes < before.Nodes);
+        Assert.True(after.Pages <= before.Pages);
         Assert.Contains(progress, p => p.Phase.StartsWith("compacting", StringComparison.Ordinal));
         Assert.Equal(0xfeUL, CounterState.ReadCounter(vm, state.SecondRoot!.Value, state.Contract));
     }

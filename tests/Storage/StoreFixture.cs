@@ -49,7 +49,14 @@ internal static class StoreFixture
         while (pending.Count > 0)
         {
             var reference = pending.Pop();
-            if (!seen.Add(reference) || reference.Kind != ObjectKind.Node) continue;
+            if (!seen.Add(reference)) continue;
+            if (reference.Kind == ObjectKind.Page)
+            {
+                // A page stored as a difference reaches the page it is a difference from.
+                if (store.StoredPageBase(reference.Key) is { } baseKey) pending.Push(ObjectRef.Page(baseKey));
+                continue;
+            }
+            if (reference.Kind != ObjectKind.Node) continue;
             children.Clear();
             store.Layout.AddChildren(store.ReadNode(reference.Key), children);
             foreach (var child in children) pending.Push(child);
