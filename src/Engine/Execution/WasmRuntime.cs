@@ -38,7 +38,7 @@ internal sealed class WasmRuntime : IDisposable
     private const ulong MaxKeptReservation = 16UL << 40;
 
     /// <summary>Idle instances kept per contract code: one per concurrent use is enough.</summary>
-    private const int MaxIdlePerCode = 2;
+    public const int MaxIdlePerCode = 2;
 
     private readonly Dictionary<Hash, List<LiveInstance>> _idle = new();
     private readonly HostImports _hostImports;
@@ -80,6 +80,14 @@ internal sealed class WasmRuntime : IDisposable
 
     /// <summary>True when the runtime is worth keeping for another session.</summary>
     public bool Reusable => _instances <= MaxInstances && Dead <= MaxDead && _reservation <= MaxKeptReservation;
+
+    /// <summary>
+    /// True when one more instance of <paramref name="code"/> leaves the runtime worth keeping for
+    /// another session (<see cref="Reusable"/>): the bound a warm-up (<see cref="VM.WarmUp"/>) keeps to,
+    /// so the instances it makes are not thrown away with the runtime when it is handed back.
+    /// </summary>
+    public bool CanKeepAnother(CompiledContract code) =>
+        _instances < MaxInstances && _reservation + AddressSpaceBudget.ReservationOf(code.Capacity) <= MaxKeptReservation;
 
     /// <summary>A new instance of <paramref name="code"/>: data segments applied, globals initial.</summary>
     /// <exception cref="EngineResourceException">No address space is left for its memory, or Wasmtime could not map it.</exception>

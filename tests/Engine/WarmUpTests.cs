@@ -1,0 +1,147 @@
+using Xunit;
+
+namespace Piecrust.Tests.Engine;
+
+/// <summary>
+/// <see cref="VM.WarmUp"/> makes instances ahead of the first session of a freshly opened VM: that
+/// session's first calls take them over (no instance is created) and see exactly the committed
+/// state; the warm-up keeps to the bounds of a runtime the pool keeps, and refuses bad input with a
+/// typed error, making nothing. Runs with the address-space tests: it holds 64-bit memories.
+/// </summary>
+[Collection(nameof(AddressSpaceCollection))]
+public sealed class WarmUpTests
+{
+    private const ulong Gas = 10_000_000;
+
+    // write: [u32 page][u64 value] at offset 64 of the 4 KiB page; read: [u32 page] -> that u64.
+    private static byte[] Module32(int variant) => Contracts.Wat($$"""
+        (module
+          (memory (export "memory") 16)
+          (global (export "A") i32 (i32.const 0))
+          (global (export "variant") i32 (i32.const {{variant}}))
+          (func (export "write") (param i32) (result i32)
+            (i64.store offset=64 (i32.shl (i32.load (i32.const 0)) (i32.const 12)) (i64.load (i32.const 4)))
+            (i32.const 0))
+          (func (export "read") (param i32) (result i32)
+            (i64.store (i32.const 0) (i64.load offset=64 (i32.shl (i32.load (i32.const 0)) (i32.const 12))))
+            (i32.const 8)))
+        """);
+
+    private static byte[] Module64(int variant) => Contracts.Wat($$"""
+        (module
+          (memory (export "memory") i64 1)
+          (global (export "A") i64 (i64.const 0))
+          (global (export "variant") i32 (i32.const {{variant}}))
+          (func (export "read") (param i32) (result i32) (i32.const 0)))
+        """);
+
+    private static ContractId Id(int index) => new(Hash.Of(BitConverter.GetBytes(index)));
+
+    private static ulong Read(Session session, ContractId id, uint page) =>
+        BitConverter.ToUInt64(session.Call(id, "read", BitConverter.GetBytes(page), Gas).Data);
+
+    private static void Write(Session session, ContractId id, uint page, ulong value) =>
+        session.Call(id, "write", [.. BitConverter.GetBytes(page), .. BitConverter.GetBytes(value)], Gas);
+
+    /// <summary>A store in a fresh directory with <paramref name="build"/>'s state committed; the VM is closed again.</summary>
+    private static Hash Committed(string directory, Action<Session> build)
+    {
+        using var vm = TestVM.Open(directory);
+        using var session = vm.Session();
+        build(session);
+        return session.Commit();
+    }
+
+    private static void InTempDirectory(Action<string> test)
+    {
+        string directory = Path.Combine(Path.GetTempPath(), "piecrust-test-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            test(directory);
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_first_session_of_a_reopened_vm_takes_over_the_warmed_instances_and_sees_the_committed_state()
+    {
+        InTempDirectory(directory =>
+        {
+            var root = Committed(directory, session =>
+            {
+                for (int i = 0; i < 2; i++)
+                {
+                    session.Deploy(Module32(i), new ContractData(Contracts.Owner, default, Id(i)), Gas);
+                    Write(session, Id(i), 3, 30 + (ulong)i);
+                }
+            });
+            using var vm = TestVM.Open(directory);
+            Assert.Equal(2, vm.WarmUp(root, [Id(0), Id(1)]));
+            Assert.Equal(2, vm.InstancesCreated);
+            Assert.Equal(0, vm.ModulesCompiled);
+            for (int round = 0; round < 2; round++)
+            {
+                using var session = vm.Session(new SessionData { Base = root });
+                Assert.Equal(30UL, Read(session, Id(0), 3));
+                Assert.Equal(31UL, Read(session, Id(1), 3));
+                Assert.Equal(0UL, Read(session, Id(1), 9));
+                Write(session, Id(0), 3, 99); // dropped with the session: the next round sees the commit again
+                Assert.Equal(2, vm.InstancesCreated); // the warmed instances, taken over
+            }
+            using var check = vm.Session(new SessionData { Base = root });
+            Assert.Equal(root, check.Root);
+        });
+    }
+
+    [Fact]
+    public void A_contract_missing_from_the_state_is_refused_before_any_instance_is_made()
+    {
+        InTempDirectory(directory =>
+        {
+            var root = Committed(directory, session => session.Deploy(Module32(0), new ContractData(Contracts.Owner, default, Id(0)), Gas));
+            using var vm = TestVM.Open(directory);
+            var e = Assert.Throws<ContractNotFoundException>(() => vm.WarmUp(root, [Id(0), Id(7)]));
+            Assert.Equal(Id(7), e.Contract);
+            Assert.Equal(0, vm.InstancesCreated);
+            Assert.Throws<CommitNotFoundException>(() => vm.WarmUp(Hash.Of("no such commit"u8), [Id(0)]));
+            Assert.Throws<InvalidArgumentException>(() => vm.WarmUp(root, Enumerable.Repeat(Id(0), VM.MaxWarmUpContracts + 1)));
+            Assert.Equal(0, vm.InstancesCreated);
+            using var session = vm.Session(new SessionData { Base = root });
+            Assert.Equal(0UL, Read(session, Id(0), 3));
+        });
+    }
+
+    [Fact]
+    public void A_warm_up_stops_where_the_pool_would_no_longer_keep_its_instances()
+    {
+        InTempDirectory(directory =>
+        {
+            // Three instances of one code: the pool keeps two idle per code.
+            var root = Committed(directory, session =>
+            {
+                for (int i = 0; i < 3; i++) session.Deploy(Module32(0), new ContractData(Contracts.Owner, default, Id(i)), Gas);
+            });
+            using (var vm = TestVM.Open(directory))
+            {
+                Assert.Equal(2, vm.WarmUp(root, [Id(0), Id(1), Id(2)]));
+                Assert.Equal(2, vm.InstancesCreated);
+            }
+            // Five 64-bit memories of 4 TiB: a kept runtime holds at most 16 TiB, three with their guards.
+            var root64 = Committed(directory, session =>
+            {
+                for (int i = 10; i < 15; i++) session.Deploy(Module64(i), new ContractData(Contracts.Owner, default, Id(i)), Gas);
+            });
+            using (var vm = TestVM.Open(directory))
+            {
+                Assert.Equal(3, vm.WarmUp(root64, Enumerable.Range(10, 5).Select(Id)));
+                Assert.Equal(3, vm.InstancesCreated);
+                using var session = vm.Session(new SessionData { Base = root64 });
+                for (int i = 10; i < 15; i++) session.Call(Id(i), "read", [], Gas);
+                Assert.Equal(5, vm.InstancesCreated); // the three warmed ones were taken over, two made now
+            }
+        });
+    }
+}
