@@ -60,4 +60,27 @@ public sealed class ContractMetadataTests
         using var next = f.Vm.Session(new SessionData { Base = root });
         Assert.Equal(new byte[] { 6, 7 }, next.ContractMetadata(box)!.Owner);
     }
+
+    [Fact]
+    public void After_a_migration_the_contract_itself_sees_the_inherited_or_given_owner_through_the_owner_import()
+    {
+        using var f = new SessionFixture();
+        var id = f.Deploy("metadata", owner: [1, 2, 3]);
+        Assert.Equal(new byte[] { 1, 2, 3 }, f.Call(id, "read_owner").Data); // its instance is live now
+
+        f.Session.Migrate(id, Contracts.Bytes("metadata"));
+        Assert.Equal(new byte[] { 1, 2, 3 }, f.Call(id, "read_owner").Data); // none given: the old contract's
+
+        f.Session.Migrate(id, Contracts.Bytes("metadata"), new byte[] { 9 });
+        Assert.Equal(new byte[] { 9 }, f.Call(id, "read_owner").Data);
+        var root = f.Session.Commit();
+        using var next = f.Vm.Session(new SessionData { Base = root });
+        Assert.Equal(new byte[] { 9 }, next.Call(id, "read_owner", [], Contracts.Gas).Data);
+
+        // No such contract: refused typed (piecrust panics when no owner is given), nothing changes.
+        var before = next.Root;
+        var nobody = new ContractId(Hash.Of("nobody"u8));
+        Assert.Throws<ContractNotFoundException>(() => next.Migrate(nobody, Contracts.Bytes("metadata")));
+        Assert.Equal(before, next.Root);
+    }
 }

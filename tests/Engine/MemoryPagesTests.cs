@@ -1,4 +1,6 @@
 using Piecrust.Merkle;
+using Piecrust.Storage;
+using RocksDbSharp;
 using Xunit;
 
 namespace Piecrust.Tests.Engine;
@@ -75,6 +77,50 @@ public sealed class MemoryPagesTests
         // The enumeration is lazy: its next step, after the session ended, is refused.
         f.Dispose();
         Assert.Throws<ObjectDisposedException>(() => pages.MoveNext());
+    }
+
+    [Fact]
+    public void A_step_reads_only_its_own_page_so_a_page_lost_from_the_store_fails_only_the_step_that_reaches_it()
+    {
+        // Page 200 is removed from the store behind its back: an enumeration that read the pages it
+        // has not reached yet would fail at the first step; a lazy one yields the pages before it.
+        string directory = Path.Combine(Path.GetTempPath(), "piecrust-pages-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            ContractId id;
+            Hash root, lost;
+            using (var vm = TestVM.Open(directory, new VMOptions { Durable = false }))
+            using (var session = vm.Session())
+            {
+                id = session.Deploy(Poker, new ContractData(Contracts.Owner), Contracts.Gas);
+                foreach (uint page in new uint[] { 3, 77, 200 }) Poke(session, id, page * 4096 + 16, page);
+                root = session.Commit();
+                lost = PageStore.PageKey(session.ReadPage(id, 200));
+            }
+            using (var db = RocksDb.Open(new DbOptions(), directory, RawColumns()))
+                db.Remove(lost.ToArray(), db.GetColumnFamily(StoreColumns.Name(StoreColumn.Pages)));
+
+            using (var vm = TestVM.Open(directory, new VMOptions { Durable = false }))
+            using (var session = vm.Session(new SessionData { Base = root }))
+            {
+                var first = session.MemoryPages(id).Take(3).ToArray();
+                Assert.Equal([0UL, 3, 77], first.Select(p => p.Index));
+                Assert.All(first, p => Assert.True(ProofVerifier.VerifyPage(p.Proof, root, p.Bytes.Span)));
+                var error = Assert.Throws<CorruptStoreException>(() => session.MemoryPages(id).ToArray());
+                Assert.Contains(lost.ToString(), error.Message);
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static ColumnFamilies RawColumns()
+    {
+        var families = new ColumnFamilies();
+        foreach (var column in StoreColumns.All) families.Add(StoreColumns.Name(column), new ColumnFamilyOptions());
+        return families;
     }
 
     [Fact]
