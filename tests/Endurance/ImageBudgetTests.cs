@@ -14,18 +14,7 @@ public sealed class ImageBudgetTests
 {
     private const ulong Gas = 10_000_000;
 
-    // write: [u32 page][u64 value] stores the value at offset 64 of that 4 KiB page; read: [u32 page] -> that u64.
-    private static byte[] Code(int wasmPages) => Contracts.Wat($$"""
-        (module
-          (memory (export "memory") {{wasmPages}})
-          (global (export "A") i32 (i32.const 0))
-          (func (export "write") (param i32) (result i32)
-            (i64.store offset=64 (i32.shl (i32.load (i32.const 0)) (i32.const 12)) (i64.load (i32.const 4)))
-            (i32.const 0))
-          (func (export "read") (param i32) (result i32)
-            (i64.store (i32.const 0) (i64.load offset=64 (i32.shl (i32.load (i32.const 0)) (i32.const 12))))
-            (i32.const 8)))
-        """);
+    private static byte[] Code(int wasmPages) => PageProbe.Code(memory: wasmPages.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     private static ContractId Id(int n) => ContractId.FromBytes(Enumerable.Repeat((byte)(0x70 + n), 32).ToArray());
 
@@ -39,11 +28,9 @@ public sealed class ImageBudgetTests
         return session.Commit();
     }
 
-    private static void Write(Session session, int contract, uint page, ulong value) =>
-        session.Call(Id(contract), "write", [.. BitConverter.GetBytes(page), .. BitConverter.GetBytes(value)], Gas);
+    private static void Write(Session session, int contract, uint page, ulong value) => PageProbe.Write(session, Id(contract), page, value);
 
-    private static ulong Read(Session session, int contract, uint page) =>
-        BitConverter.ToUInt64(session.Call(Id(contract), "read", BitConverter.GetBytes(page), Gas).Data);
+    private static ulong Read(Session session, int contract, uint page) => PageProbe.Read(session, Id(contract), page);
 
     [Fact]
     public void Kept_images_hold_no_open_file_once_their_sessions_end()

@@ -28,19 +28,6 @@ public sealed class SoakTests(ITestOutputHelper output)
     private const int MaxCachedImages = 40;
     private const long MaxCachedImageBytes = 4 << 20;
 
-    // write: [u32 page][u64 value] stores the value at offset 64 of that 4 KiB page; read: [u32 page] -> that u64.
-    private const string Wat = """
-        (module
-          (memory (export "memory") 16 16)
-          (global (export "A") i32 (i32.const 0))
-          (func (export "write") (param i32) (result i32)
-            (i64.store offset=64 (i32.shl (i32.load (i32.const 0)) (i32.const 12)) (i64.load (i32.const 4)))
-            (i32.const 0))
-          (func (export "read") (param i32) (result i32)
-            (i64.store (i32.const 0) (i64.load offset=64 (i32.shl (i32.load (i32.const 0)) (i32.const 12))))
-            (i32.const 8)))
-        """;
-
     /// <summary>The page commit <paramref name="k"/> writes in contract <paramref name="c"/> (value k + 1): scattered, so overlays merge and bases are rebuilt.</summary>
     private static uint PageOf(int k, int c) => (uint)(1 + (k * 7L + c * 31L) % WritablePages);
 
@@ -66,7 +53,7 @@ public sealed class SoakTests(ITestOutputHelper output)
         };
         var before = ProcessResources.Measure("/nonexistent");
         using var vm = VM.Ephemeral(options);
-        byte[] code = Contracts.Wat(Wat);
+        byte[] code = PageProbe.Code(memory: "16 16");
         var ids = Enumerable.Range(0, ContractCount).Select(c => ContractId.FromBytes(Enumerable.Repeat((byte)(0xa0 + c), 32).ToArray())).ToArray();
         var roots = new Hash[commits];
         var samples = new List<(int Commit, ProcessResources Resources)>();
@@ -83,7 +70,7 @@ public sealed class SoakTests(ITestOutputHelper output)
             for (int k = 0; k < commits; k++)
             {
                 for (int c = 0; c < ContractCount; c++)
-                    session.Call(ids[c], "write", [.. BitConverter.GetBytes(PageOf(k, c)), .. BitConverter.GetBytes((ulong)k + 1)], Gas);
+                    PageProbe.Write(session, ids[c], PageOf(k, c), (ulong)k + 1);
                 roots[k] = session.Commit();
                 if (k % 50 == 49) ReadOldCommit(vm, ids, roots, k, branch: k % 500 == 499);
                 if (k % Math.Max(1, commits / 40) == 0 || k == commits - 1)
@@ -95,7 +82,7 @@ public sealed class SoakTests(ITestOutputHelper output)
             }
             // The long session still sees its own latest state.
             for (int c = 0; c < ContractCount; c++)
-                Assert.Equal((ulong)commits, Read(session, ids[c], PageOf(commits - 1, c)));
+                Assert.Equal((ulong)commits, PageProbe.Read(session, ids[c], PageOf(commits - 1, c)));
         }
 
         // Bounds from the budget. At each sample the long session is the only one open: it uses ten
@@ -127,9 +114,6 @@ public sealed class SoakTests(ITestOutputHelper output)
         output.WriteLine($"bounds: image descriptors {descriptorBound}, image mappings {mappingBound}, image bytes {MaxCachedImageBytes + heldBytes:N0} + removed {removedBytes:N0}");
     }
 
-    private static ulong Read(Session session, ContractId id, uint page) =>
-        BitConverter.ToUInt64(session.Call(id, "read", BitConverter.GetBytes(page), Gas).Data);
-
     /// <summary>A new session on an older commit reads every contract's pages of that commit (images long evicted get rebuilt), and now and then commits a branch.</summary>
     private static void ReadOldCommit(VM vm, ContractId[] ids, Hash[] roots, int latest, bool branch)
     {
@@ -138,12 +122,12 @@ public sealed class SoakTests(ITestOutputHelper output)
         for (int c = 0; c < ids.Length; c++)
         {
             foreach (uint page in new[] { PageOf(k, c), PageOf(Math.Max(0, k - 1), c), PageOf(latest, c) })
-                Assert.Equal(Expected(k, c, page), Read(old, ids[c], page));
+                Assert.Equal(Expected(k, c, page), PageProbe.Read(old, ids[c], page));
         }
         if (!branch) return;
-        old.Call(ids[0], "write", [.. BitConverter.GetBytes(7u), .. BitConverter.GetBytes(ulong.MaxValue)], Gas);
+        PageProbe.Write(old, ids[0], 7, ulong.MaxValue);
         old.Commit();
-        Assert.Equal(ulong.MaxValue, Read(old, ids[0], 7));
+        Assert.Equal(ulong.MaxValue, PageProbe.Read(old, ids[0], 7));
     }
 }
 

@@ -13,19 +13,7 @@ public sealed class WarmUpTests
 {
     private const ulong Gas = 10_000_000;
 
-    // write: [u32 page][u64 value] at offset 64 of the 4 KiB page; read: [u32 page] -> that u64.
-    private static byte[] Module32(int variant) => Contracts.Wat($$"""
-        (module
-          (memory (export "memory") 16)
-          (global (export "A") i32 (i32.const 0))
-          (global (export "variant") i32 (i32.const {{variant}}))
-          (func (export "write") (param i32) (result i32)
-            (i64.store offset=64 (i32.shl (i32.load (i32.const 0)) (i32.const 12)) (i64.load (i32.const 4)))
-            (i32.const 0))
-          (func (export "read") (param i32) (result i32)
-            (i64.store (i32.const 0) (i64.load offset=64 (i32.shl (i32.load (i32.const 0)) (i32.const 12))))
-            (i32.const 8)))
-        """);
+    private static byte[] Module32(int variant) => PageProbe.Code(variant: variant);
 
     private static byte[] Module64(int variant) => Contracts.Wat($$"""
         (module
@@ -37,11 +25,9 @@ public sealed class WarmUpTests
 
     private static ContractId Id(int index) => new(Hash.Of(BitConverter.GetBytes(index)));
 
-    private static ulong Read(Session session, ContractId id, uint page) =>
-        BitConverter.ToUInt64(session.Call(id, "read", BitConverter.GetBytes(page), Gas).Data);
+    private static ulong Read(Session session, ContractId id, uint page) => PageProbe.Read(session, id, page);
 
-    private static void Write(Session session, ContractId id, uint page, ulong value) =>
-        session.Call(id, "write", [.. BitConverter.GetBytes(page), .. BitConverter.GetBytes(value)], Gas);
+    private static void Write(Session session, ContractId id, uint page, ulong value) => PageProbe.Write(session, id, page, value);
 
     /// <summary>A store in a fresh directory with <paramref name="build"/>'s state committed; the VM is closed again.</summary>
     private static Hash Committed(string directory, Action<Session> build)
