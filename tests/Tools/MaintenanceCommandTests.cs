@@ -90,6 +90,32 @@ public sealed class MaintenanceCommandTests
     }
 
     [Fact]
+    public async Task Export_streams_into_a_named_pipe_that_import_reads_as_it_is_written()
+    {
+        using var cli = new Cli();
+        var (id, _) = cli.DeployCounter();
+        var root = Hash.Parse(cli.Run("call", id.ToString(), "increment", "--commit").Field("root"));
+        string pipe = cli.PathOf("pipe");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", pipe)!)
+        {
+            mkfifo.WaitForExit();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        // Each side blocks opening the pipe until the other opens it: the export runs beside the import.
+        string fresh = cli.PathOf("fresh");
+        var export = Task.Run(() => cli.Run("export", root.ToString(), "-o", pipe));
+        var import = await Task.Run(() => Cli.RunRaw("--store", fresh, "import", pipe));
+        (await export).AssertOk();
+        import.AssertOk();
+        Assert.Equal(root.ToString(), import.Field("imported"));
+        Assert.Contains("fd00000000000000", Cli.RunRaw("--store", fresh, "call", id.ToString(), "read_value").Output);
+        // Still the pipe (renaming a finished file over it would have left a regular file of the snapshot's size).
+        Assert.Equal(0, new FileInfo(pipe).Length);
+        Assert.False(File.Exists(pipe + ".partial"));
+    }
+
+    [Fact]
     public void Import_rejects_a_corrupt_or_missing_snapshot_and_writes_nothing()
     {
         using var cli = new Cli();
