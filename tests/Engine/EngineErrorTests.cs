@@ -73,6 +73,9 @@ public sealed class EngineErrorTests
                 Assert.Contains((4UL << 20).ToString(), error.Message);
                 // The half-loaded instance was dropped: the next call fails the same way instead of running on it.
                 Assert.Throws<EngineResourceException>(() => session.Call(id, "size", [], Contracts.Gas));
+                // New code would not make the memory fit: a migration is refused the same way, up front.
+                var migration = Assert.Throws<EngineResourceException>(() => session.Migrate(id, Contracts.Bytes("everything_import.wat")));
+                Assert.Contains("MaxMemory", migration.Message);
                 Assert.Equal(root, session.Root);
                 Assert.Equal([root], vm.Commits);
             }

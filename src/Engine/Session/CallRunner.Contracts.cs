@@ -54,6 +54,7 @@ internal sealed partial class CallRunner
     /// <summary>Gives <paramref name="contract"/> the code <paramref name="bytecode"/> and <paramref name="owner"/> (null: its own), keeping its memory (see <see cref="Session.Migrate"/>).</summary>
     /// <exception cref="ContractNotFoundException">No such contract.</exception>
     /// <exception cref="InvalidModuleException">The bytecode is invalid or does not fit the contract's memory.</exception>
+    /// <exception cref="EngineResourceException">The contract's memory is longer than this VM's MaxMemory allows.</exception>
     public void Migrate(ContractId contract, byte[] bytecode, byte[]? owner)
     {
         var old = _state.TryLoad(contract) ?? throw new ContractNotFoundException(contract);

@@ -133,6 +133,7 @@ public sealed partial class Session : IDisposable
     /// </summary>
     /// <exception cref="ContractNotFoundException">No such contract.</exception>
     /// <exception cref="InvalidModuleException">The bytecode is invalid or does not fit the contract's memory.</exception>
+    /// <exception cref="EngineResourceException">The contract's memory is longer than this VM's <see cref="VMOptions.MaxMemory"/> allows (as its calls would be refused).</exception>
     /// <exception cref="InvalidArgumentException">The owner is over 65,535 bytes.</exception>
     public void Migrate(ContractId contract, ReadOnlySpan<byte> bytecode, ReadOnlyMemory<byte>? owner = null)
     {

@@ -116,6 +116,7 @@ internal sealed class SessionState : IDisposable
 
     /// <summary>Checks that <paramref name="code"/> can replace <paramref name="contract"/>'s code and keep its memory (see <see cref="Session.Migrate"/>).</summary>
     /// <exception cref="InvalidModuleException">The new code does not fit the contract's memory.</exception>
+    /// <exception cref="EngineResourceException">The contract's memory is longer than this VM's <see cref="VMOptions.MaxMemory"/> allows.</exception>
     public static void CheckMigration(ContractState contract, CompiledContract code)
     {
         ulong length = contract.Memory.Length;
@@ -127,6 +128,10 @@ internal sealed class SessionState : IDisposable
             throw new InvalidModuleException($"Invalid migration: the new code's memory maximum ({code.MaxMemory} bytes) is below the contract's memory length {length}.");
         if (length < 65536 || code.ArgumentBuffer > length - 65536)
             throw new InvalidModuleException($"Invalid migration: the new code's argument buffer at {code.ArgumentBuffer} lies outside the contract's {length} bytes of memory.");
+        // As a call to the contract would be refused (LinearMemory.SetLength): say so now, not at its first call.
+        if (code.Capacity < length)
+            throw new EngineResourceException(
+                $"Invalid migration: the contract's memory of {length} bytes is over this VM's capacity of {code.Capacity} bytes (VMOptions.MaxMemory): open the store with a larger MaxMemory.");
     }
 
     /// <summary>Gives a contract new code (checked by <see cref="CheckMigration"/>) and an owner, keeping its memory; its instance must be gone.</summary>
