@@ -5,7 +5,7 @@ namespace Piecrust.Execution;
 /// <summary>
 /// One contract as it was when a sub-call that reached it began: its memory (pages and length) and
 /// its instance's globals and dropped data segments. Undoing a failed sub-call restores every mark it
-/// holds, in place.
+/// holds, in place. A mark no frame holds any more is released (its page buffers are pooled).
 /// </summary>
 internal sealed class ContractMark
 {
@@ -24,7 +24,7 @@ internal sealed class ContractMark
     public static ContractMark Take(ContractState state, List<ulong> scratch)
     {
         var live = state.Live ?? throw new InvalidOperationException("A contract is marked before its instance is loaded.");
-        return new ContractMark(live, MemoryMark.Take(live.Memory, scratch), live.SaveState());
+        return new ContractMark(live, MemoryMark.Take(live.Memory, state.Memory.AnonymousOnly, scratch), live.SaveState());
     }
 
     /// <summary>Puts the contract back as it was at the mark.</summary>
@@ -36,4 +36,7 @@ internal sealed class ContractMark
         _memory.Restore(_live.Memory, scratch);
         _live.RestoreState(_instance);
     }
+
+    /// <summary>Gives the memory mark's buffers back once the mark is dropped (restored, or its sub-call's caller no longer needs it).</summary>
+    public void Release() => _memory.Release();
 }

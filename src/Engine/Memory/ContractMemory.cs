@@ -25,6 +25,12 @@ internal abstract class ContractMemory : IDisposable
     public abstract bool NeedsCheckpoints { get; }
 
     /// <summary>
+    /// True when nothing is mapped under an instance's memory: a page the process holds no private
+    /// copy of reads as zeros (see <see cref="MemoryMark"/>).
+    /// </summary>
+    public virtual bool AnonymousOnly => false;
+
+    /// <summary>
     /// Makes an instance's memory, at most <see cref="Length"/> bytes long, show this state (grows it,
     /// replaces every byte); <paramref name="prior"/> says what it holds now.
     /// </summary>

@@ -38,6 +38,9 @@ internal sealed class PlainContractMemory : ContractMemory
 
     public override bool NeedsCheckpoints => false;
 
+    // Nothing is ever mapped into a plain instance's memory: Wasmtime's anonymous memory only.
+    public override bool AnonymousOnly => true;
+
     public override void AfterCall(LinearMemory memory) => CaptureFrom(memory);
 
     public override void Checkpoint(LinearMemory? memory) { }

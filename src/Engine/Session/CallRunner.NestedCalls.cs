@@ -39,10 +39,11 @@ internal sealed partial class CallRunner
             caller.ChargedToChildren += spent;
             _runtime.Store.Fuel = remaining - spent;
             // The caller's subtree now holds what this one changed: its marks cover it (those of
-            // contracts the caller's subtree reached first are older and stay).
-            if (caller.Marks is { } callerMarks)
-                foreach (var (state, mark) in frame.Marks!)
-                    callerMarks.TryAdd(state, mark);
+            // contracts the caller's subtree reached first are older and stay); the others are dropped.
+            if (frame.Marks is { } marks)
+                foreach (var (state, mark) in marks)
+                    if (caller.Marks is not { } callerMarks || !callerMarks.TryAdd(state, mark))
+                        mark.Release();
             if (!caller.Contract.InstanceMemory!.TryWrite(caller.Contract.Code.ArgumentBuffer, result))
                 throw context.Fail(ContractErrorKind.Trap, "the caller's argument buffer lies outside its current memory");
             return result.Length;
@@ -55,7 +56,11 @@ internal sealed partial class CallRunner
             {
                 // Undo in place: every contract the subtree ran back as it was, its events kept as
                 // reverted, its debug lines and fed items kept (they were delivered), its node childless.
-                foreach (var (state, mark) in marks) mark.Restore(state, _pageScratch);
+                foreach (var (state, mark) in marks)
+                {
+                    mark.Restore(state, _pageScratch);
+                    mark.Release();
+                }
                 for (int i = eventsStart; i < context.Events.Count; i++) context.Events[i] = context.Events[i] with { Reverted = true };
                 node.ClearChildren();
                 return ChargeFailure(caller, node, limit, remaining, error);
