@@ -8,7 +8,9 @@ namespace Piecrust.Memory;
 /// overlay of checkpointed pages. Loading costs a few mmaps and the pages a call touches fault in
 /// lazily. A call boundary costs nothing; at a checkpoint the kernel's page tables say which pages
 /// were written since the last one, only those are compared and saved, and a revert discards just
-/// them (<c>madvise(DONTNEED)</c>) so they read from the files again. Used by one session thread.
+/// them (<c>madvise(DONTNEED)</c>) so they read from the files again. The first pages a session
+/// changes stay the instance's own private copies rather than being mapped over (see
+/// <see cref="KeptPages"/>): a revert writes those back from their copies. Used by one session thread.
 /// </summary>
 internal sealed class MappedContractMemory : ContractMemory
 {
@@ -55,6 +57,7 @@ internal sealed class MappedContractMemory : ContractMemory
     private ImageLayer? _private; // a session-private full image after compaction (open); supersedes image and overlay
     private SessionOverlay _overlay;
     private readonly SortedSet<ulong> _changed = new();
+    private readonly KeptPages _kept = new(); // checkpointed pages the instance holds privately, not mapped from the overlay
     private ulong _length;
     private bool _captured; // a committed memory, or a new one past its first checkpoint: the instance shows this state, not its own
     private bool _lengthChanged;
@@ -111,6 +114,7 @@ internal sealed class MappedContractMemory : ContractMemory
     {
         ulong fresh = memory.Length;
         if (_captured) memory.SetLength(_length);
+        _kept.Clear(); // another instance: the overlay mapped next covers every checkpointed page
         _mappedLayers = [];
         _staleFiles = _staleRuns = 0;
         if (!_captured)
@@ -178,20 +182,32 @@ internal sealed class MappedContractMemory : ContractMemory
         foreach (ulong index in candidates)
         {
             var current = memory.Page(index, PageSize);
-            ReadPage(index, previous);
-            if (current.SequenceEqual(previous)) continue;
+            if (_kept.Unchanged(index, current)) continue;
+            // A kept page's copy is its checkpointed content: it differs, so it changed.
+            if (!_kept.Contains(index))
+            {
+                ReadPage(index, previous);
+                if (current.SequenceEqual(previous)) continue;
+            }
             changed.Add((index, current.ToArray()));
             _changed.Add(index);
         }
-        int runs = PageRuns.Count(changed.Select(c => c.Index));
+        // Kept while there is room (the instance's copy is the checkpointed content); the others are mapped.
+        var kept = new List<(ulong Index, byte[] Bytes)>();
+        var mapped = new List<(ulong Index, byte[] Bytes)>();
+        foreach (var page in changed)
+            (!_moved && _kept.TryKeep(page.Index, page.Bytes) ? kept : mapped).Add(page);
+        int runs = PageRuns.Count(mapped.Select(c => c.Index));
         if (!_moved && _overlayRuns + runs > MaxOverlayRuns) _moved = true; // stop mapping (see MaxOverlayRuns)
         if (_moved)
         {
             _overlay.Append(changed);
+            _kept.Clear(); // a moved memory is never reverted in place
         }
         else
         {
-            _overlay.AppendAndMap(memory.Address, changed);
+            _overlay.Append(kept);
+            _overlay.AppendAndMap(memory.Address, mapped);
             _overlayRuns += runs;
         }
         if (length != _length)
@@ -211,26 +227,28 @@ internal sealed class MappedContractMemory : ContractMemory
     {
         // A new contract's memory is its instance's until the first checkpoint: nothing to go back to.
         if (_moved || memory.Address != _mappedAt || !_captured) return false;
-        DiscardWrites(memory);
+        DiscardWrites(memory, _kept);
+        _kept.Restore(memory);
         memory.SetLength(_length); // a growth only moved the length
         return true;
     }
 
     public override ImageKey? TryRestoreBaseImage(LinearMemory memory)
     {
-        if (!_showsImage || _moved || _private is not null || _overlayRuns > 0 || memory.Address != _mappedAt) return null;
+        if (!_showsImage || _moved || _private is not null || _overlayRuns > 0 || _kept.Count > 0 || memory.Address != _mappedAt) return null;
         if (BaseImage is not { } key || memory.Length != key.Length) return null;
         // Not loaded: the instance showed the image before this session, so it passed this check then.
         if (_imageLoaded && _image!.MappingRuns > MaxIdleImageRuns) return null;
-        DiscardWrites(memory);
+        DiscardWrites(memory, _kept);
         return key;
     }
 
-    // Drops the instance's private copies of pages: each reads from its file (or as zeros) again.
-    private static void DiscardWrites(LinearMemory memory)
+    // Drops the instance's private copies of pages but the kept ones: each reads from its file (or as zeros) again.
+    private static void DiscardWrites(LinearMemory memory, KeptPages kept)
     {
         var dirty = new List<ulong>();
         DirtyPageScanner.Scan(memory.Address, memory.Capacity / PageSize, dirty);
+        if (kept.Count > 0) dirty.RemoveAll(kept.Contains);
         foreach (var (start, count) in PageRuns.Of(dirty))
             Posix.DiscardPrivatePages(memory.Address + (nint)(start * PageSize), count * PageSize);
     }
@@ -299,6 +317,7 @@ internal sealed class MappedContractMemory : ContractMemory
         Posix.MapZeros(address, memory.Capacity);
         Posix.NoHugePages(address, memory.Capacity);
         image.MapInto(address, memory.Capacity);
+        _kept.Clear();
         _mappedAt = address;
         _moved = false;
         _showsImage = true;
@@ -353,6 +372,7 @@ internal sealed class MappedContractMemory : ContractMemory
         ReleasePrivate();
         _private = layer;
         layer.MapInto(memory.Address, memory.Capacity);
+        _kept.Clear();
         // It replaced every mapping; the commit remaps from the committed image.
         _mappedLayers = [];
         _staleFiles = _staleRuns = 0;

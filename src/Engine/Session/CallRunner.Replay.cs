@@ -5,9 +5,15 @@ namespace Piecrust;
 // Undoing a failed call: the checkpoint, and the successful calls since it, replayed after a revert.
 internal sealed partial class CallRunner
 {
-    /// <summary>A successful top-level call since the last checkpoint, kept to be replayed after a failure.</summary>
+    /// <summary>
+    /// A successful top-level call since the last checkpoint, kept to be replayed after a failure, with
+    /// the contracts it ran (<see cref="Touched"/>: what it read and changed, and all a replay needs).
+    /// </summary>
     private sealed record LoggedCall(ContractState Target, string Function, byte[] Argument, ulong GasLimit, Dictionary<int, NestedFailure> Failures, byte[] Result,
-        ContractId? RootCaller, Dictionary<int, string?> HookDecisions);
+        ContractId? RootCaller, Dictionary<int, string?> HookDecisions)
+    {
+        public ContractState[] Touched { get; init; } = [];
+    }
 
     private void RecordSuccess(CallContext context, LoggedCall call)
     {
@@ -19,7 +25,7 @@ internal sealed partial class CallRunner
             _sinceCheckpoint.Add(state);
             logged = true;
         }
-        if (logged) _replayLog.Add(call);
+        if (logged) _replayLog.Add(call with { Touched = [.. context.Touched] });
         _state.Changed();
         if (context.Touched.Any(s => s.Code.NeedsFreshInstance))
         {
@@ -48,23 +54,50 @@ internal sealed partial class CallRunner
     }
 
     /// <summary>
-    /// Undoes everything since the last checkpoint (in place where the memory allows, else by
-    /// dropping the instance), then replays the successful calls made since, so the session is
-    /// exactly as before the failed call; then checkpoints, so a further failure replays nothing.
+    /// Undoes what the failed attempt did: every contract it ran goes back to the last checkpoint (in
+    /// place where the memory allows, else by dropping the instance), and so does every contract a
+    /// call since the checkpoint ran together with one of those; the calls since that ran any of
+    /// them are replayed in order, so the session is exactly as before the failed call. A call runs
+    /// only the contracts it touches, so the calls and contracts left alone are unaffected: a failure
+    /// costs the contracts it shares calls with, not all the session's recent ones. Then those
+    /// contracts are checkpointed, so a further failure replays none of those calls again.
     /// </summary>
     /// <exception cref="ReplayDivergedException">A replayed call failed or gave another result.</exception>
     private void RevertToCheckpoint(IEnumerable<ContractState> touched)
     {
-        foreach (var state in _sinceCheckpoint.Concat(touched).Distinct().ToArray())
+        var reverted = new HashSet<ContractState>(touched);
+        var kept = _replayLog.ToList();
+        for (bool grew = true; grew;)
         {
+            grew = false;
+            for (int i = 0; i < kept.Count; i++)
+            {
+                if (!kept[i].Touched.Any(reverted.Contains)) continue;
+                reverted.UnionWith(kept[i].Touched);
+                kept.RemoveAt(i--);
+                grew = true;
+            }
+        }
+        // In log order; the calls kept in the log touch none of the reverted contracts.
+        var replayed = _replayLog.Where(call => call.Touched.Any(reverted.Contains)).ToArray();
+        foreach (var state in reverted)
+        {
+            _sinceCheckpoint.Remove(state);
             if (state.Instance is null) continue;
             if (!state.Memory.TryRevert(state.InstanceMemory!)) Abandon(state);
         }
-        _sinceCheckpoint.Clear();
-        var calls = _replayLog.ToArray();
         _replayLog.Clear();
-        foreach (var call in calls) Replay(call);
-        Checkpoint();
+        _replayLog.AddRange(kept);
+        foreach (var call in replayed) Replay(call);
+        CheckpointOnly(reverted);
+    }
+
+    /// <summary>Checkpoints <paramref name="contracts"/> and forgets the logged calls that ran only those (no later failure needs them replayed).</summary>
+    private void CheckpointOnly(HashSet<ContractState> contracts)
+    {
+        foreach (var state in contracts)
+            if (_sinceCheckpoint.Remove(state)) state.Memory.Checkpoint(state.InstanceMemory);
+        _replayLog.RemoveAll(call => call.Touched.All(contracts.Contains));
     }
 
     private void Replay(LoggedCall call)
