@@ -97,6 +97,42 @@ public sealed class WarmUpTests
     }
 
     [Fact]
+    public void Calls_after_a_warm_up_give_the_results_gas_and_root_of_calls_without_one()
+    {
+        InTempDirectory(directory =>
+        {
+            var root = Committed(directory, session =>
+            {
+                session.Deploy(Module32(0), new ContractData(Contracts.Owner, default, Id(0)), Gas);
+                Write(session, Id(0), 3, 30);
+                Write(session, Id(0), 15, 150);
+            });
+            // The warm-up looked the exports up and mapped the memory's pages ahead: nothing a call sees may differ.
+            (CallReceipt[] Receipts, Hash Root) Run(bool warmUp)
+            {
+                using var vm = TestVM.Open(directory);
+                if (warmUp) Assert.Equal(1, vm.WarmUp(root, [Id(0)]));
+                using var session = vm.Session(new SessionData { Base = root });
+                var receipts = new[]
+                {
+                    session.Call(Id(0), "read", BitConverter.GetBytes(3u), Gas),
+                    session.Call(Id(0), "read", BitConverter.GetBytes(9u), Gas),
+                    session.Call(Id(0), "write", [.. BitConverter.GetBytes(15u), .. BitConverter.GetBytes(7UL)], Gas),
+                    session.Call(Id(0), "read", BitConverter.GetBytes(15u), Gas),
+                };
+                Assert.Equal(1, vm.InstancesCreated); // with the warm-up, its instance taken over
+                return (receipts, session.Commit());
+            }
+            var cold = Run(warmUp: false);
+            var warmed = Run(warmUp: true);
+            Assert.Equal([30UL, 0UL, 7UL], new[] { 0, 1, 3 }.Select(i => BitConverter.ToUInt64(warmed.Receipts[i].Data)));
+            Assert.Equal(cold.Receipts.Select(r => (Convert.ToHexString(r.Data), r.GasSpent)), warmed.Receipts.Select(r => (Convert.ToHexString(r.Data), r.GasSpent)));
+            Assert.Equal(cold.Root, warmed.Root);
+            Assert.NotEqual(root, warmed.Root);
+        });
+    }
+
+    [Fact]
     public void A_contract_missing_from_the_state_is_refused_before_any_instance_is_made()
     {
         InTempDirectory(directory =>
