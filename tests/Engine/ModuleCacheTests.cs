@@ -75,6 +75,10 @@ public sealed class ModuleCacheTests
                 var e = Assert.Throws<CorruptStoreException>(() => session.Call(counter, "increment", [], Contracts.Gas));
                 Assert.Contains("remove it to recompile", e.Message);
                 Assert.Equal(commit, session.Root);
+                // What the message asks for works: the module is compiled again and the call runs.
+                vm.RecompileModule(Hash.Of(Contracts.Bytes("counter")));
+                session.Call(counter, "increment", [], Contracts.Gas);
+                Assert.Equal(0xfeUL, BitConverter.ToUInt64(session.Call(counter, "read_value", [], Contracts.Gas).Data));
             }
         });
     }

@@ -64,25 +64,17 @@ internal sealed class LiveInstance
     /// <summary><c>data.drop</c> of a segment the host serves <c>memory.init</c> for.</summary>
     public void DropData(uint segment) => (_droppedData ??= []).Add(segment);
 
-    /// <summary>Most exports <see cref="PrepareForCalls"/> looks up ahead (in ordinal order).</summary>
-    public const int MaxPreparedExports = 64;
-
-    /// <summary>Bytes from the start of the memory <see cref="PrepareForCalls"/> maps ahead: where contracts keep their stack and statics.</summary>
-    public const ulong PrefaultedBytes = 2 << 20;
+    /// <summary>Most exports <see cref="LookUpExports"/> looks up.</summary>
+    public const int MaxLookedUpExports = 64;
 
     /// <summary>
-    /// Does ahead of any call what the first call into a new instance would otherwise pay (a warm-up,
-    /// <see cref="VM.WarmUp"/>): looks up its exports (Wasmtime's export lookup costs 60–90 µs per
-    /// instance the first time), at most <see cref="MaxPreparedExports"/>, and has the kernel map the
-    /// pages the memory shows in its first <see cref="PrefaultedBytes"/> and its argument buffer (a
-    /// fresh image's pages, holes above all, cost tens of µs each at first access). Reads only: no
-    /// contract code runs, no byte changes, no page becomes the instance's own.
+    /// Looks up the code's exports ahead of any call (a warm-up, <see cref="ContractState.PrepareForCalls"/>):
+    /// Wasmtime's first lookup of an export costs 60–90 µs per instance. At most
+    /// <see cref="MaxLookedUpExports"/>, in ordinal order; a later one is looked up by its first call.
     /// </summary>
-    public void PrepareForCalls()
+    public void LookUpExports()
     {
-        foreach (string name in Code.Functions.Order(StringComparer.Ordinal).Take(MaxPreparedExports)) Function(name);
-        Memory.Prefault(0, Math.Min(Memory.Length, PrefaultedBytes));
-        Memory.Prefault(Code.ArgumentBuffer, CallLimits.MaxArgumentSize);
+        foreach (string name in Code.Functions.Order(StringComparer.Ordinal).Take(MaxLookedUpExports)) Function(name);
     }
 
     public Func<int, int> Function(string name)

@@ -7,7 +7,7 @@ internal sealed partial class CallRunner
 {
     /// <summary>
     /// Makes a live instance of each contract, its memory showing the stored state, prepared for
-    /// calls (<see cref="LiveInstance.PrepareForCalls"/>), so that when this runner ends they go back
+    /// calls (<see cref="ContractState.PrepareForCalls"/>), so that when this runner ends they go back
     /// to the VM's runtime pool like those of any session. Stops at
     /// the first contract that would make the runtime too large to be kept for another session
     /// (<see cref="WasmRuntime.CanKeepAnother"/>), whose code already has as many instances as the
@@ -29,7 +29,7 @@ internal sealed partial class CallRunner
                 try
                 {
                     Instantiate(state, fresh: false);
-                    state.Live!.PrepareForCalls();
+                    state.PrepareForCalls();
                 }
                 catch (EngineResourceException)
                 {
