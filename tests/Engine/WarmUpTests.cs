@@ -23,6 +23,14 @@ public sealed class WarmUpTests
           (func (export "read") (param i32) (result i32) (i32.const 0)))
         """);
 
+    // Its argument buffer lies past its memory's length (64 KiB), inside the capacity: prefaulted there too. echo returns the argument.
+    private static readonly byte[] EchoPastLength = Contracts.Wat("""
+        (module
+          (memory (export "memory") 1)
+          (global (export "A") i32 (i32.const 262144))
+          (func (export "echo") (param i32) (result i32) (local.get 0)))
+        """);
+
     private static ContractId Id(int index) => new(Hash.Of(BitConverter.GetBytes(index)));
 
     private static ulong Read(Session session, ContractId id, uint page) => PageProbe.Read(session, id, page);
@@ -79,6 +87,44 @@ public sealed class WarmUpTests
             }
             using var check = vm.Session(new SessionData { Base = root });
             Assert.Equal(root, check.Root);
+        });
+    }
+
+    [Fact]
+    public void Calls_after_a_warm_up_give_the_results_gas_and_root_of_calls_without_one()
+    {
+        InTempDirectory(directory =>
+        {
+            var root = Committed(directory, session =>
+            {
+                session.Deploy(Module32(0), new ContractData(Contracts.Owner, default, Id(0)), Gas);
+                Write(session, Id(0), 3, 30);
+                Write(session, Id(0), 15, 150);
+                session.Deploy(EchoPastLength, new ContractData(Contracts.Owner, default, Id(1)), Gas);
+            });
+            // The warm-up looked the exports up and mapped the memory's pages ahead: nothing a call sees may differ.
+            (CallReceipt[] Receipts, Hash Root) Run(bool warmUp)
+            {
+                using var vm = TestVM.Open(directory);
+                if (warmUp) Assert.Equal(2, vm.WarmUp(root, [Id(0), Id(1)]));
+                using var session = vm.Session(new SessionData { Base = root });
+                var receipts = new[]
+                {
+                    session.Call(Id(0), "read", BitConverter.GetBytes(3u), Gas),
+                    session.Call(Id(0), "read", BitConverter.GetBytes(9u), Gas),
+                    session.Call(Id(0), "write", [.. BitConverter.GetBytes(15u), .. BitConverter.GetBytes(7UL)], Gas),
+                    session.Call(Id(0), "read", BitConverter.GetBytes(15u), Gas),
+                    session.Call(Id(1), "echo", BitConverter.GetBytes(0x1122334455667788UL), Gas),
+                };
+                Assert.Equal(2, vm.InstancesCreated); // with the warm-up, its instances taken over
+                return (receipts, session.Commit());
+            }
+            var cold = Run(warmUp: false);
+            var warmed = Run(warmUp: true);
+            Assert.Equal([30UL, 0UL, 7UL, 0x1122334455667788UL], new[] { 0, 1, 3, 4 }.Select(i => BitConverter.ToUInt64(warmed.Receipts[i].Data)));
+            Assert.Equal(cold.Receipts.Select(r => (Convert.ToHexString(r.Data), r.GasSpent)), warmed.Receipts.Select(r => (Convert.ToHexString(r.Data), r.GasSpent)));
+            Assert.Equal(cold.Root, warmed.Root);
+            Assert.NotEqual(root, warmed.Root);
         });
     }
 

@@ -65,4 +65,21 @@ internal sealed class ContractState
     public void ResetGlobals() => Live!.ResetGlobals();
 
     public Func<int, int> Function(string name) => Live!.Function(name);
+
+    /// <summary>Bytes from the start of the memory <see cref="PrepareForCalls"/> prefaults: where contracts keep their stack and statics.</summary>
+    public const ulong PrefaultedBytes = 2 << 20;
+
+    /// <summary>
+    /// Does ahead what the first calls into a new instance would otherwise pay (a warm-up, <see cref="VM.WarmUp"/>):
+    /// the exports looked up, and the first <see cref="PrefaultedBytes"/> of the memory and its argument buffer
+    /// (which every call writes) prefaulted (<see cref="ContractMemory.Prefault"/>). Runs no contract code and
+    /// changes no byte the contract sees. Needs a live instance that shows the state just loaded.
+    /// </summary>
+    public void PrepareForCalls()
+    {
+        var live = Live ?? throw new InvalidOperationException("Only a loaded instance can be prepared for calls.");
+        live.LookUpExports();
+        Memory.Prefault(live.Memory, 0, Math.Min(live.Memory.Length, PrefaultedBytes));
+        Memory.Prefault(live.Memory, Code.ArgumentBuffer, CallLimits.MaxArgumentSize);
+    }
 }

@@ -64,6 +64,19 @@ internal sealed class LiveInstance
     /// <summary><c>data.drop</c> of a segment the host serves <c>memory.init</c> for.</summary>
     public void DropData(uint segment) => (_droppedData ??= []).Add(segment);
 
+    /// <summary>Most exports <see cref="LookUpExports"/> looks up.</summary>
+    public const int MaxLookedUpExports = 64;
+
+    /// <summary>
+    /// Looks up the code's exports ahead of any call (a warm-up, <see cref="ContractState.PrepareForCalls"/>):
+    /// Wasmtime's first lookup of an export costs 60–90 µs per instance. At most
+    /// <see cref="MaxLookedUpExports"/>, in ordinal order; a later one is looked up by its first call.
+    /// </summary>
+    public void LookUpExports()
+    {
+        foreach (string name in Code.Functions.Order(StringComparer.Ordinal).Take(MaxLookedUpExports)) Function(name);
+    }
+
     public Func<int, int> Function(string name)
     {
         if (_functions.TryGetValue(name, out var function)) return function;

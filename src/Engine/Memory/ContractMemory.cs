@@ -46,6 +46,14 @@ internal abstract class ContractMemory : IDisposable
     /// </summary>
     public virtual ImageKey? TryRestoreBaseImage(LinearMemory memory) => null;
 
+    /// <summary>
+    /// Has the kernel do now, for <c>[offset, offset + length)</c> (clamped to the capacity) of an
+    /// instance's memory that shows this state just loaded, what a call's first accesses there would make
+    /// it do (a warm-up: <see cref="Execution.ContractState.PrepareForCalls"/>). The bytes stay as they
+    /// are. Nothing by default: a memory loaded by copying has its pages written already.
+    /// </summary>
+    public virtual void Prefault(LinearMemory memory, ulong offset, ulong length) { }
+
     /// <summary>Called after every successful top-level call that touched the contract.</summary>
     public abstract void AfterCall(LinearMemory memory);
 

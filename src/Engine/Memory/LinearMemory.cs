@@ -71,6 +71,20 @@ internal sealed unsafe class LinearMemory
         return new Span<byte>((byte*)_memory.GetPointer() + offset, length);
     }
 
+    /// <summary>
+    /// Reads one byte of every 4 KiB page of <c>[offset, offset + length)</c> (clamped to the capacity),
+    /// so the kernel maps now what the memory shows there (image pages, holes as zero pages) rather
+    /// than at a call's first access. Changes nothing: no page becomes private, no byte is written.
+    /// </summary>
+    public void Prefault(ulong offset, ulong length)
+    {
+        const ulong HostPage = 4096;
+        ulong end = offset > Capacity ? offset : offset + Math.Min(length, Capacity - offset);
+        byte* start = (byte*)_memory.GetPointer();
+        for (ulong at = offset / HostPage * HostPage; at < end; at += HostPage)
+            _ = Volatile.Read(ref start[at]);
+    }
+
     /// <summary>Copies <c>[offset, offset + destination.Length)</c> out; bytes past the capacity read as zero.</summary>
     public void Read(ulong offset, Span<byte> destination)
     {

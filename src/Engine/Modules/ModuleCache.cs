@@ -18,6 +18,7 @@ internal sealed class ModuleCache : IDisposable
     private readonly Hash _fingerprint;
     private readonly ConcurrentDictionary<Hash, Lazy<CompiledContract>> _loaded = new();
     private long _compiled;
+    private long _engineValidations;
 
     /// <summary>A cache whose modules must keep to the module limits of <paramref name="limits"/>, stored ones included.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A limit is not positive.</exception>
@@ -32,6 +33,9 @@ internal sealed class ModuleCache : IDisposable
 
     /// <summary>How many modules this cache compiled from bytecode (not loaded from the store).</summary>
     public long CompiledCount => Interlocked.Read(ref _compiled);
+
+    /// <summary>How many modules this cache had the engine validate (those without a cached compilation).</summary>
+    public long EngineValidationCount => Interlocked.Read(ref _engineValidations);
 
     /// <summary>Validates and compiles new bytecode (or reuses a compilation of the same bytes).</summary>
     /// <exception cref="InvalidModuleException">The bytecode breaks a module rule or limit.</exception>
@@ -102,7 +106,12 @@ internal sealed class ModuleCache : IDisposable
 
     private CompiledContract Build(Hash hash, byte[] bytecode)
     {
-        var checkedModule = ModuleValidator.Check(_engine, bytecode, _limits);
+        // A cached module proves these bytes passed the engine's validation under this configuration:
+        // entries are written only for modules built here (after Check), keyed by the bytecode's hash
+        // and the configuration's fingerprint, and read back only when their checksum matches.
+        var serialized = _store.ReadModule(hash, _fingerprint);
+        var checkedModule = ModuleValidator.Check(_engine, bytecode, _limits, engineValidated: serialized is not null);
+        if (serialized is null) Interlocked.Increment(ref _engineValidations);
         ulong capacity = WasmConfig.Capacity(checkedModule.Is64, _limits.MaxMemory);
         if (checkedModule.InitialMemory > capacity)
             throw new InvalidModuleException(
@@ -113,10 +122,9 @@ internal sealed class ModuleCache : IDisposable
         Module module;
         IReadOnlyList<BulkMemoryImport> bulkImports;
         IReadOnlyDictionary<uint, byte[]> passiveData = new Dictionary<uint, byte[]>();
-        var serialized = _store.ReadModule(hash, _fingerprint);
         if (serialized is not null)
         {
-            module = Module.Deserialize(_engine, name, serialized);
+            module = Deserialize(hash, name, serialized);
             // The gas transform's imports follow the module's own; memory.init (rare) needs the segments' bytes.
             bulkImports = AddedImports(hash, module, checkedModule.Imports.Length);
             if (bulkImports.Any(i => i.Operation == BulkMemoryOperation.MemoryInit))
@@ -154,6 +162,19 @@ internal sealed class ModuleCache : IDisposable
             GlobalResets = checkedModule.GlobalResets,
             NeedsFreshInstance = checkedModule.NeedsFreshInstance,
         };
+    }
+
+    /// <exception cref="CorruptStoreException">Wasmtime refuses the cached bytes (damaged though their checksum matches, or not a module of this engine).</exception>
+    private Module Deserialize(Hash bytecode, string name, byte[] serialized)
+    {
+        try
+        {
+            return Module.Deserialize(_engine, name, serialized);
+        }
+        catch (WasmtimeException e)
+        {
+            throw new CorruptStoreException($"The compiled module cached for bytecode {bytecode} cannot be loaded ({e.Message.Split('\n')[0]}); remove it to recompile.", e);
+        }
     }
 
     private static BulkMemoryImport[] AddedImports(Hash bytecode, Module module, int ownImports) =>

@@ -21,7 +21,15 @@ internal static class ModuleValidator
     /// first (our own parse is linear; the engine's validation and compilation come only after), then
     /// the engine's validation, then the ABI's rules.
     /// </summary>
-    public static Result Check(Engine engine, ReadOnlySpan<byte> bytecode, VMOptions limits)
+    /// <param name="engine">The engine whose deterministic configuration the bytecode must validate under.</param>
+    /// <param name="bytecode">The module.</param>
+    /// <param name="limits">The VM's module limits.</param>
+    /// <param name="engineValidated">
+    /// True when these exact bytes already passed the engine's validation under the same configuration
+    /// (their compiled module is cached under that configuration's fingerprint, see <see cref="ModuleCache"/>):
+    /// that validation, the costly part (milliseconds), is not repeated; the limits and rules are.
+    /// </param>
+    public static Result Check(Engine engine, ReadOnlySpan<byte> bytecode, VMOptions limits, bool engineValidated = false)
     {
         if (bytecode.IsEmpty) throw Invalid("the bytecode is empty");
         ModuleLimits.CheckSize(bytecode.Length, limits);
@@ -35,7 +43,7 @@ internal static class ModuleValidator
             throw Invalid($"it is not a well-formed WebAssembly binary ({e.Message})");
         }
         ModuleLimits.CheckShape(info, limits);
-        string? error = Module.Validate(engine, bytecode);
+        string? error = engineValidated ? null : Module.Validate(engine, bytecode);
         if (error is not null) throw Invalid($"it does not validate under the engine's deterministic configuration: {FirstLine(error)}");
 
         // Rule 2: exactly one memory, defined here and exported as "memory".

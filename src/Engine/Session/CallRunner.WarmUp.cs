@@ -6,8 +6,9 @@ namespace Piecrust;
 internal sealed partial class CallRunner
 {
     /// <summary>
-    /// Makes a live instance of each contract, its memory showing the stored state, so that when
-    /// this runner ends they go back to the VM's runtime pool like those of any session. Stops at
+    /// Makes a live instance of each contract, its memory showing the stored state, prepared for
+    /// calls (<see cref="ContractState.PrepareForCalls"/>), so that when this runner ends they go back
+    /// to the VM's runtime pool like those of any session. Stops at
     /// the first contract that would make the runtime too large to be kept for another session
     /// (<see cref="WasmRuntime.CanKeepAnother"/>), whose code already has as many instances as the
     /// runtime keeps idle per code, or that finds no address space: a warm-up only saves later
@@ -28,6 +29,7 @@ internal sealed partial class CallRunner
                 try
                 {
                     Instantiate(state, fresh: false);
+                    state.PrepareForCalls();
                 }
                 catch (EngineResourceException)
                 {
