@@ -165,15 +165,11 @@ internal sealed class MappedContractMemory : ContractMemory
 
     public override void Prefault(LinearMemory memory, ulong offset, ulong length)
     {
-        // Measured on Linux 6.18 (ColdStartBench probes, bench/RESULTS.md): the first accesses to the
-        // pages of a freshly written image cost tens of µs each more than in a VM that has run sessions
-        // (a hole's page-cache page is allocated; the first copy on write is slower too). Reading every
-        // page, then populating it for writing, leaves the next session's first accesses as cheap as
-        // there; either alone does not. The copies hold the bytes the image holds and, being private
-        // pages of an instance that shows its image, are dropped when it goes back to the pool
-        // (TryRestoreBaseImage) or cleared with it. Best effort: before Linux 5.14 the reads remain.
+        // The first read of each page of a freshly written image costs tens of µs (ColdStartBench probes,
+        // bench/RESULTS.md): reading them now maps them shared, leaving no page private. Populating them
+        // for writing as well (MADV_POPULATE_WRITE) made no difference the bench could see, and would
+        // leave 528 private pages that every checkpoint would compare and every sub-call mark would copy.
         memory.Prefault(offset, length);
-        if (offset < memory.Capacity) Posix.PopulateWrite(memory.Address + (nint)offset, Math.Min(length, memory.Capacity - offset));
     }
 
     public override void AfterCall(LinearMemory memory) { }
