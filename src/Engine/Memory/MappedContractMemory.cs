@@ -165,11 +165,20 @@ internal sealed class MappedContractMemory : ContractMemory
 
     public override void Prefault(LinearMemory memory, ulong offset, ulong length)
     {
-        // The first read of each page of a freshly written image costs tens of µs (ColdStartBench probes,
-        // bench/RESULTS.md): reading them now maps them shared, leaving no page private. Populating them
-        // for writing as well (MADV_POPULATE_WRITE) made no difference the bench could see, and would
-        // leave 528 private pages that every checkpoint would compare and every sub-call mark would copy.
+        // Measured (ColdStartBench, bench/RESULTS.md): on a fresh VM the first read of each page of a
+        // freshly written image costs tens of µs, and so does its first copy on write, more than in a
+        // VM that has run sessions. Reading the pages, then having the kernel copy them for writing and
+        // dropping the copies again, leaves the next session's first accesses about as cheap as there
+        // and no page private (checkpoints compare, and sub-call marks copy, every private page).
         memory.Prefault(offset, length);
+        // Only where every private page is a copy of what lies under it: pages copied in or kept hold state.
+        if (_moved || _kept.Count > 0 || offset >= memory.Capacity) return;
+        ulong start = offset / PageSize * PageSize;
+        ulong end = Math.Min((offset + Math.Min(length, memory.Capacity - offset) + PageSize - 1) / PageSize * PageSize, memory.Capacity);
+        if (end <= start) return;
+        nint address = memory.Address + (nint)start;
+        Posix.PopulateWrite(address, end - start);
+        Posix.DiscardPrivatePages(address, end - start);
     }
 
     public override void AfterCall(LinearMemory memory) { }

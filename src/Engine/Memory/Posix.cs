@@ -7,7 +7,7 @@ internal static partial class Posix
 {
     public const int ProtRead = 1, ProtWrite = 2;
     private const int MapPrivate = 0x02, MapFixed = 0x10, MapAnonymous = 0x20, MapNoReserve = 0x4000;
-    private const int MadvDontNeed = 4, MadvNoHugePage = 15;
+    private const int MadvDontNeed = 4, MadvNoHugePage = 15, MadvPopulateWrite = 23;
     private const int ENOMEM = 12;
 
     [LibraryImport("libc", SetLastError = true)]
@@ -49,6 +49,16 @@ internal static partial class Posix
     {
         if (madvise(address, (nuint)length, MadvDontNeed) != 0)
             throw Failed($"madvise(DONTNEED) of {length} bytes at 0x{address:x}");
+    }
+
+    /// <summary>
+    /// Faults a range in as if each page were written (private mappings get their copies, content
+    /// unchanged), touching no byte. Best effort: nothing depends on it, so a kernel without
+    /// MADV_POPULATE_WRITE (before Linux 5.14) or short of memory leaves the range as it was.
+    /// </summary>
+    public static void PopulateWrite(nint address, ulong length)
+    {
+        if (length > 0) madvise(address, (nuint)length, MadvPopulateWrite);
     }
 
     /// <summary>Keeps transparent huge pages off a range, so dirty tracking stays at 4 KiB granularity (best effort).</summary>
