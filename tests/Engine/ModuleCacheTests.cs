@@ -93,16 +93,5 @@ public sealed class ModuleCacheTests
         return (session.Commit(), counter);
     }
 
-    private static void InTempDirectory(Action<string> test)
-    {
-        string directory = Path.Combine(Path.GetTempPath(), "piecrust-test-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            test(directory);
-        }
-        finally
-        {
-            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
-        }
-    }
+    private static void InTempDirectory(Action<string> test) => Storage.StoreFixture.InTempDirectory(test);
 }

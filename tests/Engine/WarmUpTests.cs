@@ -46,18 +46,7 @@ public sealed class WarmUpTests
         return session.Commit();
     }
 
-    private static void InTempDirectory(Action<string> test)
-    {
-        string directory = Path.Combine(Path.GetTempPath(), "piecrust-test-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            test(directory);
-        }
-        finally
-        {
-            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
-        }
-    }
+    private static void InTempDirectory(Action<string> test) => Storage.StoreFixture.InTempDirectory(test);
 
     [Fact]
     public void The_first_session_of_a_reopened_vm_takes_over_the_warmed_instances_and_sees_the_committed_state()

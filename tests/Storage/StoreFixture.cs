@@ -38,6 +38,20 @@ internal static class StoreFixture
 
     public static string TempDirectory() => Path.Combine(Path.GetTempPath(), "piecrust-test-" + Guid.NewGuid().ToString("N"));
 
+    /// <summary>Runs <paramref name="test"/> with a fresh temporary directory path, deleted afterwards whatever happens.</summary>
+    public static void InTempDirectory(Action<string> test)
+    {
+        string directory = TempDirectory();
+        try
+        {
+            test(directory);
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+    }
+
     /// <summary>Every object reachable from the live commits, found by walking the trees (independently of the reference counts).</summary>
     public static HashSet<ObjectRef> Reachable(PageStore store)
     {
