@@ -149,14 +149,7 @@ internal sealed class ImageCache : IDisposable
                     finally { image.Release(); }
                     return image;
                 }
-                if (_images.TryGetValue(key, out var raced))
-                {
-                    image.Release();
-                    return Keep(commit, raced);
-                }
-                var kept = Keep(commit, Add(image));
-                DropOverBudget(dropped);
-                return kept;
+                return AddOrTakeRaced(image, commit, dropped);
             }
         }
         finally
@@ -210,20 +203,27 @@ internal sealed class ImageCache : IDisposable
         {
             lock (_lock)
             {
-                if (_images.TryGetValue(key, out var raced))
-                {
-                    image.Release();
-                    return Keep(commit, raced);
-                }
-                var kept = Keep(commit, Add(image));
-                DropOverBudget(dropped);
-                return kept;
+                return AddOrTakeRaced(image, commit, dropped);
             }
         }
         finally
         {
             Dropped(dropped);
         }
+    }
+
+    // Under the lock, once an image is built: one another thread added meanwhile wins (this one's files go);
+    // else this one is added, and images past the budget are dropped.
+    private MemoryImage AddOrTakeRaced(MemoryImage image, Hash commit, List<ImageKey> dropped)
+    {
+        if (_images.TryGetValue(image.Key, out var raced))
+        {
+            image.Release();
+            return Keep(commit, raced);
+        }
+        var kept = Keep(commit, Add(image));
+        DropOverBudget(dropped);
+        return kept;
     }
 
     /// <summary>Every page the parent's overlays (all its layers but the base) or the changes hold, ascending.</summary>
