@@ -245,10 +245,7 @@ public sealed partial class PageStore : IDisposable
     // to its key, the error names whichever of the two values is damaged.
     private void ReadDifference(Hash key, byte[] stored, Span<byte> destination)
     {
-        if (!PageDelta.TryGetBase(stored, out var baseKey))
-            throw new CorruptStoreException($"Page {key} is stored in an unreadable encoding.");
-        var baseStored = Get(StoreColumn.Pages, baseKey)
-            ?? throw new CorruptStoreException($"Page {key} is stored as a difference from page {baseKey}, which the store lacks.");
+        var (baseKey, baseStored) = StoredBase(key, stored);
         // A base is always stored whole, so a read costs two values at most.
         if (!BlobCodec.TryDecode(baseStored, destination))
             throw new CorruptStoreException($"Page {key} is stored as a difference from page {baseKey}, which is not stored whole or is unreadable.");
@@ -274,13 +271,7 @@ public sealed partial class PageStore : IDisposable
         var stored = Get(StoreColumn.Pages, previous);
         if (stored is null) return null;
         var baseKey = previous;
-        if (PageDelta.IsDelta(stored))
-        {
-            if (!PageDelta.TryGetBase(stored, out baseKey))
-                throw new CorruptStoreException($"Page {previous} is stored in an unreadable encoding.");
-            stored = Get(StoreColumn.Pages, baseKey)
-                ?? throw new CorruptStoreException($"Page {previous} is stored as a difference from page {baseKey}, which the store lacks.");
-        }
+        if (PageDelta.IsDelta(stored)) (baseKey, stored) = StoredBase(previous, stored);
         if (!BlobCodec.TryDecode(stored, basePage) || PageKey(basePage) != baseKey)
             throw new CorruptStoreException($"Page {baseKey} is corrupt: it is unreadable or does not hash to its key.");
         return baseKey;
@@ -291,10 +282,20 @@ public sealed partial class PageStore : IDisposable
     internal Hash? StoredPageBase(Hash key)
     {
         var stored = Get(StoreColumn.Pages, key);
-        if (stored is null || !PageDelta.IsDelta(stored)) return null;
-        if (!PageDelta.TryGetBase(stored, out var baseKey))
-            throw new CorruptStoreException($"Page {key} is stored in an unreadable encoding.");
-        return baseKey;
+        return stored is null || !PageDelta.IsDelta(stored) ? null : BaseOf(key, stored);
+    }
+
+    // The page a stored difference of page `page` names as its base.
+    private static Hash BaseOf(Hash page, byte[] stored) =>
+        PageDelta.TryGetBase(stored, out var baseKey) ? baseKey : throw new CorruptStoreException($"Page {page} is stored in an unreadable encoding.");
+
+    // The base a stored difference of page `page` names, with the base's stored value.
+    private (Hash Key, byte[] Stored) StoredBase(Hash page, byte[] stored)
+    {
+        var baseKey = BaseOf(page, stored);
+        var baseStored = Get(StoreColumn.Pages, baseKey)
+            ?? throw new CorruptStoreException($"Page {page} is stored as a difference from page {baseKey}, which the store lacks.");
+        return (baseKey, baseStored);
     }
 
     /// <summary>The largest difference a page is stored as (<see cref="PageStoreOptions.PageDeltaLimit"/>).</summary>

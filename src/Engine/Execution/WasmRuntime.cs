@@ -79,7 +79,7 @@ internal sealed class WasmRuntime : IDisposable
     public bool HoldsAddressSpace => _reservation > 0;
 
     /// <summary>True when the runtime is worth keeping for another session.</summary>
-    public bool Reusable => _instances <= MaxInstances && Dead <= MaxDead && _reservation <= MaxKeptReservation;
+    public bool Reusable => WithinKeepBounds(_instances, _reservation) && Dead <= MaxDead;
 
     /// <summary>
     /// True when one more instance of <paramref name="code"/> leaves the runtime worth keeping for
@@ -87,7 +87,9 @@ internal sealed class WasmRuntime : IDisposable
     /// so the instances it makes are not thrown away with the runtime when it is handed back.
     /// </summary>
     public bool CanKeepAnother(CompiledContract code) =>
-        _instances < MaxInstances && _reservation + AddressSpaceBudget.ReservationOf(code.Capacity) <= MaxKeptReservation;
+        WithinKeepBounds(_instances + 1, _reservation + AddressSpaceBudget.ReservationOf(code.Capacity));
+
+    private static bool WithinKeepBounds(int instances, ulong reservation) => instances <= MaxInstances && reservation <= MaxKeptReservation;
 
     /// <summary>A new instance of <paramref name="code"/>: data segments applied, globals initial.</summary>
     /// <exception cref="EngineResourceException">No address space is left for its memory, or Wasmtime could not map it.</exception>
