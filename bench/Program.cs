@@ -14,6 +14,7 @@ public static class Program
     public static int Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "compile-sweep") return Engine.CompileSweep.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "block-phases") return Engine.BlockPhases.Run(args[1..]);
         using var run = BenchRun.Begin();
         if (args is ["--write-proofs", var directory])
         {

@@ -99,12 +99,17 @@ public sealed class AddressSpaceTests
         List<ContractId> stored;
         using (var setup = vm.Session())
         {
-            stored = DeployProbes(setup, 0, 3);
+            stored = DeployProbes(setup, 0, 4);
             root = setup.Commit();
         }
+        // The setup's runtime keeps an idle instance of each probe: parked elsewhere, so the holder
+        // starts in a fresh runtime and makes each instance it uses.
+        var parked = vm.Session(new SessionData { Base = root });
         using var holder = vm.Session(new SessionData { Base = root });
+        parked.Dispose();
         holder.Call(stored[0], "poke", Poke(1UL << 40, 77), Contracts.Gas);
         Assert.Equal(0UL, Peek(holder, stored[1], 0));
+        Assert.Equal(0UL, Peek(holder, stored[3], 0)); // three memories held: the move below gives back more than it takes
 
         var fillers = FillBudget(vm, 100);
         try

@@ -128,6 +128,71 @@ public sealed class InstanceReuseTests
     }
 
     [Fact]
+    public void Sessions_each_on_the_commit_the_last_one_made_keep_its_values_through_failures()
+    {
+        // Each session's instance goes on to the next with the pages it changed held privately (the
+        // mapped path keeps them over a commit): a failure must put those pages back to the commit, not
+        // drop them to what the files mapped under them show, and nothing uncommitted may reach the next.
+        using var vm = TestVM.Ephemeral();
+        var (r1, root) = TwoCommits(vm);
+        long created = vm.InstancesCreated;
+        ulong page9 = 7;
+        for (int i = 0; i < 12; i++)
+        {
+            using var session = vm.Session(new SessionData { Base = root });
+            Assert.ThrowsAny<CallFailedException>(() => session.Call(Id, "write_then_trap", WriteArg(9, 66), Gas));
+            Assert.Equal(page9, Read(session, 9));
+            Assert.Equal(22UL, Read(session, 3));
+            Write(session, 9, page9 = 1_000 + (ulong)i);
+            Write(session, (uint)(10 + i), 5 + (ulong)i);
+            root = session.Commit();
+            Assert.ThrowsAny<CallFailedException>(() => session.Call(Id, "write_then_trap", WriteArg(3, 66), Gas));
+            if (i % 4 == 3) Write(session, 3, 33); // left uncommitted
+        }
+        Assert.Equal(created, vm.InstancesCreated);
+        using (var check = vm.Session(new SessionData { Base = root }))
+        {
+            Assert.Equal(root, check.Root);
+            Assert.Equal(22UL, Read(check, 3));
+            Assert.Equal(page9, Read(check, 9));
+            for (int i = 0; i < 12; i++) Assert.Equal(5 + (ulong)i, Read(check, (uint)(10 + i)));
+        }
+        using var old = vm.Session(new SessionData { Base = r1 });
+        Assert.Equal(11UL, Read(old, 3));
+        Assert.Equal(0UL, Read(old, 9));
+        Assert.Equal(0UL, Read(old, 10));
+    }
+
+    [Fact]
+    public void Many_contracts_of_one_code_find_their_instances_again_in_later_sessions()
+    {
+        // A block calls many contracts deployed from the same bytecode: each needs an instance of its own.
+        const int Contracts = 100;
+        using var vm = TestVM.Ephemeral();
+        var bytecode = Wasmtime.Module.ConvertText(Wat);
+        var ids = Enumerable.Range(0, Contracts).Select(k => ContractId.FromBytes(BitConverter.GetBytes(k + 1).Concat(new byte[28]).ToArray())).ToArray();
+        Hash root;
+        using (var session = vm.Session())
+        {
+            foreach (var id in ids) session.Deploy(bytecode, new ContractData(new byte[] { 1 }, Id: id), Gas);
+            root = session.Commit();
+        }
+        long created = vm.InstancesCreated;
+        for (int round = 1; round <= 3; round++)
+        {
+            using var session = vm.Session(new SessionData { Base = root });
+            for (int k = 0; k < Contracts; k++)
+            {
+                ulong before = BitConverter.ToUInt64(session.Call(ids[k], "read", BitConverter.GetBytes(3u), Gas).Data);
+                Assert.Equal(round == 1 ? 0 : (ulong)(k * 10 + round - 1), before);
+                session.Call(ids[k], "write", WriteArg(3, (ulong)(k * 10 + round)), Gas);
+            }
+            root = session.Commit();
+        }
+        Assert.Equal(created, vm.InstancesCreated);
+    }
+
+    [Fact]
     public void Memory_grown_by_an_earlier_session_does_not_show_in_a_later_one()
     {
         using var vm = TestVM.Ephemeral();

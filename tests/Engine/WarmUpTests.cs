@@ -140,15 +140,18 @@ public sealed class WarmUpTests
     {
         InTempDirectory(directory =>
         {
-            // Three instances of one code: the pool keeps two idle per code.
+            // Three contracts of one code: each gets an instance of its own, all kept idle.
             var root = Committed(directory, session =>
             {
                 for (int i = 0; i < 3; i++) session.Deploy(Module32(0), new ContractData(Contracts.Owner, default, Id(i)), Gas);
             });
             using (var vm = TestVM.Open(directory))
             {
-                Assert.Equal(2, vm.WarmUp(root, [Id(0), Id(1), Id(2)]));
-                Assert.Equal(2, vm.InstancesCreated);
+                Assert.Equal(3, vm.WarmUp(root, [Id(0), Id(1), Id(2)]));
+                Assert.Equal(3, vm.InstancesCreated);
+                using var session = vm.Session(new SessionData { Base = root });
+                for (int i = 0; i < 3; i++) Assert.Equal(0UL, Read(session, Id(i), 3));
+                Assert.Equal(3, vm.InstancesCreated);
             }
             // Five 64-bit memories of 4 TiB: a kept runtime holds at most 16 TiB, three with their guards.
             var root64 = Committed(directory, session =>

@@ -89,10 +89,24 @@ internal sealed class LiveInstance
     /// While idle: the committed image the memory shows, clean (nothing written, nothing else mapped),
     /// or null when every byte is zero.
     /// </summary>
-    public ImageKey? Shows { get; set; }
+    public ImageKey? Shows { get; private set; }
+
+    /// <summary>While idle and showing an image: how, when not as a clean mapping of its files (<see cref="IdleView"/>).</summary>
+    public IdleView? View { get; private set; }
 
     /// <summary>What a state loaded into this idle instance finds in its memory.</summary>
-    public PriorContent Prior => Shows is { } key ? PriorContent.CleanImage(key) : PriorContent.Zeros;
+    public PriorContent Prior => Shows is { } key ? PriorContent.Showing(key, View) : PriorContent.Zeros;
+
+    /// <summary>While idle: the mappings of image files its memory holds (<see cref="Show"/>).</summary>
+    public int ShownRuns { get; private set; }
+
+    /// <summary>Records what the idle memory shows (<paramref name="view"/> and <paramref name="runs"/> only with an image).</summary>
+    public void Show(ImageKey? image, IdleView? view, int runs)
+    {
+        Shows = image;
+        View = image is null ? null : view;
+        ShownRuns = image is null ? 0 : runs;
+    }
 
     /// <summary>
     /// Makes every byte of the memory zero again (up to its capacity: bytes past the length are state
@@ -103,6 +117,6 @@ internal sealed class LiveInstance
     {
         Posix.MapZeros(Memory.Address, Memory.Capacity);
         Posix.NoHugePages(Memory.Address, Memory.Capacity); // a new mapping: the advice again
-        Shows = null;
+        Show(null, null, 0);
     }
 }

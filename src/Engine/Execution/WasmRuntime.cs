@@ -18,9 +18,11 @@ internal sealed class WasmRuntime : IDisposable
     /// <summary>
     /// Wasmtime frees instances only with their store: a runtime that has made this many is not
     /// kept for another session, and one with more than <see cref="MaxDead"/> instances it can no
-    /// longer use is replaced mid-session.
+    /// longer use is replaced mid-session. A block may call a hundred contracts deployed from one
+    /// bytecode, each needing an instance of its own: the runtime keeps them all idle for the next
+    /// block (<see cref="Release"/>), up to this many and <see cref="MaxKeptReservation"/>.
     /// </summary>
-    private const int MaxInstances = 64;
+    private const int MaxInstances = 256;
     public const int MaxDead = 32;
 
     /// <summary>Address space dead instances may hold before the session moves to a fresh runtime: two 4 TiB memories (see <see cref="AddressSpaceBudget"/>).</summary>
@@ -37,8 +39,12 @@ internal sealed class WasmRuntime : IDisposable
     /// <summary>Address space a runtime kept for another session may hold, idle instances included: four 4 TiB memories.</summary>
     private const ulong MaxKeptReservation = 16UL << 40;
 
-    /// <summary>Idle instances kept per contract code: one per concurrent use is enough.</summary>
-    public const int MaxIdlePerCode = 2;
+    /// <summary>
+    /// Image mappings the idle instances of one runtime may hold: each counts against the process's
+    /// vm.max_map_count (65,530) for as long as the runtime waits in the pool (up to 16 of them, see
+    /// <see cref="RuntimePool"/>), beside the few every instance has. Past it an instance is cleared.
+    /// </summary>
+    private const int MaxIdleMappings = 1024;
 
     private readonly Dictionary<Hash, List<LiveInstance>> _idle = new();
     private readonly HostImports _hostImports;
@@ -175,20 +181,21 @@ internal sealed class WasmRuntime : IDisposable
     /// Keeps an instance a session is done with for a later one, or counts it dead. Its memory must
     /// show <paramref name="shows"/> cleanly; without an image it is cleared here. A dead instance's
     /// memory is cleared too: it lives on in the store, but holds no pages or mappings.
+    /// <paramref name="view"/> says how it shows the image when not cleanly (<see cref="IdleView"/>).
     /// </summary>
-    public void Release(LiveInstance live, bool reusable, ImageKey? shows)
+    public void Release(LiveInstance live, bool reusable, ImageKey? shows, IdleView? view = null)
     {
-        var idle = reusable ? IdleOf(live.Code) : null;
-        bool keep = idle is { Count: < MaxIdlePerCode };
-        if (!keep || shows is null) live.ClearMemory();
-        if (!keep)
+        int runs = view?.Runs ?? MappedContractMemory.MaxIdleImageRuns;
+        if (shows is not null && IdleMappings() + runs > MaxIdleMappings) shows = null;
+        if (!reusable || shows is null) live.ClearMemory();
+        if (!reusable)
         {
             Dead++;
             _deadReservation += AddressSpaceBudget.ReservationOf(live.Code.Capacity);
             return;
         }
-        live.Shows = shows;
-        idle!.Add(live);
+        live.Show(shows, view, runs);
+        IdleOf(live.Code).Add(live);
     }
 
     /// <summary>Clears the memory of every idle instance showing an image <paramref name="forget"/> selects (it then shows zeros).</summary>
@@ -198,6 +205,8 @@ internal sealed class WasmRuntime : IDisposable
             foreach (var live in idle)
                 if (live.Shows is { } key && forget(key)) live.ClearMemory();
     }
+
+    private int IdleMappings() => _idle.Values.Sum(idle => idle.Sum(live => live.ShownRuns));
 
     private List<LiveInstance> IdleOf(CompiledContract code)
     {

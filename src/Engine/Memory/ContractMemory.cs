@@ -40,11 +40,16 @@ internal abstract class ContractMemory : IDisposable
     public virtual ImageKey? BaseImage => null;
 
     /// <summary>
-    /// At the end of the instance's use: when its memory shows <see cref="BaseImage"/> plus nothing but
-    /// private copies of pages, drops those copies and returns the image it then shows cleanly;
+    /// At the end of the instance's use: when its memory can be brought back to showing
+    /// <see cref="BaseImage"/> (dropping the writes since), does so and returns that image, with
+    /// <paramref name="view"/> saying how it shows it when not as a clean mapping of its files;
     /// otherwise null (the caller clears the memory).
     /// </summary>
-    public virtual ImageKey? TryRestoreBaseImage(LinearMemory memory) => null;
+    public virtual ImageKey? TryRestoreBaseImage(LinearMemory memory, out IdleView? view)
+    {
+        view = null;
+        return null;
+    }
 
     /// <summary>
     /// Has the kernel do now, for <c>[offset, offset + length)</c> (clamped to the capacity) of an

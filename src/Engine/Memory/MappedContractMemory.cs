@@ -38,7 +38,7 @@ internal sealed class MappedContractMemory : ContractMemory
     /// <see cref="TryRestoreBaseImage"/>): idle instances hold their mappings indefinitely, so only
     /// images that cost a few count against vm.max_map_count.
     /// </summary>
-    private const int MaxIdleImageRuns = 8;
+    internal const int MaxIdleImageRuns = 8;
 
     /// <summary>
     /// Earlier session overlays (files, and their mappings) an instance may go on showing after commits:
@@ -57,7 +57,7 @@ internal sealed class MappedContractMemory : ContractMemory
     private ImageLayer? _private; // a session-private full image after compaction (open); supersedes image and overlay
     private SessionOverlay _overlay;
     private readonly SortedSet<ulong> _changed = new();
-    private readonly KeptPages _kept = new(); // checkpointed pages the instance holds privately, not mapped from the overlay
+    private KeptPages _kept = new(); // checkpointed pages the instance holds privately, not mapped from the overlay
     private ulong _length;
     private bool _captured; // a committed memory, or a new one past its first checkpoint: the instance shows this state, not its own
     private bool _lengthChanged;
@@ -134,10 +134,16 @@ internal sealed class MappedContractMemory : ContractMemory
             Posix.NoHugePages(address, memory.Capacity);
             _private.MapInto(address, memory.Capacity);
         }
-        // An instance an earlier session left showing this very image cleanly needs no mapping.
-        else if (prior.Image is not { } shown || shown != BaseImage)
+        // An instance an earlier session left showing this very image needs no mapping.
+        else if (prior.Image is not { } shown || shown != BaseImage || (prior.View is not null && _overlay.Count > 0))
         {
-            if (prior.Image is not null) throw new InvalidOperationException("An instance showing another image must be cleared first.");
+            if (prior.Image is not null && prior.Image != BaseImage) throw new InvalidOperationException("An instance showing another image must be cleared first.");
+            if (prior.View is not null)
+            {
+                // This session's overlay would be mapped over its private pages: start from zeros instead.
+                Posix.MapZeros(address, memory.Capacity);
+                prior = PriorContent.Zeros;
+            }
             Posix.NoHugePages(address, memory.Capacity);
             // A new instance's data segments were written into the initial pages: clear what the base
             // does not cover (overlay pages mapped next replace their share of it anyway).
@@ -145,6 +151,14 @@ internal sealed class MappedContractMemory : ContractMemory
             if (fresh > covered && !prior.Zeroed) memory.Clear(covered, fresh - covered);
             Image?.MapInto(address, memory.Capacity);
             _mappedLayers = Image is { } image ? [.. image.Layers] : [];
+        }
+        else if (prior.View is { } view)
+        {
+            // The private pages hold committed content the mapped layers do not: they are the checkpoint now.
+            _kept = view.Kept;
+            _mappedLayers = view.MappedLayers;
+            _staleFiles = view.StaleFiles;
+            _staleRuns = view.StaleRuns;
         }
         else
         {
@@ -251,13 +265,27 @@ internal sealed class MappedContractMemory : ContractMemory
         return true;
     }
 
-    public override ImageKey? TryRestoreBaseImage(LinearMemory memory)
+    public override ImageKey? TryRestoreBaseImage(LinearMemory memory, out IdleView? view)
     {
-        if (!_showsImage || _moved || _private is not null || _overlayRuns > 0 || _kept.Count > 0 || memory.Address != _mappedAt) return null;
+        view = null;
+        if (_moved || _private is not null || _overlayRuns > 0 || memory.Address != _mappedAt) return null;
         if (BaseImage is not { } key || memory.Length != key.Length) return null;
-        // Not loaded: the instance showed the image before this session, so it passed this check then.
-        if (_imageLoaded && _image!.MappingRuns > MaxIdleImageRuns) return null;
+        if (_showsImage && _kept.Count == 0)
+        {
+            // Not loaded: the instance showed the image before this session, so it passed this check then.
+            if (_imageLoaded && _image!.MappingRuns > MaxIdleImageRuns) return null;
+            DiscardWrites(memory, _kept);
+            return key;
+        }
+        // Committed (or taken over so) and unchanged since: the kept pages' copies are the image's
+        // content, the rest of the instance maps it. Writes since go; the next session takes the rest.
+        if (!_captured || Modified || _mappedLayers is null) return null;
+        var shown = new IdleView(_kept, _mappedLayers, _staleFiles, _staleRuns);
+        if (shown.Runs > MaxIdleImageRuns) return null;
         DiscardWrites(memory, _kept);
+        _kept.Restore(memory);
+        _kept = new KeptPages(); // the instance's now
+        view = shown;
         return key;
     }
 

@@ -76,7 +76,9 @@ internal sealed partial class CallRunner
     private void Release(ContractState state, LiveInstance live)
     {
         bool reusable = !state.Code.NeedsFreshInstance;
-        _runtime.Release(live, reusable, reusable ? state.Memory.TryRestoreBaseImage(live.Memory) : null);
+        IdleView? view = null;
+        var shows = reusable ? state.Memory.TryRestoreBaseImage(live.Memory, out view) : null;
+        _runtime.Release(live, reusable, shows, view);
     }
 
     private void RenewRuntime()

@@ -10,22 +10,18 @@ internal sealed partial class CallRunner
     /// calls (<see cref="ContractState.PrepareForCalls"/>), so that when this runner ends they go back
     /// to the VM's runtime pool like those of any session. Stops at
     /// the first contract that would make the runtime too large to be kept for another session
-    /// (<see cref="WasmRuntime.CanKeepAnother"/>), whose code already has as many instances as the
-    /// runtime keeps idle per code, or that finds no address space: a warm-up only saves later
+    /// (<see cref="WasmRuntime.CanKeepAnother"/>) or that finds no address space: a warm-up only saves later
     /// sessions work, it must never take room from them, nor make instances the runtime then drops.
     /// </summary>
     /// <returns>How many of <paramref name="contracts"/> have an instance now, counted from the first.</returns>
     public int WarmUp(IReadOnlyList<ContractState> contracts)
     {
         int ready = 0;
-        var perCode = new Dictionary<Hash, int>();
         foreach (var state in contracts)
         {
             if (state.Instance is null)
             {
-                int sameCode = perCode.GetValueOrDefault(state.Code.Bytecode);
-                if (sameCode == WasmRuntime.MaxIdlePerCode || !_runtime.CanKeepAnother(state.Code)) break;
-                perCode[state.Code.Bytecode] = sameCode + 1;
+                if (!_runtime.CanKeepAnother(state.Code)) break;
                 try
                 {
                     Instantiate(state, fresh: false);

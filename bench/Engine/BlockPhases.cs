@@ -1,0 +1,55 @@
+using System.Diagnostics;
+
+namespace Piecrust.Bench.Engine;
+
+/// <summary>
+/// Where a <see cref="BlockBench"/> block's time goes (not a BenchmarkDotNet benchmark: a probe for
+/// finding the next cost to cut). Run:
+/// <code>dotnet run -c Release --project bench/Bench.csproj -- block-phases [N] [STATE] [BLOCKS]</code>
+/// It builds BlockBench's state, then runs BLOCKS engine blocks, each followed by a raw one, timing
+/// the engine's session open, its first round of calls (one per active contract), the other calls
+/// and the commit apart, and prints each block and the medians.
+/// </summary>
+public static class BlockPhases
+{
+    /// <summary>Runs the probe; arguments as in the class summary (defaults 1,000 calls, 1,000 contracts, 10 blocks).</summary>
+    public static int Run(string[] args)
+    {
+        int n = args.Length > 0 ? int.Parse(args[0]) : 1_000;
+        int state = args.Length > 1 ? int.Parse(args[1]) : 1_000;
+        int blocks = args.Length > 2 ? int.Parse(args[2]) : 10;
+        var bench = new BlockBench { N = n, StateContracts = state, Path = MemoryPath.Mapped };
+        bench.Setup();
+        try
+        {
+            var engine = new List<double>();
+            var commit = new List<double>();
+            var raw = new List<double>();
+            for (int b = 0; b < blocks; b++)
+            {
+                int gen0 = GC.CollectionCount(0);
+                long allocated = GC.GetAllocatedBytesForCurrentThread();
+                var (open, first, calls, made) = bench.EngineBlockPhases();
+                allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+                gen0 = GC.CollectionCount(0) - gen0;
+                var watch = Stopwatch.StartNew();
+                bench.RawBlock();
+                double r = watch.Elapsed.TotalMilliseconds;
+                double total = open + first + calls + made;
+                engine.Add(total);
+                commit.Add(made);
+                raw.Add(r);
+                Console.WriteLine($"block {b}: open {open:0.00} ms, first round {first:0.0} ms, other calls {calls:0.0} ms, commit {made:0.0} ms, "
+                    + $"engine {total:0.0} ms, raw {r:0.0} ms, {allocated / 1e6:0.0} MB allocated, {gen0} gen-0 collections");
+            }
+            Console.WriteLine($"median: engine {Median(engine):0.0} ms, commit {Median(commit):0.0} ms, raw {Median(raw):0.0} ms");
+        }
+        finally
+        {
+            bench.Cleanup();
+        }
+        return 0;
+    }
+
+    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+}
