@@ -2,7 +2,8 @@ namespace Piecrust.Memory;
 
 /// <summary>
 /// Checkpointed pages an instance keeps as its own private copies instead of having the session
-/// overlay mapped over them, with a copy of each as checkpointed. Mapping a page over the instance
+/// overlay mapped over them, with a copy of each as checkpointed. The copy is the page's checkpointed
+/// content: it is not written to the overlay file until the memory leaves the instance. Mapping a page over the instance
 /// costs an mmap, a TLB shootdown on every core the process ran on, and a copy-on-write fault at the
 /// next write; a contract called again and again writes the same few pages (stack, argument buffer,
 /// hot data), so keeping them private makes a checkpoint a compare and an append instead. A kept
@@ -26,6 +27,17 @@ internal sealed class KeptPages
     /// <summary>True when page <paramref name="index"/> is kept and <paramref name="current"/> equals its checkpointed copy.</summary>
     public bool Unchanged(ulong index, ReadOnlySpan<byte> current) =>
         _copies.TryGetValue(index, out var copy) && current.SequenceEqual(copy);
+
+    /// <summary>Copies the checkpointed content of page <paramref name="index"/> into <paramref name="destination"/>; false when it is not kept.</summary>
+    public bool TryRead(ulong index, Span<byte> destination)
+    {
+        if (!_copies.TryGetValue(index, out var copy)) return false;
+        copy.CopyTo(destination);
+        return true;
+    }
+
+    /// <summary>Every kept page with its checkpointed content.</summary>
+    public IReadOnlyList<(ulong Index, byte[] Bytes)> Pages() => _copies.Select(c => (c.Key, c.Value)).ToList();
 
     /// <summary>Keeps page <paramref name="index"/> (already kept, or room left) with <paramref name="bytes"/> as its checkpointed content; false when full.</summary>
     public bool TryKeep(ulong index, ReadOnlySpan<byte> bytes)

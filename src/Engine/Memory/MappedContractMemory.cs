@@ -114,7 +114,9 @@ internal sealed class MappedContractMemory : ContractMemory
     {
         ulong fresh = memory.Length;
         if (_captured) memory.SetLength(_length);
-        _kept.Clear(); // another instance: the overlay mapped next covers every checkpointed page
+        // Another instance: the overlay mapped next must cover every checkpointed page, kept ones too.
+        _overlay.Append(_kept.Pages());
+        _kept.Clear();
         _mappedLayers = [];
         _staleFiles = _staleRuns = 0;
         if (!_captured)
@@ -135,7 +137,7 @@ internal sealed class MappedContractMemory : ContractMemory
             _private.MapInto(address, memory.Capacity);
         }
         // An instance an earlier session left showing this very image needs no mapping.
-        else if (prior.Image is not { } shown || shown != BaseImage || (prior.View is not null && _overlay.Count > 0))
+        else if (prior.Image is not { } shown || shown != BaseImage || (prior.View is not null && (Modified || _overlay.Count > 0)))
         {
             if (prior.Image is not null && prior.Image != BaseImage) throw new InvalidOperationException("An instance showing another image must be cleared first.");
             if (prior.View is not null)
@@ -225,20 +227,21 @@ internal sealed class MappedContractMemory : ContractMemory
             _changed.Add(index);
         }
         // Kept while there is room (the instance's copy is the checkpointed content); the others are mapped.
-        var kept = new List<(ulong Index, byte[] Bytes)>();
         var mapped = new List<(ulong Index, byte[] Bytes)>();
         foreach (var page in changed)
-            (!_moved && _kept.TryKeep(page.Index, page.Bytes) ? kept : mapped).Add(page);
+            if (_moved || !_kept.TryKeep(page.Index, page.Bytes)) mapped.Add(page);
         int runs = PageRuns.Count(mapped.Select(c => c.Index));
         if (!_moved && _overlayRuns + runs > MaxOverlayRuns) _moved = true; // stop mapping (see MaxOverlayRuns)
         if (_moved)
         {
+            // A moved memory is never reverted in place: the overlay holds every checkpointed page from now on.
+            _overlay.Append(_kept.Pages());
+            _kept.Clear();
             _overlay.Append(changed);
-            _kept.Clear(); // a moved memory is never reverted in place
         }
         else
         {
-            _overlay.Append(kept);
+            // Kept pages' copies are their checkpointed content (ReadPage reads them first): no file write.
             _overlay.AppendAndMap(memory.Address, mapped);
             _overlayRuns += runs;
         }
@@ -311,8 +314,8 @@ internal sealed class MappedContractMemory : ContractMemory
 
     public override void ReadPage(ulong index, Span<byte> destination)
     {
-        // Newest first: the overlay holds what was checkpointed since the compaction (if any) made the private base.
-        if (_overlay.TryRead(index, destination)) return;
+        // Newest first: a kept page's copy, then the overlay (what was checkpointed since the compaction, if any, made the private base).
+        if (_kept.TryRead(index, destination) || _overlay.TryRead(index, destination)) return;
         if (_private is not null)
         {
             if (!_private.TryRead(index, destination)) destination.Clear();
