@@ -235,6 +235,7 @@ internal sealed class RefTransaction : IDisposable
     /// <summary>Tells the store's count cache the new counts; call once the batch is written.</summary>
     public void Applied()
     {
+        _store.RefCounts.MakeRoomFor(_counts.Count);
         foreach (var (reference, count) in _counts) _store.RefCounts.Set(reference, count);
     }
 
