@@ -33,6 +33,30 @@ public sealed class ImageBudgetTests
     private static ulong Read(Session session, int contract, uint page) => PageProbe.Read(session, Id(contract), page);
 
     [Fact]
+    public void A_memory_committed_again_and_again_adds_its_overlays_to_one_file_that_new_instances_read()
+    {
+        using var vm = Mapped();
+        var root = Deploy(vm, 1);
+        for (int k = 0; k < 6; k++)
+        {
+            using var session = vm.Session(new SessionData { Base = root });
+            Write(session, 0, (uint)(3 + k), 100 + (ulong)k);
+            root = session.Commit();
+        }
+        // The base, and one file holding the six commits' overlays (not a file per commit).
+        Assert.Equal(2, ProcessResources.Measure(vm.Directory).ImageFiles);
+        // Two sessions at once: the second makes a new instance, which maps every layer of the image.
+        using var first = vm.Session(new SessionData { Base = root });
+        using var second = vm.Session(new SessionData { Base = root });
+        Assert.Equal(root, second.Root);
+        for (int k = 0; k < 6; k++)
+        {
+            Assert.Equal(100 + (ulong)k, Read(first, 0, (uint)(3 + k)));
+            Assert.Equal(100 + (ulong)k, Read(second, 0, (uint)(3 + k)));
+        }
+    }
+
+    [Fact]
     public void Kept_images_hold_no_open_file_once_their_sessions_end()
     {
         using var vm = Mapped();

@@ -176,7 +176,8 @@ internal sealed class ImageCache : IDisposable
         }
         else if (parent.Layers.Count < MaxLayers && PageRuns.Count(changes.Select(c => c.Index)) <= MaxOverlayRuns)
         {
-            var overlay = ImageLayer.CreateOverlay(NewPath("overlay"), changes);
+            // Right after the parent's last overlay in its file when nothing followed it there: no new file.
+            var overlay = ImageLayer.AppendOverlay(parent.Layers[^1], changes) ?? ImageLayer.CreateOverlay(NewPath("overlay"), changes);
             foreach (var layer in parent.Layers) layer.AddReference();
             image = new MemoryImage(key, [.. parent.Layers, overlay]);
         }

@@ -1,35 +1,38 @@
+using System.Buffers;
 using Microsoft.Win32.SafeHandles;
 
 namespace Piecrust.Memory;
 
 /// <summary>
-/// One immutable image file: either a base (a sparse file holding a whole memory of
-/// <see cref="Length"/> bytes, zero pages as holes) or an overlay (a packed file of some pages,
-/// each at a known slot). Written once at creation and never changed, so private mappings of it
-/// stay coherent. Reference-counted by the images that use it; the file is removed with the last one
-/// (mappings made earlier stay valid: the kernel keeps an unlinked file alive while it is mapped).
-/// The file is open only while some user reads or maps it (<see cref="Open"/> … <see cref="Close"/>),
-/// so layers kept for later cost no descriptor.
+/// One immutable image layer: either a base (a sparse file holding a whole memory of
+/// <see cref="Length"/> bytes, zero pages as holes) or an overlay (some pages packed one after
+/// another, each at a known slot of its file; a memory's later overlays may follow it in the same
+/// file, see <see cref="LayerFile"/>). Written once at creation and never changed, so private
+/// mappings of it stay coherent. Reference-counted by the images that use it; its file is removed
+/// with the last layer in it (mappings made earlier stay valid: the kernel keeps an unlinked file
+/// alive while it is mapped). The file is open only while some user reads or maps it
+/// (<see cref="Open"/> … <see cref="Close"/>), so layers kept for later cost no descriptor.
 /// </summary>
 internal sealed class ImageLayer
 {
     private const int PageSize = Storage.PageStore.PageSize;
+    private const int WriteBatchPages = 64;
+    private readonly LayerFile _file;
     private readonly (ulong Page, long Slot)[] _slots; // overlays only, sorted by page
-    private readonly object _gate = new();
-    private SafeFileHandle? _file; // open while _users > 0
-    private int _users;
     private int _references = 1;
 
-    private ImageLayer(string path, bool isBase, ulong length, (ulong, long)[] slots, long diskBytes)
+    private ImageLayer(LayerFile file, bool isBase, ulong length, (ulong, long)[] slots, long diskBytes)
     {
-        Path = path;
+        _file = file;
+        file.AddReference();
         IsBase = isBase;
         Length = length;
         _slots = slots;
         DiskBytes = diskBytes;
+        Runs = isBase ? (length == 0 ? 0 : 1) : PageRuns.OfSlots(slots).Count();
     }
 
-    public string Path { get; }
+    public string Path => _file.Path;
     public bool IsBase { get; }
 
     /// <summary>
@@ -40,9 +43,9 @@ internal sealed class ImageLayer
     public ulong Length { get; }
 
     /// <summary>Number of mmap calls mapping this layer costs.</summary>
-    public int Runs { get; private set; }
+    public int Runs { get; }
 
-    /// <summary>Bytes the file occupies on disk: the pages written (a base's zero pages are holes).</summary>
+    /// <summary>Bytes the layer occupies on disk: the pages written (a base's zero pages are holes).</summary>
     public long DiskBytes { get; }
 
     /// <summary>
@@ -65,7 +68,7 @@ internal sealed class ImageLayer
                 if (written == 0) Storage.PageStore.FaultPoint(Storage.StoreFault.ImageWrite);
                 written += PageSize;
             }
-            return new ImageLayer(path, isBase: true, covered, [], written) { Runs = covered == 0 ? 0 : 1 };
+            return new ImageLayer(new LayerFile(path), isBase: true, covered, [], written); // nothing follows a base in its file
         }
         catch (Exception e)
         {
@@ -79,25 +82,17 @@ internal sealed class ImageLayer
         }
     }
 
-    /// <summary>Writes an overlay: the given pages (ascending, distinct) packed one after another.</summary>
-    /// <remarks>The bytes of each page are written before the next is asked for, so a source may reuse one buffer.</remarks>
+    /// <summary>Writes an overlay in a new file: the given pages (ascending, distinct) packed one after another.</summary>
+    /// <remarks>The bytes of each page are copied before the next is asked for, so a source may reuse one buffer.</remarks>
     public static ImageLayer CreateOverlay(string path, IEnumerable<(ulong Index, ReadOnlyMemory<byte> Bytes)> pages)
     {
         var file = Create(path);
         try
         {
-            var slots = new List<(ulong, long)>();
-            ulong end = 0;
-            foreach (var (index, bytes) in pages)
-            {
-                long slot = (long)slots.Count * PageSize;
-                RandomAccess.Write(file, bytes.Span, slot);
-                if (slots.Count == 0) Storage.PageStore.FaultPoint(Storage.StoreFault.ImageWrite);
-                slots.Add((index, slot));
-                end = (index + 1) * PageSize;
-            }
-            var packed = slots.ToArray();
-            return new ImageLayer(path, isBase: false, end, packed, packed.Length * (long)PageSize) { Runs = PageRuns.OfSlots(packed).Count() };
+            var slots = WritePacked(file, pages, 0);
+            var layer = new ImageLayer(new LayerFile(path), isBase: false, EndOf(slots), slots, slots.Length * (long)PageSize);
+            layer._file.Written(layer, slots.Length * (long)PageSize);
+            return layer;
         }
         catch (Exception e)
         {
@@ -110,6 +105,61 @@ internal sealed class ImageLayer
             file.Dispose();
         }
     }
+
+    /// <summary>
+    /// Writes an overlay of <paramref name="pages"/> (ascending, distinct) into the file of
+    /// <paramref name="after"/>, right after it, when <paramref name="after"/> is an overlay that still
+    /// ends its file (so no new file is created); null otherwise.
+    /// </summary>
+    public static ImageLayer? AppendOverlay(ImageLayer after, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> pages)
+    {
+        if (after.IsBase || pages.Count == 0) return null;
+        var shared = after._file;
+        if (shared.TryClaimAfter(after, pages.Count * (long)PageSize) is not long start) return null;
+        try
+        {
+            using var file = File.OpenHandle(shared.Path, FileMode.Open, FileAccess.Write);
+            var slots = WritePacked(file, pages, start);
+            var layer = new ImageLayer(shared, isBase: false, EndOf(slots), slots, slots.Length * (long)PageSize);
+            shared.ClaimWritten(layer);
+            return layer;
+        }
+        catch (Exception e) when (ImageFileErrors.IsIOFailure(e))
+        {
+            // The claimed bytes stay unused (nothing follows them) until the file goes with its layers.
+            throw ImageFileErrors.Failed("Writing", shared.Path, e);
+        }
+    }
+
+    // Packs the pages from offset start, a batch at a time (one system call per WriteBatchPages pages); returns their slots.
+    private static (ulong Page, long Slot)[] WritePacked(SafeFileHandle file, IEnumerable<(ulong Index, ReadOnlyMemory<byte> Bytes)> pages, long start)
+    {
+        var batch = ArrayPool<byte>.Shared.Rent(WriteBatchPages * PageSize);
+        try
+        {
+            var slots = new List<(ulong, long)>();
+            int batched = 0;
+            foreach (var (index, bytes) in pages)
+            {
+                if (slots.Count == 0) Storage.PageStore.FaultPoint(Storage.StoreFault.ImageWrite);
+                bytes.Span.CopyTo(batch.AsSpan(batched * PageSize, PageSize));
+                slots.Add((index, start + (long)slots.Count * PageSize));
+                if (++batched == WriteBatchPages)
+                {
+                    RandomAccess.Write(file, batch.AsSpan(0, batched * PageSize), start + (long)(slots.Count - batched) * PageSize);
+                    batched = 0;
+                }
+            }
+            if (batched > 0) RandomAccess.Write(file, batch.AsSpan(0, batched * PageSize), start + (long)(slots.Count - batched) * PageSize);
+            return [.. slots];
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(batch);
+        }
+    }
+
+    private static ulong EndOf((ulong Page, long Slot)[] slots) => slots.Length == 0 ? 0 : (slots[^1].Page + 1) * PageSize;
 
     private static SafeFileHandle Create(string path)
     {
@@ -127,39 +177,12 @@ internal sealed class ImageLayer
     public IEnumerable<ulong> OverlayPages => _slots.Select(s => s.Page);
 
     /// <summary>Starts a use: the file is opened (read-only: private mappings need no more) by the first user.</summary>
-    public void Open()
-    {
-        lock (_gate)
-        {
-            // Counted only once open: a failed open (no descriptor left, a removed file) leaves no
-            // user behind, so the caller's rollback closes exactly what opened and a later use retries.
-            if (_users == 0)
-            {
-                try
-                {
-                    _file = File.OpenHandle(Path, FileMode.Open, FileAccess.Read);
-                }
-                catch (Exception e) when (ImageFileErrors.IsIOFailure(e))
-                {
-                    throw ImageFileErrors.Failed("Opening", Path, e);
-                }
-            }
-            _users++;
-        }
-    }
+    public void Open() => _file.Open();
 
     /// <summary>Ends a use: the last user closes the file (mappings made from it stay valid).</summary>
-    public void Close()
-    {
-        lock (_gate)
-        {
-            if (--_users > 0) return;
-            _file!.Dispose();
-            _file = null;
-        }
-    }
+    public void Close() => _file.Close();
 
-    private SafeFileHandle OpenHandle => _file ?? throw new InvalidOperationException($"Image layer {Path} is read or mapped without being open.");
+    private SafeFileHandle OpenHandle => _file.Handle;
 
     /// <summary>
     /// Maps the layer privately over the memory at <paramref name="address"/> (while open), up to its
@@ -214,12 +237,10 @@ internal sealed class ImageLayer
 
     public void AddReference() => Interlocked.Increment(ref _references);
 
-    /// <summary>Drops a reference; the last one removes the file (its users, who hold references too, are gone by then).</summary>
+    /// <summary>Drops a reference; the last one releases the file, removed with the last layer in it (their users, who hold references too, are gone by then).</summary>
     public void Release()
     {
-        if (Interlocked.Decrement(ref _references) != 0) return;
-        try { File.Delete(Path); }
-        catch (IOException) { /* the images directory is cleared on the next open */ }
+        if (Interlocked.Decrement(ref _references) == 0) _file.Release();
     }
 
     private sealed class SlotComparer : IComparer<(ulong Page, long Slot)>
