@@ -46,6 +46,12 @@ internal sealed class WasmRuntime : IDisposable
     /// </summary>
     private const int MaxIdleMappings = 1024;
 
+    /// <summary>
+    /// Pages idle instances of one runtime may hold as private copies with a copy each (<see cref="IdleView"/>):
+    /// 4,096 pages are 32 MiB of RAM per runtime. Past it an instance is cleared.
+    /// </summary>
+    private const int MaxIdleKeptPages = 4096;
+
     private readonly Dictionary<Hash, List<LiveInstance>> _idle = new();
     private readonly HostImports _hostImports;
     private Function[]? _imports32;
@@ -186,7 +192,7 @@ internal sealed class WasmRuntime : IDisposable
     public void Release(LiveInstance live, bool reusable, ImageKey? shows, IdleView? view = null)
     {
         int runs = view?.Runs ?? MappedContractMemory.MaxIdleImageRuns;
-        if (shows is not null && IdleMappings() + runs > MaxIdleMappings) shows = null;
+        if (shows is not null && (IdleMappings() + runs > MaxIdleMappings || IdleKeptPages() + (view?.Kept.Count ?? 0) > MaxIdleKeptPages)) shows = null;
         if (!reusable || shows is null) live.ClearMemory();
         if (!reusable)
         {
@@ -207,6 +213,8 @@ internal sealed class WasmRuntime : IDisposable
     }
 
     private int IdleMappings() => _idle.Values.Sum(idle => idle.Sum(live => live.ShownRuns));
+
+    private int IdleKeptPages() => _idle.Values.Sum(idle => idle.Sum(live => live.View?.Kept.Count ?? 0));
 
     private List<LiveInstance> IdleOf(CompiledContract code)
     {

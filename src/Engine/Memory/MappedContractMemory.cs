@@ -273,7 +273,7 @@ internal sealed class MappedContractMemory : ContractMemory
         view = null;
         if (_moved || _private is not null || _overlayRuns > 0 || memory.Address != _mappedAt) return null;
         if (BaseImage is not { } key || memory.Length != key.Length) return null;
-        if (_showsImage && _kept.Count == 0)
+        if (_showsImage && _kept.Count == 0 && _staleFiles == 0)
         {
             // Not loaded: the instance showed the image before this session, so it passed this check then.
             if (_imageLoaded && _image!.MappingRuns > MaxIdleImageRuns) return null;
