@@ -27,11 +27,12 @@ public static class BlockPhases
             var raw = new List<double>();
             for (int b = 0; b < blocks; b++)
             {
-                int gen0 = GC.CollectionCount(0);
+                int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
                 long allocated = GC.GetAllocatedBytesForCurrentThread();
                 var (open, first, calls, made) = bench.EngineBlockPhases();
                 allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
                 gen0 = GC.CollectionCount(0) - gen0;
+                gen2 = GC.CollectionCount(2) - gen2;
                 var watch = Stopwatch.StartNew();
                 bench.RawBlock();
                 double r = watch.Elapsed.TotalMilliseconds;
@@ -40,7 +41,7 @@ public static class BlockPhases
                 commit.Add(made);
                 raw.Add(r);
                 Console.WriteLine($"block {b}: open {open:0.00} ms, first round {first:0.0} ms, other calls {calls:0.0} ms, commit {made:0.0} ms, "
-                    + $"engine {total:0.0} ms, raw {r:0.0} ms, {allocated / 1e6:0.0} MB allocated, {gen0} gen-0 collections");
+                    + $"engine {total:0.0} ms, raw {r:0.0} ms, {allocated / 1e6:0.0} MB allocated, {gen0} gen-0 and {gen2} gen-2 collections");
             }
             Console.WriteLine($"median: engine {Median(engine):0.0} ms, commit {Median(commit):0.0} ms, raw {Median(raw):0.0} ms");
         }

@@ -51,6 +51,23 @@ public sealed partial class VM : IDisposable
     internal RuntimePool Runtimes { get; }
     internal ImageCache Images { get; }
 
+    // One emptied StagedObjects kept for the next commit: a block's commit stages ~20,000 objects, and
+    // growing fresh tables to that size each time allocated megabytes of large objects per commit
+    // (collected only by full collections). Not kept past MaxSpareStaged objects.
+    private const int MaxSpareStaged = 1 << 16;
+    private StagedObjects? _spareStaged;
+
+    /// <summary>An empty StagedObjects for a commit, the one a previous commit handed back if any (thread-safe).</summary>
+    internal StagedObjects RentStaged() => Interlocked.Exchange(ref _spareStaged, null) ?? new StagedObjects();
+
+    /// <summary>Takes back a commit's StagedObjects once nothing reads it (emptied here; thread-safe).</summary>
+    internal void ReturnStaged(StagedObjects staged)
+    {
+        bool keep = staged.Count <= MaxSpareStaged;
+        staged.Clear();
+        if (keep) Volatile.Write(ref _spareStaged, staged);
+    }
+
     /// <summary>Opens (or creates) a VM whose state lives in <paramref name="directory"/>.</summary>
     /// <exception cref="StoreLockedException">Another VM holds the directory.</exception>
     /// <exception cref="CorruptStoreException">The directory holds something that is not a readable store.</exception>

@@ -86,8 +86,8 @@ internal sealed class LiveInstance
     }
 
     /// <summary>
-    /// While idle: the committed image the memory shows, clean (nothing written, nothing else mapped),
-    /// or null when every byte is zero.
+    /// While idle: the committed image the memory shows, clean (nothing written, nothing else mapped)
+    /// unless <see cref="View"/> says how, or null when every byte is zero.
     /// </summary>
     public ImageKey? Shows { get; private set; }
 

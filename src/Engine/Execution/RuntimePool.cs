@@ -5,7 +5,8 @@ namespace Piecrust.Execution;
 /// <summary>
 /// The runtimes sessions of one VM handed back, ready for new sessions (see <see cref="WasmRuntime"/>).
 /// Holds two per core, at least 4 and at most 16: one per session that runs at the same time is all
-/// that can be reused, and each holds up to 256 instances with their mappings (bounded, see WasmRuntime). An idle instance may go
+/// that can be reused, and each holds up to 256 instances with their mappings and private pages
+/// (bounded, see <see cref="WasmRuntime"/>). An idle instance may go
 /// on showing an image only while the image cache keeps it: a dropped image's files are removed, and
 /// their mappings would otherwise keep the disk space. Thread-safe.
 /// </summary>

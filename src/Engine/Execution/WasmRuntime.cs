@@ -9,7 +9,7 @@ namespace Piecrust.Execution;
 /// A Wasmtime store, the host functions bound in it and the instances made in it. Making a store,
 /// binding the host functions and instantiating a module cost more than the rest of a short
 /// session, so a session ends by handing its runtime back to the VM's <see cref="RuntimePool"/>:
-/// the next session takes it over, and its idle instances (memories cleared) serve the contracts
+/// the next session takes it over, and its idle instances (memories cleared, or still showing a committed image) serve the contracts
 /// that session loads. The host functions (<see cref="HostImports"/>) serve the session that holds
 /// the runtime through <see cref="Host"/>. Used by one session at a time.
 /// </summary>
@@ -48,7 +48,7 @@ internal sealed class WasmRuntime : IDisposable
 
     /// <summary>
     /// Pages idle instances of one runtime may hold as private copies with a copy each (<see cref="IdleView"/>):
-    /// 4,096 pages are 32 MiB of RAM per runtime. Past it an instance is cleared.
+    /// 4,096 pages are 16 MiB of copies and 16 MiB of private pages per runtime. Past it an instance is cleared.
     /// </summary>
     private const int MaxIdleKeptPages = 4096;
 
@@ -185,9 +185,9 @@ internal sealed class WasmRuntime : IDisposable
 
     /// <summary>
     /// Keeps an instance a session is done with for a later one, or counts it dead. Its memory must
-    /// show <paramref name="shows"/> cleanly; without an image it is cleared here. A dead instance's
-    /// memory is cleared too: it lives on in the store, but holds no pages or mappings.
-    /// <paramref name="view"/> says how it shows the image when not cleanly (<see cref="IdleView"/>).
+    /// show <paramref name="shows"/> cleanly, or as <paramref name="view"/> says (<see cref="IdleView"/>);
+    /// without an image, or past the idle mappings' or private pages' bound, it is cleared here. A dead
+    /// instance's memory is cleared too: it lives on in the store, but holds no pages or mappings.
     /// </summary>
     public void Release(LiveInstance live, bool reusable, ImageKey? shows, IdleView? view = null)
     {

@@ -149,10 +149,20 @@ internal sealed class SessionState : IDisposable
     /// <exception cref="EngineResourceException">The commit was written and a memory could not be mapped onto it.</exception>
     public Hash Commit()
     {
-        var staged = new StagedObjects();
-        var root = ComputeRoot(staged, out var updates);
-        var (_, lease) = _vm.Store.WriteCommitLeased(root, root == Domain.EmptyState ? null : ObjectRef.Node(root), _baseCommit, staged);
-        _vm.Index.RememberCommitted(staged);
+        var staged = _vm.RentStaged();
+        Hash root;
+        List<ContractUpdate> updates;
+        IDisposable lease;
+        try
+        {
+            root = ComputeRoot(staged, out updates);
+            (_, lease) = _vm.Store.WriteCommitLeased(root, root == Domain.EmptyState ? null : ObjectRef.Node(root), _baseCommit, staged);
+            _vm.Index.RememberCommitted(staged);
+        }
+        finally
+        {
+            _vm.ReturnStaged(staged);
+        }
         _lease?.Dispose();
         _lease = lease;
         _baseCommit = root;
