@@ -204,8 +204,9 @@ internal sealed class MappedContractMemory : ContractMemory
         if (memory is null) return;
         ulong length = memory.Length;
         ulong pages = memory.Capacity / PageSize; // writes past the length persist too
-        var changed = new List<(ulong Index, byte[] Bytes)>();
-        var previous = new byte[PageSize];
+        // Kept while there is room (the instance's copy is the checkpointed content); the others are mapped.
+        var mapped = new List<(ulong Index, byte[] Bytes)>();
+        Span<byte> previous = stackalloc byte[PageSize];
         // A memory whose overlay pages were copied in rather than mapped (see MaxOverlayRuns), or one
         // found at another address (Wasmtime never moves these memories: they never grow; kept as a
         // safeguard): every populated page is a candidate (unpopulated ones read as their file content).
@@ -223,13 +224,9 @@ internal sealed class MappedContractMemory : ContractMemory
                 ReadPage(index, previous);
                 if (current.SequenceEqual(previous)) continue;
             }
-            changed.Add((index, current.ToArray()));
             _changed.Add(index);
+            if (_moved || !_kept.TryKeep(index, current)) mapped.Add((index, current.ToArray()));
         }
-        // Kept while there is room (the instance's copy is the checkpointed content); the others are mapped.
-        var mapped = new List<(ulong Index, byte[] Bytes)>();
-        foreach (var page in changed)
-            if (_moved || !_kept.TryKeep(page.Index, page.Bytes)) mapped.Add(page);
         int runs = PageRuns.Count(mapped.Select(c => c.Index));
         if (!_moved && _overlayRuns + runs > MaxOverlayRuns) _moved = true; // stop mapping (see MaxOverlayRuns)
         if (_moved)
@@ -237,7 +234,7 @@ internal sealed class MappedContractMemory : ContractMemory
             // A moved memory is never reverted in place: the overlay holds every checkpointed page from now on.
             _overlay.Append(_kept.Pages());
             _kept.Clear();
-            _overlay.Append(changed);
+            _overlay.Append(mapped);
         }
         else
         {
