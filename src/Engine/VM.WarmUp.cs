@@ -18,10 +18,10 @@ public sealed partial class VM
     /// </summary>
     /// <remarks>
     /// Bounded like every runtime the pool keeps: instances are made in order until the next one
-    /// would take the runtime past 64 instances or 16 TiB of address space (three 64-bit memories of
+    /// would take the runtime past 256 instances or 16 TiB of address space (three 64-bit memories of
     /// 4 TiB with their guards, or 32-bit memories of 4 GiB each; see README, "Address space is the
-    /// cost"), or be a third instance of the same code (a runtime keeps two idle per code), or until
-    /// the process-wide address-space budget is short; the rest are left for their first call to make.
+    /// cost"), or until the process-wide address-space budget is short (at most
+    /// <see cref="MaxWarmUpContracts"/> in all); the rest are left for their first call to make.
     /// </remarks>
     /// <returns>How many of <paramref name="contracts"/>, counted from the first, have an instance ready.</returns>
     /// <exception cref="CommitNotFoundException"><paramref name="root"/> is not a live commit.</exception>
