@@ -97,15 +97,14 @@ internal sealed class LiveInstance
     /// <summary>What a state loaded into this idle instance finds in its memory.</summary>
     public PriorContent Prior => Shows is { } key ? PriorContent.Showing(key, View) : PriorContent.Zeros;
 
-    /// <summary>While idle: the mappings of image files its memory holds (<see cref="Show"/>).</summary>
-    public int ShownRuns { get; private set; }
+    /// <summary>While idle: the mappings of image files its memory holds (a clean image counts as many as one may have).</summary>
+    public int ShownRuns => Shows is null ? 0 : View?.Runs ?? MappedContractMemory.MaxIdleImageRuns;
 
-    /// <summary>Records what the idle memory shows (<paramref name="view"/> and <paramref name="runs"/> only with an image).</summary>
-    public void Show(ImageKey? image, IdleView? view, int runs)
+    /// <summary>Records what the idle memory shows (<paramref name="view"/> only with an image).</summary>
+    public void Show(ImageKey? image, IdleView? view)
     {
         Shows = image;
         View = image is null ? null : view;
-        ShownRuns = image is null ? 0 : runs;
     }
 
     /// <summary>
@@ -117,6 +116,6 @@ internal sealed class LiveInstance
     {
         Posix.MapZeros(Memory.Address, Memory.Capacity);
         Posix.NoHugePages(Memory.Address, Memory.Capacity); // a new mapping: the advice again
-        Show(null, null, 0);
+        Show(null, null);
     }
 }

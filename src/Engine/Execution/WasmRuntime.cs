@@ -191,8 +191,8 @@ internal sealed class WasmRuntime : IDisposable
     /// </summary>
     public void Release(LiveInstance live, bool reusable, ImageKey? shows, IdleView? view = null)
     {
-        int runs = view?.Runs ?? MappedContractMemory.MaxIdleImageRuns;
-        if (shows is not null && (IdleMappings() + runs > MaxIdleMappings || IdleKeptPages() + (view?.Kept.Count ?? 0) > MaxIdleKeptPages)) shows = null;
+        live.Show(shows, view); // not idle yet: the sums below are the others'
+        if (live.ShownRuns + IdleMappings() > MaxIdleMappings || (live.View?.Kept.Count ?? 0) + IdleKeptPages() > MaxIdleKeptPages) shows = null;
         if (!reusable || shows is null) live.ClearMemory();
         if (!reusable)
         {
@@ -200,7 +200,6 @@ internal sealed class WasmRuntime : IDisposable
             _deadReservation += AddressSpaceBudget.ReservationOf(live.Code.Capacity);
             return;
         }
-        live.Show(shows, view, runs);
         IdleOf(live.Code).Add(live);
     }
 

@@ -90,9 +90,7 @@ internal sealed class ImageLayer
         try
         {
             var slots = WritePacked(file, pages, 0);
-            var layer = new ImageLayer(new LayerFile(path), isBase: false, EndOf(slots), slots, slots.Length * (long)PageSize);
-            layer._file.Written(layer, slots.Length * (long)PageSize);
-            return layer;
+            return Overlay(new LayerFile(path, slots.Length * (long)PageSize), slots);
         }
         catch (Exception e)
         {
@@ -119,10 +117,7 @@ internal sealed class ImageLayer
         try
         {
             using var file = File.OpenHandle(shared.Path, FileMode.Open, FileAccess.Write);
-            var slots = WritePacked(file, pages, start);
-            var layer = new ImageLayer(shared, isBase: false, EndOf(slots), slots, slots.Length * (long)PageSize);
-            shared.ClaimWritten(layer);
-            return layer;
+            return Overlay(shared, WritePacked(file, pages, start));
         }
         catch (Exception e) when (ImageFileErrors.IsIOFailure(e))
         {
@@ -159,7 +154,14 @@ internal sealed class ImageLayer
         }
     }
 
-    private static ulong EndOf((ulong Page, long Slot)[] slots) => slots.Length == 0 ? 0 : (slots[^1].Page + 1) * PageSize;
+    // An overlay of the slots just written at the end of its file, which it now ends.
+    private static ImageLayer Overlay(LayerFile file, (ulong Page, long Slot)[] slots)
+    {
+        ulong end = slots.Length == 0 ? 0 : (slots[^1].Page + 1) * PageSize;
+        var layer = new ImageLayer(file, isBase: false, end, slots, slots.Length * (long)PageSize);
+        file.EndsWith(layer);
+        return layer;
+    }
 
     private static SafeFileHandle Create(string path)
     {

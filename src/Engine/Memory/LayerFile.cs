@@ -20,7 +20,13 @@ internal sealed class LayerFile
     private long _end;
     private ImageLayer? _last; // the layer whose bytes end the file: an overlay may follow it
 
-    public LayerFile(string path) => Path = path;
+    /// <param name="path">The file, already written.</param>
+    /// <param name="end">The bytes written in it.</param>
+    public LayerFile(string path, long end = 0)
+    {
+        Path = path;
+        _end = end;
+    }
 
     public string Path { get; }
 
@@ -32,16 +38,6 @@ internal sealed class LayerFile
         if (Interlocked.Decrement(ref _references) != 0) return;
         try { File.Delete(Path); }
         catch (IOException) { /* the images directory is cleared on the next open */ }
-    }
-
-    /// <summary>Records the bytes a new layer wrote at the start of the file.</summary>
-    public void Written(ImageLayer layer, long bytes)
-    {
-        lock (_gate)
-        {
-            _end = bytes;
-            _last = layer;
-        }
     }
 
     /// <summary>
@@ -61,8 +57,8 @@ internal sealed class LayerFile
         }
     }
 
-    /// <summary>The claim of <paramref name="layer"/> is written: it ends the file now.</summary>
-    public void ClaimWritten(ImageLayer layer)
+    /// <summary><paramref name="layer"/>'s bytes (the whole file, or a claim now written) end the file: an overlay may follow it.</summary>
+    public void EndsWith(ImageLayer layer)
     {
         lock (_gate) _last = layer;
     }
