@@ -94,8 +94,20 @@ public class BlockBench
     [Benchmark(Baseline = true)]
     public void RawBlock()
     {
+        RawCalls();
+        RawBatch();
+    }
+
+    /// <summary>The N calls of <see cref="RawBlock"/>.</summary>
+    public void RawCalls()
+    {
         _rawTokens.Refuel();
         for (int i = 0; i < N; i++) _rawTokens.Run(i, OtherId(i));
+    }
+
+    /// <summary>The batch of <see cref="RawBlock"/>.</summary>
+    public void RawBatch()
+    {
         using var batch = new WriteBatch();
         for (int o = 0; o < _commitObjects; o++)
         {

@@ -28,20 +28,24 @@ public static class BlockPhases
             for (int b = 0; b < blocks; b++)
             {
                 int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
+                var paused = GC.GetTotalPauseDuration();
                 long allocated = GC.GetAllocatedBytesForCurrentThread();
                 var (open, first, calls, made) = bench.EngineBlockPhases();
                 allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
                 gen0 = GC.CollectionCount(0) - gen0;
                 gen2 = GC.CollectionCount(2) - gen2;
+                paused = GC.GetTotalPauseDuration() - paused;
                 var watch = Stopwatch.StartNew();
-                bench.RawBlock();
+                bench.RawCalls();
+                double rawCalls = watch.Elapsed.TotalMilliseconds;
+                bench.RawBatch();
                 double r = watch.Elapsed.TotalMilliseconds;
                 double total = open + first + calls + made;
                 engine.Add(total);
                 commit.Add(made);
                 raw.Add(r);
                 Console.WriteLine($"block {b}: open {open:0.00} ms, first round {first:0.0} ms, other calls {calls:0.0} ms, commit {made:0.0} ms, "
-                    + $"engine {total:0.0} ms, raw {r:0.0} ms, {allocated / 1e6:0.0} MB allocated, {gen0} gen-0 and {gen2} gen-2 collections");
+                    + $"engine {total:0.0} ms, raw {r:0.0} ms (calls {rawCalls:0.0} ms), {allocated / 1e6:0.0} MB allocated, {gen0} gen-0 and {gen2} gen-2 collections, {paused.TotalMilliseconds:0.0} ms paused");
             }
             Console.WriteLine($"median: engine {Median(engine):0.0} ms, commit {Median(commit):0.0} ms, raw {Median(raw):0.0} ms");
         }

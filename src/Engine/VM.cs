@@ -68,6 +68,18 @@ public sealed partial class VM : IDisposable
         if (keep) Volatile.Write(ref _spareStaged, staged);
     }
 
+    private PageBuffer? _sparePages;
+
+    /// <summary>A buffer for a commit's changed pages, the one a previous commit handed back if any (thread-safe).</summary>
+    internal PageBuffer RentPages() => Interlocked.Exchange(ref _sparePages, null) ?? new PageBuffer();
+
+    /// <summary>Takes back a commit's page buffer once nothing reads its pages (thread-safe).</summary>
+    internal void ReturnPages(PageBuffer pages)
+    {
+        pages.Reset();
+        Volatile.Write(ref _sparePages, pages);
+    }
+
     /// <summary>Opens (or creates) a VM whose state lives in <paramref name="directory"/>.</summary>
     /// <exception cref="StoreLockedException">Another VM holds the directory.</exception>
     /// <exception cref="CorruptStoreException">The directory holds something that is not a readable store.</exception>

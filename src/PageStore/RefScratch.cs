@@ -8,9 +8,13 @@ namespace Piecrust.Storage;
 /// </summary>
 internal sealed class RefScratch
 {
-    // Collections that grew past this (a large deletion) are replaced rather than cleared, so that
-    // small transactions after it do not pay for clearing their capacity.
+    // A collection is cleared for the next transaction while its capacity suits the last one's size:
+    // a block's commit of ~20,000 objects reuses its tables (growing them anew each commit cost ~5 MB
+    // of large-object allocations and about one gen-2 collection per block, BlockBench), while a small
+    // transaction after a large one gets small ones again, so it does not pay for clearing a large
+    // capacity. None is kept past MaxKeepCapacity entries (a large deletion).
     private const int KeepCapacity = 1 << 12;
+    private const int MaxKeepCapacity = 1 << 17;
     // Enough for the new pages of a 1,000-page commit.
     private const int KeepWrittenBytes = 4 << 20;
 
@@ -37,15 +41,19 @@ internal sealed class RefScratch
     /// <summary>Empties every collection for the next transaction.</summary>
     public void Reset()
     {
-        if (Counts.Count > KeepCapacity) Counts = new(); else Counts.Clear();
-        if (Before.Count > KeepCapacity) Before = new(); else Before.Clear();
-        if (Absent.Count > KeepCapacity) Absent = new(); else Absent.Clear();
-        if (Increments.Count > KeepCapacity) Increments = new(); else Increments.Clear();
-        if (Writes.Count > KeepCapacity) Writes = new(); else Writes.Clear();
-        if (Pending.Count > KeepCapacity) Pending = new(); else Pending.Clear();
-        if (Changed.Count > KeepCapacity) Changed = new(); else Changed.Clear();
+        if (Replace(Counts.Count, Counts.EnsureCapacity(0))) Counts = new(); else Counts.Clear();
+        if (Replace(Before.Count, Before.EnsureCapacity(0))) Before = new(); else Before.Clear();
+        if (Replace(Absent.Count, Absent.EnsureCapacity(0))) Absent = new(); else Absent.Clear();
+        if (Replace(Increments.Count, Increments.Capacity)) Increments = new(); else Increments.Clear();
+        if (Replace(Writes.Count, Writes.Capacity)) Writes = new(); else Writes.Clear();
+        if (Pending.EnsureCapacity(0) > MaxKeepCapacity) Pending = new(); else Pending.Clear(); // empty after every transaction
+        if (Replace(Changed.Count, Changed.Capacity)) Changed = new(); else Changed.Clear();
         if (Written.Length > KeepWrittenBytes) Written = new byte[1 << 14];
         Children.Clear();
         Probed.Clear();
     }
+
+    // True when a collection holding count entries (the last transaction's) at this capacity is not worth clearing.
+    private static bool Replace(int count, int capacity) =>
+        count > MaxKeepCapacity || (capacity > KeepCapacity && count < capacity / 8);
 }

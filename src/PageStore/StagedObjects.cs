@@ -60,6 +60,14 @@ public sealed class StagedObjects
         return copy;
     }
 
+    /// <summary>Stages everything <paramref name="other"/> holds, with its previous-page hints (the bytes are shared, not copied).</summary>
+    public void AddFrom(StagedObjects other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        foreach (var (reference, bytes) in other._objects) _objects[reference] = bytes;
+        foreach (var (page, previous) in other._previousPages) _previousPages[page] = previous;
+    }
+
     /// <summary>Forgets every staged object.</summary>
     public void Clear()
     {

@@ -68,8 +68,8 @@ internal abstract class ContractMemory : IDisposable
     /// <summary>Undoes every write since the last capture in place; false when the instance must be dropped instead.</summary>
     public abstract bool TryRevert(LinearMemory memory);
 
-    /// <summary>Pages changed since the base, ascending, with their current bytes (all zeros for a cleared page).</summary>
-    public abstract IEnumerable<(ulong Index, ReadOnlyMemory<byte> Bytes)> ChangedPages();
+    /// <summary>Pages changed since the base, ascending, with their current bytes (all zeros for a cleared page) in slices of <paramref name="buffer"/>.</summary>
+    public abstract IEnumerable<(ulong Index, ReadOnlyMemory<byte> Bytes)> ChangedPages(PageBuffer buffer);
 
     /// <summary>Copies page <paramref name="index"/> (4 KiB) of the current state into <paramref name="destination"/>.</summary>
     public abstract void ReadPage(ulong index, Span<byte> destination);

@@ -299,12 +299,12 @@ internal sealed class MappedContractMemory : ContractMemory
             Posix.DiscardPrivatePages(memory.Address + (nint)(start * PageSize), count * PageSize);
     }
 
-    public override IEnumerable<(ulong Index, ReadOnlyMemory<byte> Bytes)> ChangedPages()
+    public override IEnumerable<(ulong Index, ReadOnlyMemory<byte> Bytes)> ChangedPages(PageBuffer buffer)
     {
         foreach (ulong index in _changed)
         {
-            var bytes = new byte[PageSize];
-            ReadPage(index, bytes);
+            var bytes = buffer.Next();
+            ReadPage(index, bytes.Span);
             yield return (index, bytes);
         }
     }

@@ -93,10 +93,18 @@ internal sealed class PlainContractMemory : ContractMemory
         _length = length;
     }
 
-    public override IEnumerable<(ulong Index, ReadOnlyMemory<byte> Bytes)> ChangedPages()
+    public override IEnumerable<(ulong Index, ReadOnlyMemory<byte> Bytes)> ChangedPages(PageBuffer buffer)
     {
         foreach (ulong index in _changed)
-            yield return (index, _pages.TryGetValue(index, out var bytes) ? bytes.ToArray() : ZeroPage);
+        {
+            if (!_pages.TryGetValue(index, out var bytes)) yield return (index, ZeroPage);
+            else
+            {
+                var copy = buffer.Next();
+                bytes.CopyTo(copy);
+                yield return (index, copy);
+            }
+        }
     }
 
     public override void ReadPage(ulong index, Span<byte> destination)

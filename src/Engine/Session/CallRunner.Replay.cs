@@ -25,14 +25,18 @@ internal sealed partial class CallRunner
             _sinceCheckpoint.Add(state);
             logged = true;
         }
-        if (logged) _replayLog.Add(call with { Touched = [.. context.Touched] });
+        if (logged)
+        {
+            _replayLog.Add(call with { Touched = [.. context.Touched] });
+            _replayBytes += call.Argument.Length + call.Result.Length;
+        }
         _state.Changed();
         if (context.Touched.Any(s => s.Code.NeedsFreshInstance))
         {
             Checkpoint();
             foreach (var state in context.Touched.Where(s => s.Code.NeedsFreshInstance)) Abandon(state);
         }
-        else if (_replayLog.Count >= ReplayLimit)
+        else if (_replayLog.Count >= ReplayLimit || _replayBytes >= ReplayBytesLimit)
         {
             Checkpoint();
         }
@@ -51,6 +55,7 @@ internal sealed partial class CallRunner
         foreach (var state in _sinceCheckpoint) state.Memory.Checkpoint(state.InstanceMemory);
         _sinceCheckpoint.Clear();
         _replayLog.Clear();
+        _replayBytes = 0;
     }
 
     /// <summary>
@@ -65,21 +70,7 @@ internal sealed partial class CallRunner
     /// <exception cref="ReplayDivergedException">A replayed call failed or gave another result.</exception>
     private void RevertToCheckpoint(IEnumerable<ContractState> touched)
     {
-        var reverted = new HashSet<ContractState>(touched);
-        var kept = _replayLog.ToList();
-        for (bool grew = true; grew;)
-        {
-            grew = false;
-            for (int i = 0; i < kept.Count; i++)
-            {
-                if (!kept[i].Touched.Any(reverted.Contains)) continue;
-                reverted.UnionWith(kept[i].Touched);
-                kept.RemoveAt(i--);
-                grew = true;
-            }
-        }
-        // In log order; the calls kept in the log touch none of the reverted contracts.
-        var replayed = _replayLog.Where(call => call.Touched.Any(reverted.Contains)).ToArray();
+        var (reverted, replayed, kept) = SharingCalls(touched);
         foreach (var state in reverted)
         {
             _sinceCheckpoint.Remove(state);
@@ -92,12 +83,45 @@ internal sealed partial class CallRunner
         CheckpointOnly(reverted);
     }
 
+    /// <summary>
+    /// The contracts a revert of <paramref name="touched"/> must take back to the checkpoint — those
+    /// and every contract a logged call ran together with one of them, and so on — with the logged
+    /// calls that ran any of them (to replay) and the others (to keep), each in log order. A walk over
+    /// calls and contracts, each visited once: linear in the log, however the calls chain.
+    /// </summary>
+    private (HashSet<ContractState> Reverted, List<LoggedCall> Replayed, List<LoggedCall> Kept) SharingCalls(IEnumerable<ContractState> touched)
+    {
+        var callsOf = new Dictionary<ContractState, List<int>>();
+        for (int i = 0; i < _replayLog.Count; i++)
+            foreach (var state in _replayLog[i].Touched)
+                (callsOf.TryGetValue(state, out var calls) ? calls : callsOf[state] = []).Add(i);
+        var reverted = new HashSet<ContractState>(touched);
+        var pending = new Stack<ContractState>(reverted);
+        var sharing = new bool[_replayLog.Count];
+        while (pending.TryPop(out var state))
+        {
+            if (!callsOf.TryGetValue(state, out var calls)) continue;
+            foreach (int i in calls)
+            {
+                if (sharing[i]) continue;
+                sharing[i] = true;
+                foreach (var other in _replayLog[i].Touched)
+                    if (reverted.Add(other)) pending.Push(other);
+            }
+        }
+        var replayed = new List<LoggedCall>();
+        var kept = new List<LoggedCall>();
+        for (int i = 0; i < _replayLog.Count; i++) (sharing[i] ? replayed : kept).Add(_replayLog[i]);
+        return (reverted, replayed, kept);
+    }
+
     /// <summary>Checkpoints <paramref name="contracts"/> and forgets the logged calls that ran only those (no later failure needs them replayed).</summary>
     private void CheckpointOnly(HashSet<ContractState> contracts)
     {
         foreach (var state in contracts)
             if (_sinceCheckpoint.Remove(state)) state.Memory.Checkpoint(state.InstanceMemory);
         _replayLog.RemoveAll(call => call.Touched.All(contracts.Contains));
+        _replayBytes = _replayLog.Sum(call => (long)call.Argument.Length + call.Result.Length);
     }
 
     private void Replay(LoggedCall call)

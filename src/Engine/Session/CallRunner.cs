@@ -15,13 +15,16 @@ namespace Piecrust;
 /// </summary>
 internal sealed partial class CallRunner : ICallHost, IDisposable
 {
-    // With checkpointed memories, at most this many successful calls are kept for replay (their
-    // arguments: 16 MiB at most). Every contract they touched is checkpointed when the log is full, so
-    // a block calling M contracts in turn pays min(M, limit) checkpoints per limit calls (each a
-    // page-table scan and a compare of the pages written): 256 rather than 64 took a block of 1,000
-    // calls over 100 contracts from one checkpoint per call to 0.4 (BlockBench). A failed call
-    // replays only the logged calls sharing its contracts, each at most once before they are checkpointed.
-    private const int ReplayLimit = 256;
+    // With checkpointed memories, at most this many successful calls are kept for replay, holding at
+    // most ReplayBytesLimit of arguments and results. Every contract they touched is checkpointed when
+    // the log is full, so a block calling M contracts in turn pays min(M, limit) checkpoints per limit
+    // calls (each a page-table scan and a compare of the pages written): at 256, a block of 1,000
+    // calls over 100 contracts checkpointed every memory four times before its commit did once more,
+    // half the time of its calls (BlockBench). A failed call replays only the logged calls sharing its
+    // contracts, each at most once before they are checkpointed.
+    private const int ReplayLimit = 1_024;
+    private const long ReplayBytesLimit = 16 << 20;
+    private long _replayBytes; // arguments and results held by the replay log
 
     private readonly VM _vm;
     private readonly SessionState _state;

@@ -63,13 +63,24 @@ internal sealed class SessionState : IDisposable
     public void Changed() => _root = null;
 
     /// <summary>The root of the current state, cached until the next change.</summary>
-    public Hash ComputeRoot() => (_root = ComputeRoot(new StagedObjects(), out _)).Value;
+    public Hash ComputeRoot()
+    {
+        var pages = _vm.RentPages();
+        try
+        {
+            return (_root = ComputeRoot(new StagedObjects(), pages, out _)).Value;
+        }
+        finally
+        {
+            _vm.ReturnPages(pages);
+        }
+    }
 
     /// <summary>Everything a commit of the current state would write, staged, and the root it would have (proofs see uncommitted changes this way).</summary>
     public StagedObjects StageCurrent(out Hash root)
     {
         var staged = new StagedObjects();
-        root = ComputeRoot(staged, out _);
+        root = ComputeRoot(staged, new PageBuffer(), out _); // the caller keeps the staged pages
         return staged;
     }
 
@@ -149,13 +160,26 @@ internal sealed class SessionState : IDisposable
     /// <exception cref="EngineResourceException">The commit was written and a memory could not be mapped onto it.</exception>
     public Hash Commit()
     {
+        var pages = _vm.RentPages();
+        try
+        {
+            return Commit(pages);
+        }
+        finally
+        {
+            _vm.ReturnPages(pages); // the memories have taken in the changes by now, or failed to
+        }
+    }
+
+    private Hash Commit(PageBuffer pages)
+    {
         var staged = _vm.RentStaged();
         Hash root;
         List<ContractUpdate> updates;
         IDisposable lease;
         try
         {
-            root = ComputeRoot(staged, out updates);
+            root = ComputeRoot(staged, pages, out updates);
             (_, lease) = _vm.Store.WriteCommitLeased(root, root == Domain.EmptyState ? null : ObjectRef.Node(root), _baseCommit, staged);
             _vm.Index.RememberCommitted(staged);
         }
@@ -204,20 +228,20 @@ internal sealed class SessionState : IDisposable
     private sealed record ContractUpdate(ContractState State, Hash PageTree, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> Changes);
 
     /// <summary>The root of the current state, staging what a commit would write; memories must be checkpointed.</summary>
-    private Hash ComputeRoot(StagedObjects staged, out List<ContractUpdate> updates)
+    private Hash ComputeRoot(StagedObjects staged, PageBuffer pages, out List<ContractUpdate> updates)
     {
+        var modified = _contracts.Values.Where(s => s.Modified).OrderBy(s => s.Id).ToArray();
+        var changes = modified.Select(s => new PageTreeUpdates.Change(s.BasePageTree, PageTree.HeightFor(s.Code.Is64), s.Memory.ChangedPages(pages).ToArray())).ToArray();
+        var pageTrees = PageTreeUpdates.Build(_vm.Index, changes, staged);
         updates = [];
         var root = _baseRoot;
-        foreach (var state in _contracts.Values.Where(s => s.Modified).OrderBy(s => s.Id))
+        for (int i = 0; i < modified.Length; i++)
         {
-            int height = PageTree.HeightFor(state.Code.Is64);
-            var changes = state.Memory.ChangedPages().ToArray();
-            var pageChanges = changes.Select(p => new PageChange(p.Index, staged.AddPage(p.Bytes))).ToArray();
-            var pageTree = _vm.Index.UpdatePages(state.BasePageTree, height, pageChanges, staged);
+            var state = modified[i];
             if (state.NewBytecode is not null) staged.AddBytecode(state.NewBytecode);
-            var leaf = new ContractLeaf(state.Id, state.Code.Bytecode, state.Owner, pageTree, state.Memory.Length, state.Code.Is64);
+            var leaf = new ContractLeaf(state.Id, state.Code.Bytecode, state.Owner, pageTrees[i], state.Memory.Length, state.Code.Is64);
             root = _vm.Index.SetContract(root, leaf, staged);
-            updates.Add(new ContractUpdate(state, pageTree, changes));
+            updates.Add(new ContractUpdate(state, pageTrees[i], changes[i].Pages));
         }
         return root;
     }
@@ -261,3 +285,4 @@ internal sealed class SessionState : IDisposable
     private ContractMemory NewMemory() =>
         _vm.Options.Memory == MemoryPath.Mapped ? MappedContractMemory.New(_vm.Images) : PlainContractMemory.New();
 }
+
