@@ -7,8 +7,14 @@ namespace Piecrust.Storage;
 /// </summary>
 public sealed class StagedObjects
 {
-    private readonly Dictionary<ObjectRef, ReadOnlyMemory<byte>> _objects = new();
+    private readonly Dictionary<ObjectRef, ReadOnlyMemory<byte>> _objects;
     private readonly Dictionary<Hash, Hash> _previousPages = new();
+
+    /// <summary>Empty staged objects.</summary>
+    public StagedObjects() => _objects = new();
+
+    /// <summary>Empty staged objects with room for <paramref name="capacity"/> objects before they grow.</summary>
+    public StagedObjects(int capacity) => _objects = new(capacity);
 
     /// <summary>Number of staged objects.</summary>
     public int Count => _objects.Count;
