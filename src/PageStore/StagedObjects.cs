@@ -30,6 +30,17 @@ public sealed class StagedObjects
         return key;
     }
 
+    /// <summary>Stages pages as <see cref="AddPage"/> does each, hashing them together (<see cref="PageHasher"/>: several times faster for many pages).</summary>
+    /// <param name="pages">The pages, each <see cref="PageStore.PageSize"/> bytes.</param>
+    /// <param name="keys">Receives each page's key (<see cref="PageStore.ZeroPageKey"/> for an all-zero page, never stored).</param>
+    public void AddPages(IReadOnlyList<ReadOnlyMemory<byte>> pages, Span<Hash> keys)
+    {
+        ArgumentNullException.ThrowIfNull(pages);
+        PageHasher.Hash(pages, keys);
+        for (int i = 0; i < pages.Count; i++)
+            if (keys[i] != PageStore.ZeroPageKey) _objects[ObjectRef.Page(keys[i])] = pages[i];
+    }
+
     /// <summary>
     /// Says that page <paramref name="page"/> replaces page <paramref name="previous"/> (the same
     /// place in a memory, one version earlier), so a commit may store it as its difference from that

@@ -61,8 +61,10 @@ internal static class PageTreeUpdates
 
     private static Hash Update(MerkleIndex index, Change change, StagedObjects staged)
     {
+        var keys = new Hash[change.Pages.Length];
+        staged.AddPages(Array.ConvertAll(change.Pages, p => p.Bytes), keys);
         var pages = new PageChange[change.Pages.Length];
-        for (int i = 0; i < pages.Length; i++) pages[i] = new PageChange(change.Pages[i].Index, staged.AddPage(change.Pages[i].Bytes));
+        for (int i = 0; i < pages.Length; i++) pages[i] = new PageChange(change.Pages[i].Index, keys[i]);
         return index.UpdatePages(change.BaseTree, change.Height, pages, staged);
     }
 }

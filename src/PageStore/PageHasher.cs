@@ -1,0 +1,148 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Piecrust.Storage;
+
+/// <summary>
+/// BLAKE3 of many pages at once, equal to <see cref="Hash.Of"/> of each. The Blake3 package hashes
+/// one input at a time and spreads its SIMD lanes over that input's 1 KiB chunks: a page has four,
+/// so it takes ~7.3 µs, where a 64 KiB input takes ~0.6 µs per 4 KiB. A commit hashes every page it
+/// changed (thousands per block), so here the lanes are the chunks of two pages at a time, and then
+/// the pages' parent nodes eight at a time: the same compression function (BLAKE3 paper, §2.2), the
+/// same tree (a 4 KiB input: four chunks, two parents, one root), different scheduling.
+/// </summary>
+internal static class PageHasher
+{
+    private const int ChunkBytes = 1024, BlockBytes = 64, ChunksPerPage = PageStore.PageSize / ChunkBytes;
+    private const int BlocksPerChunk = ChunkBytes / BlockBytes, Lanes = 8, PagesPerGroup = Lanes / ChunksPerPage;
+    private const uint ChunkStart = 1, ChunkEnd = 2, Parent = 4, Root = 8;
+
+    private static readonly uint[] IV = [0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A, 0x510E527F, 0x9B05688C, 0x1F83D9AB, 0x5BE0CD19];
+
+    // Which message word each round reads at each position: round r + 1 reads round r's words permuted.
+    private static readonly byte[][] Schedule = BuildSchedule();
+
+    /// <summary>Writes the key of <paramref name="pages"/>[i] (each <see cref="PageStore.PageSize"/> bytes) to <paramref name="keys"/>[i].</summary>
+    public static void Hash(IReadOnlyList<ReadOnlyMemory<byte>> pages, Span<Hash> keys)
+    {
+        if (keys.Length < pages.Count) throw new ArgumentException("One key per page.", nameof(keys));
+        for (int i = 0; i < pages.Count; i++)
+            if (pages[i].Length != PageStore.PageSize) throw new ArgumentException($"A page is {PageStore.PageSize} bytes, got {pages[i].Length}.", nameof(pages));
+        // Chunk chaining values, then the two parents of each page: 8 words each, lane after lane.
+        var chunks = new uint[pages.Count * ChunksPerPage * 8];
+        for (int first = 0; first < pages.Count; first += PagesPerGroup) HashChunks(pages, first, chunks);
+        var parents = new uint[pages.Count * 2 * 8];
+        CompressParents(chunks, pages.Count * 2, Parent, parents);
+        var roots = new uint[pages.Count * 8];
+        CompressParents(parents, pages.Count, Parent | Root, roots);
+        Span<byte> bytes = stackalloc byte[Piecrust.Hash.Size];
+        for (int p = 0; p < pages.Count; p++)
+        {
+            for (int w = 0; w < 8; w++) BinaryPrimitives.WriteUInt32LittleEndian(bytes[(4 * w)..], roots[8 * p + w]);
+            keys[p] = Piecrust.Hash.FromBytes(bytes);
+        }
+    }
+
+    // The chaining values of the chunks of pages [first, first + 2): lane l is chunk l % 4 of page first + l / 4.
+    private static void HashChunks(IReadOnlyList<ReadOnlyMemory<byte>> pages, int first, uint[] chunks)
+    {
+        int count = Math.Min(PagesPerGroup, pages.Count - first);
+        var page0 = pages[first].Span;
+        var page1 = count > 1 ? pages[first + 1].Span : page0; // a lone page fills the other lanes with itself, ignored
+        var counter = Vector256.Create(0u, 1, 2, 3, 0, 1, 2, 3); // a chunk's index in its page
+        Span<Vector256<uint>> cv = stackalloc Vector256<uint>[8];
+        for (int w = 0; w < 8; w++) cv[w] = Vector256.Create(IV[w]);
+        Span<Vector256<uint>> m = stackalloc Vector256<uint>[16];
+        for (int block = 0; block < BlocksPerChunk; block++)
+        {
+            int at = block * BlockBytes;
+            for (int w = 0; w < 16; w++)
+            {
+                int o = at + 4 * w;
+                m[w] = Vector256.Create(
+                    Word(page0, o), Word(page0, ChunkBytes + o), Word(page0, 2 * ChunkBytes + o), Word(page0, 3 * ChunkBytes + o),
+                    Word(page1, o), Word(page1, ChunkBytes + o), Word(page1, 2 * ChunkBytes + o), Word(page1, 3 * ChunkBytes + o));
+            }
+            uint flags = (block == 0 ? ChunkStart : 0) | (block == BlocksPerChunk - 1 ? ChunkEnd : 0);
+            Compress(cv, m, counter, flags);
+        }
+        for (int lane = 0; lane < count * ChunksPerPage; lane++)
+            for (int w = 0; w < 8; w++) chunks[(first * ChunksPerPage + lane) * 8 + w] = cv[w].GetElement(lane);
+    }
+
+    // Parent nodes over pairs of chaining values: output i from children 2i and 2i + 1, eight at a time.
+    private static void CompressParents(uint[] children, int count, uint flags, uint[] output)
+    {
+        Span<Vector256<uint>> cv = stackalloc Vector256<uint>[8];
+        Span<Vector256<uint>> m = stackalloc Vector256<uint>[16];
+        Span<uint> lane = stackalloc uint[Lanes];
+        for (int first = 0; first < count; first += Lanes)
+        {
+            int lanes = Math.Min(Lanes, count - first);
+            for (int w = 0; w < 16; w++)
+            {
+                for (int l = 0; l < Lanes; l++) lane[l] = l < lanes ? children[(first + l) * 16 + w] : 0;
+                m[w] = Vector256.Create<uint>(lane);
+            }
+            for (int w = 0; w < 8; w++) cv[w] = Vector256.Create(IV[w]);
+            Compress(cv, m, Vector256<uint>.Zero, flags);
+            for (int l = 0; l < lanes; l++)
+                for (int w = 0; w < 8; w++) output[(first + l) * 8 + w] = cv[w].GetElement(l);
+        }
+    }
+
+    // BLAKE3's compression of one 64-byte block per lane, keeping the first 8 output words (the chaining value).
+    private static void Compress(Span<Vector256<uint>> cv, ReadOnlySpan<Vector256<uint>> m, Vector256<uint> counter, uint flags)
+    {
+        Vector256<uint> v0 = cv[0], v1 = cv[1], v2 = cv[2], v3 = cv[3], v4 = cv[4], v5 = cv[5], v6 = cv[6], v7 = cv[7];
+        Vector256<uint> v8 = Vector256.Create(IV[0]), v9 = Vector256.Create(IV[1]), v10 = Vector256.Create(IV[2]), v11 = Vector256.Create(IV[3]);
+        Vector256<uint> v12 = counter, v13 = Vector256<uint>.Zero, v14 = Vector256.Create((uint)BlockBytes), v15 = Vector256.Create(flags);
+        foreach (var s in Schedule)
+        {
+            G(ref v0, ref v4, ref v8, ref v12, m[s[0]], m[s[1]]);
+            G(ref v1, ref v5, ref v9, ref v13, m[s[2]], m[s[3]]);
+            G(ref v2, ref v6, ref v10, ref v14, m[s[4]], m[s[5]]);
+            G(ref v3, ref v7, ref v11, ref v15, m[s[6]], m[s[7]]);
+            G(ref v0, ref v5, ref v10, ref v15, m[s[8]], m[s[9]]);
+            G(ref v1, ref v6, ref v11, ref v12, m[s[10]], m[s[11]]);
+            G(ref v2, ref v7, ref v8, ref v13, m[s[12]], m[s[13]]);
+            G(ref v3, ref v4, ref v9, ref v14, m[s[14]], m[s[15]]);
+        }
+        cv[0] = v0 ^ v8;
+        cv[1] = v1 ^ v9;
+        cv[2] = v2 ^ v10;
+        cv[3] = v3 ^ v11;
+        cv[4] = v4 ^ v12;
+        cv[5] = v5 ^ v13;
+        cv[6] = v6 ^ v14;
+        cv[7] = v7 ^ v15;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void G(ref Vector256<uint> a, ref Vector256<uint> b, ref Vector256<uint> c, ref Vector256<uint> d, Vector256<uint> x, Vector256<uint> y)
+    {
+        a += b + x;
+        d = RotateRight(d ^ a, 16);
+        c += d;
+        b = RotateRight(b ^ c, 12);
+        a += b + y;
+        d = RotateRight(d ^ a, 8);
+        c += d;
+        b = RotateRight(b ^ c, 7);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> RotateRight(Vector256<uint> x, int bits) => Vector256.ShiftRightLogical(x, bits) | Vector256.ShiftLeft(x, 32 - bits);
+
+    private static uint Word(ReadOnlySpan<byte> page, int offset) => BinaryPrimitives.ReadUInt32LittleEndian(page[offset..]);
+
+    private static byte[][] BuildSchedule()
+    {
+        byte[] permutation = [2, 6, 3, 10, 7, 0, 4, 13, 1, 11, 12, 5, 9, 14, 15, 8];
+        var schedule = new byte[7][];
+        schedule[0] = [.. Enumerable.Range(0, 16).Select(i => (byte)i)];
+        for (int round = 1; round < 7; round++) schedule[round] = [.. permutation.Select(i => schedule[round - 1][i])];
+        return schedule;
+    }
+}
