@@ -1,6 +1,9 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Piecrust.Storage;
 
@@ -18,10 +21,8 @@ internal static class PageHasher
     private const int BlocksPerChunk = ChunkBytes / BlockBytes, Lanes = 8, PagesPerGroup = Lanes / ChunksPerPage;
     private const uint ChunkStart = 1, ChunkEnd = 2, Parent = 4, Root = 8;
 
-    private static readonly uint[] IV = [0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A, 0x510E527F, 0x9B05688C, 0x1F83D9AB, 0x5BE0CD19];
-
-    // Which message word each round reads at each position: round r + 1 reads round r's words permuted.
-    private static readonly byte[][] Schedule = BuildSchedule();
+    private const uint IV0 = 0x6A09E667, IV1 = 0xBB67AE85, IV2 = 0x3C6EF372, IV3 = 0xA54FF53A;
+    private static readonly uint[] IV = [IV0, IV1, IV2, IV3, 0x510E527F, 0x9B05688C, 0x1F83D9AB, 0x5BE0CD19];
 
     /// <summary>Writes the key of <paramref name="pages"/>[i] (each <see cref="PageStore.PageSize"/> bytes) to <paramref name="keys"/>[i].</summary>
     public static void Hash(IReadOnlyList<ReadOnlyMemory<byte>> pages, Span<Hash> keys)
@@ -48,21 +49,20 @@ internal static class PageHasher
     private static void HashChunks(IReadOnlyList<ReadOnlyMemory<byte>> pages, int first, uint[] chunks)
     {
         int count = Math.Min(PagesPerGroup, pages.Count - first);
-        var page0 = pages[first].Span;
-        var page1 = count > 1 ? pages[first + 1].Span : page0; // a lone page fills the other lanes with itself, ignored
+        var page0 = MemoryMarshal.Cast<byte, uint>(pages[first].Span);
+        var page1 = count > 1 ? MemoryMarshal.Cast<byte, uint>(pages[first + 1].Span) : page0; // a lone page fills the other lanes with itself, ignored
         var counter = Vector256.Create(0u, 1, 2, 3, 0, 1, 2, 3); // a chunk's index in its page
         Span<Vector256<uint>> cv = stackalloc Vector256<uint>[8];
         for (int w = 0; w < 8; w++) cv[w] = Vector256.Create(IV[w]);
         Span<Vector256<uint>> m = stackalloc Vector256<uint>[16];
         for (int block = 0; block < BlocksPerChunk; block++)
         {
-            int at = block * BlockBytes;
             for (int w = 0; w < 16; w++)
             {
-                int o = at + 4 * w;
+                int o = block * 16 + w; // the word's index in the first chunk; a chunk is 256 words
                 m[w] = Vector256.Create(
-                    Word(page0, o), Word(page0, ChunkBytes + o), Word(page0, 2 * ChunkBytes + o), Word(page0, 3 * ChunkBytes + o),
-                    Word(page1, o), Word(page1, ChunkBytes + o), Word(page1, 2 * ChunkBytes + o), Word(page1, 3 * ChunkBytes + o));
+                    Word(page0, o), Word(page0, 256 + o), Word(page0, 512 + o), Word(page0, 768 + o),
+                    Word(page1, o), Word(page1, 256 + o), Word(page1, 512 + o), Word(page1, 768 + o));
             }
             uint flags = (block == 0 ? ChunkStart : 0) | (block == BlocksPerChunk - 1 ? ChunkEnd : 0);
             Compress(cv, m, counter, flags);
@@ -92,23 +92,79 @@ internal static class PageHasher
         }
     }
 
-    // BLAKE3's compression of one 64-byte block per lane, keeping the first 8 output words (the chaining value).
+    // BLAKE3's compression of one 64-byte block per lane, keeping the first 8 output words (the chaining
+    // value). The seven rounds are written out, each reading the message words in the order the
+    // permutation gives it (round r + 1 reads round r's words as permuted): no indexing in the loop.
     private static void Compress(Span<Vector256<uint>> cv, ReadOnlySpan<Vector256<uint>> m, Vector256<uint> counter, uint flags)
     {
+        Vector256<uint> m0 = m[0], m1 = m[1], m2 = m[2], m3 = m[3], m4 = m[4], m5 = m[5], m6 = m[6], m7 = m[7];
+        Vector256<uint> m8 = m[8], m9 = m[9], m10 = m[10], m11 = m[11], m12 = m[12], m13 = m[13], m14 = m[14], m15 = m[15];
         Vector256<uint> v0 = cv[0], v1 = cv[1], v2 = cv[2], v3 = cv[3], v4 = cv[4], v5 = cv[5], v6 = cv[6], v7 = cv[7];
-        Vector256<uint> v8 = Vector256.Create(IV[0]), v9 = Vector256.Create(IV[1]), v10 = Vector256.Create(IV[2]), v11 = Vector256.Create(IV[3]);
+        Vector256<uint> v8 = Vector256.Create(IV0), v9 = Vector256.Create(IV1), v10 = Vector256.Create(IV2), v11 = Vector256.Create(IV3);
         Vector256<uint> v12 = counter, v13 = Vector256<uint>.Zero, v14 = Vector256.Create((uint)BlockBytes), v15 = Vector256.Create(flags);
-        foreach (var s in Schedule)
-        {
-            G(ref v0, ref v4, ref v8, ref v12, m[s[0]], m[s[1]]);
-            G(ref v1, ref v5, ref v9, ref v13, m[s[2]], m[s[3]]);
-            G(ref v2, ref v6, ref v10, ref v14, m[s[4]], m[s[5]]);
-            G(ref v3, ref v7, ref v11, ref v15, m[s[6]], m[s[7]]);
-            G(ref v0, ref v5, ref v10, ref v15, m[s[8]], m[s[9]]);
-            G(ref v1, ref v6, ref v11, ref v12, m[s[10]], m[s[11]]);
-            G(ref v2, ref v7, ref v8, ref v13, m[s[12]], m[s[13]]);
-            G(ref v3, ref v4, ref v9, ref v14, m[s[14]], m[s[15]]);
-        }
+        // round 1
+        G(ref v0, ref v4, ref v8, ref v12, m0, m1);
+        G(ref v1, ref v5, ref v9, ref v13, m2, m3);
+        G(ref v2, ref v6, ref v10, ref v14, m4, m5);
+        G(ref v3, ref v7, ref v11, ref v15, m6, m7);
+        G(ref v0, ref v5, ref v10, ref v15, m8, m9);
+        G(ref v1, ref v6, ref v11, ref v12, m10, m11);
+        G(ref v2, ref v7, ref v8, ref v13, m12, m13);
+        G(ref v3, ref v4, ref v9, ref v14, m14, m15);
+        // round 2
+        G(ref v0, ref v4, ref v8, ref v12, m2, m6);
+        G(ref v1, ref v5, ref v9, ref v13, m3, m10);
+        G(ref v2, ref v6, ref v10, ref v14, m7, m0);
+        G(ref v3, ref v7, ref v11, ref v15, m4, m13);
+        G(ref v0, ref v5, ref v10, ref v15, m1, m11);
+        G(ref v1, ref v6, ref v11, ref v12, m12, m5);
+        G(ref v2, ref v7, ref v8, ref v13, m9, m14);
+        G(ref v3, ref v4, ref v9, ref v14, m15, m8);
+        // round 3
+        G(ref v0, ref v4, ref v8, ref v12, m3, m4);
+        G(ref v1, ref v5, ref v9, ref v13, m10, m12);
+        G(ref v2, ref v6, ref v10, ref v14, m13, m2);
+        G(ref v3, ref v7, ref v11, ref v15, m7, m14);
+        G(ref v0, ref v5, ref v10, ref v15, m6, m5);
+        G(ref v1, ref v6, ref v11, ref v12, m9, m0);
+        G(ref v2, ref v7, ref v8, ref v13, m11, m15);
+        G(ref v3, ref v4, ref v9, ref v14, m8, m1);
+        // round 4
+        G(ref v0, ref v4, ref v8, ref v12, m10, m7);
+        G(ref v1, ref v5, ref v9, ref v13, m12, m9);
+        G(ref v2, ref v6, ref v10, ref v14, m14, m3);
+        G(ref v3, ref v7, ref v11, ref v15, m13, m15);
+        G(ref v0, ref v5, ref v10, ref v15, m4, m0);
+        G(ref v1, ref v6, ref v11, ref v12, m11, m2);
+        G(ref v2, ref v7, ref v8, ref v13, m5, m8);
+        G(ref v3, ref v4, ref v9, ref v14, m1, m6);
+        // round 5
+        G(ref v0, ref v4, ref v8, ref v12, m12, m13);
+        G(ref v1, ref v5, ref v9, ref v13, m9, m11);
+        G(ref v2, ref v6, ref v10, ref v14, m15, m10);
+        G(ref v3, ref v7, ref v11, ref v15, m14, m8);
+        G(ref v0, ref v5, ref v10, ref v15, m7, m2);
+        G(ref v1, ref v6, ref v11, ref v12, m5, m3);
+        G(ref v2, ref v7, ref v8, ref v13, m0, m1);
+        G(ref v3, ref v4, ref v9, ref v14, m6, m4);
+        // round 6
+        G(ref v0, ref v4, ref v8, ref v12, m9, m14);
+        G(ref v1, ref v5, ref v9, ref v13, m11, m5);
+        G(ref v2, ref v6, ref v10, ref v14, m8, m12);
+        G(ref v3, ref v7, ref v11, ref v15, m15, m1);
+        G(ref v0, ref v5, ref v10, ref v15, m13, m3);
+        G(ref v1, ref v6, ref v11, ref v12, m0, m10);
+        G(ref v2, ref v7, ref v8, ref v13, m2, m6);
+        G(ref v3, ref v4, ref v9, ref v14, m4, m7);
+        // round 7
+        G(ref v0, ref v4, ref v8, ref v12, m11, m15);
+        G(ref v1, ref v5, ref v9, ref v13, m5, m0);
+        G(ref v2, ref v6, ref v10, ref v14, m1, m9);
+        G(ref v3, ref v7, ref v11, ref v15, m8, m6);
+        G(ref v0, ref v5, ref v10, ref v15, m14, m10);
+        G(ref v1, ref v6, ref v11, ref v12, m2, m12);
+        G(ref v2, ref v7, ref v8, ref v13, m3, m4);
+        G(ref v3, ref v4, ref v9, ref v14, m7, m13);
         cv[0] = v0 ^ v8;
         cv[1] = v1 ^ v9;
         cv[2] = v2 ^ v10;
@@ -132,17 +188,12 @@ internal static class PageHasher
         b = RotateRight(b ^ c, 7);
     }
 
+    // One instruction where AVX-512 has it (vprold), two shifts and an or elsewhere.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<uint> RotateRight(Vector256<uint> x, int bits) => Vector256.ShiftRightLogical(x, bits) | Vector256.ShiftLeft(x, 32 - bits);
+    private static Vector256<uint> RotateRight(Vector256<uint> x, [ConstantExpected] byte bits) =>
+        Avx512F.VL.IsSupported ? Avx512F.VL.RotateRight(x, bits) : Vector256.ShiftRightLogical(x, bits) | Vector256.ShiftLeft(x, 32 - bits);
 
-    private static uint Word(ReadOnlySpan<byte> page, int offset) => BinaryPrimitives.ReadUInt32LittleEndian(page[offset..]);
-
-    private static byte[][] BuildSchedule()
-    {
-        byte[] permutation = [2, 6, 3, 10, 7, 0, 4, 13, 1, 11, 12, 5, 9, 14, 15, 8];
-        var schedule = new byte[7][];
-        schedule[0] = [.. Enumerable.Range(0, 16).Select(i => (byte)i)];
-        for (int round = 1; round < 7; round++) schedule[round] = [.. permutation.Select(i => schedule[round - 1][i])];
-        return schedule;
-    }
+    // BLAKE3's words are little-endian (the test is a constant: the other branch is compiled away).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Word(ReadOnlySpan<uint> page, int index) => BitConverter.IsLittleEndian ? page[index] : BinaryPrimitives.ReverseEndianness(page[index]);
 }
