@@ -15,17 +15,7 @@ public sealed class BlockCommitTests
     private const int PagesEach = 16; // 96 pages in all: past PageTreeUpdates.ParallelFromPages
     private static readonly Hash EmptyTree = PageTree.EmptyRoot(PageTree.Height32);
 
-    private static readonly byte[] Poker = Contracts.Wat("""
-        (module
-          (memory (export "memory") 16)
-          (global (export "A") i32 (i32.const 0))
-          (func (export "poke") (param i32) (result i32) (i64.store (i32.load (i32.const 0)) (i64.load (i32.const 4))) i32.const 0))
-        """);
-
-    private static void Poke(Session session, ContractId id, uint address, ulong value) =>
-        session.Call(id, "poke", Contracts.Cat(Contracts.Le(address), Contracts.Le(value)), Contracts.Gas);
-
-    // Spread over the memory, different per contract; never page 0, where the calls' arguments go.
+    // Spread over the memory (256 pages), different per contract; never page 0, where the calls' arguments go.
     private static uint PageOf(int memory, int k) => (uint)(7 * k + memory) % 255 + 1;
 
     [Fact]
@@ -36,8 +26,8 @@ public sealed class BlockCommitTests
         Hash @base;
         using (var setup = vm.Session())
         {
-            ids = [.. Enumerable.Range(0, Memories).Select(m => setup.Deploy(Poker, new ContractData(Contracts.Owner, default, new ContractId(Hash.Of([(byte)m]))), Contracts.Gas))];
-            for (int m = 0; m < Memories; m++) Poke(setup, ids[m], PageOf(m, 0) * 4096 + 64, 1); // a stored tree to update
+            ids = [.. Enumerable.Range(0, Memories).Select(m => setup.Deploy(PageProbe.Code(), new ContractData(Contracts.Owner, default, new ContractId(Hash.Of([(byte)m]))), Contracts.Gas))];
+            for (int m = 0; m < Memories; m++) PageProbe.Write(setup, ids[m], PageOf(m, 0), 1); // a stored tree to update
             @base = setup.Commit();
         }
 
@@ -45,14 +35,14 @@ public sealed class BlockCommitTests
         using (var session = vm.Session(new SessionData { Base = @base }))
         {
             for (int m = 0; m < Memories; m++)
-                for (int k = 0; k < PagesEach; k++) Poke(session, ids[m], PageOf(m, k) * 4096 + (uint)(8 * k), (ulong)(1000 * m + k));
+                for (int k = 0; k < PagesEach; k++) PageProbe.Write(session, ids[m], PageOf(m, k), (ulong)(1000 * m + k));
             together = session.Commit();
         }
         Hash oneByOne = @base;
         for (int m = 0; m < Memories; m++)
         {
             using var session = vm.Session(new SessionData { Base = oneByOne });
-            for (int k = 0; k < PagesEach; k++) Poke(session, ids[m], PageOf(m, k) * 4096 + (uint)(8 * k), (ulong)(1000 * m + k));
+            for (int k = 0; k < PagesEach; k++) PageProbe.Write(session, ids[m], PageOf(m, k), (ulong)(1000 * m + k));
             oneByOne = session.Commit(); // one memory per commit: built on the committing thread
         }
 
@@ -64,7 +54,7 @@ public sealed class BlockCommitTests
             for (int k = 0; k < PagesEach; k++)
             {
                 var page = reader.ReadPage(ids[m], PageOf(m, k));
-                Assert.Equal((ulong)(1000 * m + k), BitConverter.ToUInt64(page.AsSpan(8 * k, 8)));
+                Assert.Equal((ulong)(1000 * m + k), BitConverter.ToUInt64(page.AsSpan(64, 8)));
             }
             var proof = reader.ProvePage(ids[m], PageOf(m, PagesEach - 1));
             Assert.True(ProofVerifier.VerifyPage(proof, together, reader.ReadPage(ids[m], PageOf(m, PagesEach - 1))));
