@@ -30,6 +30,12 @@ internal static class PageHasher
         if (keys.Length < pages.Count) throw new ArgumentException("One key per page.", nameof(keys));
         for (int i = 0; i < pages.Count; i++)
             if (pages[i].Length != PageStore.PageSize) throw new ArgumentException($"A page is {PageStore.PageSize} bytes, got {pages[i].Length}.", nameof(pages));
+        if (!Vector256.IsHardwareAccelerated)
+        {
+            // Emulated 256-bit vectors (no AVX2) would be slower than the package: hash one by one.
+            for (int i = 0; i < pages.Count; i++) keys[i] = Piecrust.Hash.Of(pages[i].Span);
+            return;
+        }
         // Chunk chaining values, then the two parents of each page: 8 words each, lane after lane.
         var chunks = new uint[pages.Count * ChunksPerPage * 8];
         for (int first = 0; first < pages.Count; first += PagesPerGroup) HashChunks(pages, first, chunks);

@@ -1,11 +1,23 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Piecrust.Storage;
 using Xunit;
 
 namespace Piecrust.Tests.Storage;
 
-/// <summary>The batched page hasher gives exactly the Blake3 package's hash of each page, whatever the number of pages and their content.</summary>
+/// <summary>
+/// The batched page hasher gives exactly the Blake3 package's hash of each page, whatever the number
+/// of pages and their content. scripts/test.sh runs these tests again with AVX-512 and then AVX2
+/// switched off, to cover the hasher's other paths; each test first checks that they really are off.
+/// </summary>
 public sealed class PageHasherTests
 {
+    public PageHasherTests()
+    {
+        if (Environment.GetEnvironmentVariable("PIECRUST_EXPECT_NO_AVX512") == "1") Assert.False(Avx512F.VL.IsSupported, "AVX-512 should be off in this run");
+        if (Environment.GetEnvironmentVariable("PIECRUST_EXPECT_NO_AVX2") == "1") Assert.False(Vector256.IsHardwareAccelerated, "AVX2 should be off in this run");
+    }
+
     private static byte[] Page(int seed)
     {
         var page = new byte[PageStore.PageSize];
