@@ -26,7 +26,7 @@ public sealed class StagedObjects
         if (page.Length != PageStore.PageSize)
             throw new ArgumentException($"A page is {PageStore.PageSize} bytes, got {page.Length}.", nameof(page));
         var key = PageStore.PageKey(page.Span);
-        if (key != PageStore.ZeroPageKey) _objects[ObjectRef.Page(key)] = page;
+        StagePage(key, page);
         return key;
     }
 
@@ -37,8 +37,13 @@ public sealed class StagedObjects
     {
         ArgumentNullException.ThrowIfNull(pages);
         PageHasher.Hash(pages, keys);
-        for (int i = 0; i < pages.Count; i++)
-            if (keys[i] != PageStore.ZeroPageKey) _objects[ObjectRef.Page(keys[i])] = pages[i];
+        for (int i = 0; i < pages.Count; i++) StagePage(keys[i], pages[i]);
+    }
+
+    // The zero page is never stored: every tree reads an absent page as zeros.
+    private void StagePage(Hash key, ReadOnlyMemory<byte> page)
+    {
+        if (key != PageStore.ZeroPageKey) _objects[ObjectRef.Page(key)] = page;
     }
 
     /// <summary>

@@ -63,18 +63,7 @@ internal sealed class SessionState : IDisposable
     public void Changed() => _root = null;
 
     /// <summary>The root of the current state, cached until the next change.</summary>
-    public Hash ComputeRoot()
-    {
-        var pages = _vm.RentPages();
-        try
-        {
-            return (_root = ComputeRoot(new StagedObjects(), pages, out _)).Value;
-        }
-        finally
-        {
-            _vm.ReturnPages(pages);
-        }
-    }
+    public Hash ComputeRoot() => WithPageBuffer(pages => (_root = ComputeRoot(new StagedObjects(), pages, out _)).Value);
 
     /// <summary>Everything a commit of the current state would write, staged, and the root it would have (proofs see uncommitted changes this way).</summary>
     public StagedObjects StageCurrent(out Hash root)
@@ -158,16 +147,19 @@ internal sealed class SessionState : IDisposable
     /// </summary>
     /// <exception cref="StoreIOException">The write failed (nothing written), or the commit was written and the memories' image files could not follow (the message says which).</exception>
     /// <exception cref="EngineResourceException">The commit was written and a memory could not be mapped onto it.</exception>
-    public Hash Commit()
+    public Hash Commit() => WithPageBuffer(Commit); // the memories have taken in the changes when it returns, or failed to
+
+    // Runs work with the VM's spare page buffer, handed back once the work is done with its pages.
+    private T WithPageBuffer<T>(Func<PageBuffer, T> work)
     {
         var pages = _vm.RentPages();
         try
         {
-            return Commit(pages);
+            return work(pages);
         }
         finally
         {
-            _vm.ReturnPages(pages); // the memories have taken in the changes by now, or failed to
+            _vm.ReturnPages(pages);
         }
     }
 
