@@ -9,7 +9,16 @@ public sealed partial class MerkleIndex
     /// to the page tree <paramref name="root"/> of height <paramref name="height"/>, staging the new
     /// nodes, and returns the new root. Pages themselves must be staged by the caller.
     /// </summary>
-    public Hash UpdatePages(Hash root, int height, ReadOnlySpan<PageChange> changes, StagedObjects staged)
+    /// <param name="root">The tree to change.</param>
+    /// <param name="height">Its height.</param>
+    /// <param name="changes">The new page keys.</param>
+    /// <param name="staged">Receives the new nodes.</param>
+    /// <param name="rootIsLive">
+    /// True when <paramref name="root"/> is a tree of a commit the caller keeps from deletion (a
+    /// session's leased base): a child a new node keeps from one of its nodes is then stored, and is
+    /// marked so (<see cref="StagedObjects.MarkStored"/>), sparing the commit a lookup per such child.
+    /// </param>
+    public Hash UpdatePages(Hash root, int height, ReadOnlySpan<PageChange> changes, StagedObjects staged, bool rootIsLive = false)
     {
         CheckHeight(height);
         for (int i = 0; i < changes.Length; i++)
@@ -19,10 +28,10 @@ public sealed partial class MerkleIndex
             if (i > 0 && changes[i].Index <= changes[i - 1].Index)
                 throw new ArgumentException("Page changes must be in ascending order of index, without repeats.", nameof(changes));
         }
-        return Update(root, height, 0, changes, staged);
+        return Update(root, height, 0, changes, staged, rootIsLive);
     }
 
-    private Hash Update(Hash reference, int level, ulong start, ReadOnlySpan<PageChange> changes, StagedObjects staged)
+    private Hash Update(Hash reference, int level, ulong start, ReadOnlySpan<PageChange> changes, StagedObjects staged, bool live)
     {
         if (changes.IsEmpty) return reference;
         if (level == 0)
@@ -31,14 +40,20 @@ public sealed partial class MerkleIndex
             return changes[0].Key;
         }
 
-        var (left, right) = PageChildren(reference, level, staged);
+        var (oldLeft, oldRight) = PageChildren(reference, level, staged, out bool wasStaged);
         ulong middle = start + (1UL << (level - 1));
         int split = 0;
         while (split < changes.Length && changes[split].Index < middle) split++;
-        left = Update(left, level - 1, start, changes[..split], staged);
-        right = Update(right, level - 1, middle, changes[split..], staged);
+        var left = Update(oldLeft, level - 1, start, changes[..split], staged, live);
+        var right = Update(oldRight, level - 1, middle, changes[split..], staged, live);
 
         var empty = PageTree.EmptyChild(level);
+        if (live && !wasStaged)
+        {
+            // A node of the live tree: the child it keeps is stored (a stored node's children are).
+            if (left == oldLeft && left != empty) staged.MarkStored(ChildRef(level, left));
+            if (right == oldRight && right != empty) staged.MarkStored(ChildRef(level, right));
+        }
         if (left == empty && right == empty) return PageTree.EmptyRoot(level);
         var key = Domain.HashPair(Domain.PageInternal, PageTree.ChildValue(level - 1, left), PageTree.ChildValue(level - 1, right));
         staged.AddNode(key, NodeFormat.EncodeBranch(NodeFormat.PageBranch, level, left, right, empty));
@@ -88,14 +103,18 @@ public sealed partial class MerkleIndex
         }
     }
 
-    private (Hash Left, Hash Right) PageChildren(Hash reference, int level, StagedObjects? staged)
+    private (Hash Left, Hash Right) PageChildren(Hash reference, int level, StagedObjects? staged) => PageChildren(reference, level, staged, out _);
+
+    // wasStaged: the node came from the staged objects (not from a tree read from the store or its cache).
+    private (Hash Left, Hash Right) PageChildren(Hash reference, int level, StagedObjects? staged, out bool wasStaged)
     {
         if (reference == PageTree.EmptyRoot(level))
         {
             var empty = PageTree.EmptyChild(level);
+            wasStaged = true; // no node at all: nothing to vouch for
             return (empty, empty);
         }
-        var node = Node(reference, staged).Span;
+        var node = _nodes.Read(reference, staged, out wasStaged).Span;
         if (node.Length == 0 || node[0] != NodeFormat.PageBranch)
             throw new CorruptStoreException($"Node {reference} should be a page-tree branch at level {level}.");
         var (storedLevel, left, right) = NodeFormat.DecodeBranch(node, PageTree.EmptyChild);
@@ -103,6 +122,9 @@ public sealed partial class MerkleIndex
             throw new CorruptStoreException($"Node {reference} is a page-tree branch of level {storedLevel}, expected {level}.");
         return (left, right);
     }
+
+    // A page-tree child: a page at level 1, a branch above.
+    private static ObjectRef ChildRef(int level, Hash child) => level == 1 ? ObjectRef.Page(child) : ObjectRef.Node(child);
 
     private static void CheckHeight(int height)
     {

@@ -13,9 +13,17 @@ internal sealed class NodeReader
 
     public NodeReader(PageStore store) => _store = store;
 
-    public ReadOnlyMemory<byte> Read(Hash key, StagedObjects? staged)
+    public ReadOnlyMemory<byte> Read(Hash key, StagedObjects? staged) => Read(key, staged, out _);
+
+    /// <summary><see cref="Read(Hash, StagedObjects?)"/>, saying whether the node came from <paramref name="staged"/> (else it is a node of a tree the caller reached from a commit).</summary>
+    public ReadOnlyMemory<byte> Read(Hash key, StagedObjects? staged, out bool wasStaged)
     {
-        if (staged is not null && staged.TryGet(ObjectRef.Node(key), out var node)) return node;
+        wasStaged = false;
+        if (staged is not null && staged.TryGet(ObjectRef.Node(key), out var node))
+        {
+            wasStaged = true;
+            return node;
+        }
         if (_cache.TryGet(key, out var cached)) return cached;
         var stored = _store.ReadNode(key);
         _cache.Add(key, stored);

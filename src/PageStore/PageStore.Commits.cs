@@ -113,7 +113,7 @@ public sealed partial class PageStore
 
             _nextSequence++;
             _commits[root] = record;
-            LastWrite = new WriteStatistics(transaction.ObjectsWritten, 0, transaction.BytesWritten, transaction.ExistenceLookups, LastBatchBytes);
+            LastWrite = new WriteStatistics(transaction.ObjectsWritten, 0, transaction.BytesWritten, transaction.ExistenceLookups, LastBatchBytes, transaction.ReferenceChecks);
             return new CommitInfo(root, parent, record.Sequence);
         }
     }
@@ -522,4 +522,5 @@ public sealed partial class PageStore
 /// <param name="BytesWritten">Bytes of keys and values added to the store (objects and counts).</param>
 /// <param name="ExistenceLookups">Staged objects a commit had to look up in the store to learn whether they were already there (the rest were inferred absent).</param>
 /// <param name="BatchBytes">Size of the commit's whole write batch as RocksDB logs it: everything of <paramref name="BytesWritten"/>, the commit record, the sequence number and RocksDB's per-entry framing.</param>
-public readonly record struct WriteStatistics(int ObjectsWritten, int ObjectsRemoved, long BytesWritten, int ExistenceLookups = 0, long BatchBytes = 0);
+/// <param name="ReferenceChecks">References a commit's new nodes make to objects it did not write, checked to be stored (through the count cache, else the store); the ones the staged objects vouched for (<see cref="StagedObjects.MarkStored"/>) are not checked.</param>
+public readonly record struct WriteStatistics(int ObjectsWritten, int ObjectsRemoved, long BytesWritten, int ExistenceLookups = 0, long BatchBytes = 0, int ReferenceChecks = 0);

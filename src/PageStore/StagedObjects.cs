@@ -9,6 +9,7 @@ public sealed class StagedObjects
 {
     private readonly Dictionary<ObjectRef, ReadOnlyMemory<byte>> _objects;
     private readonly Dictionary<Hash, Hash> _previousPages = new();
+    private readonly HashSet<ObjectRef> _knownStored = new();
 
     /// <summary>Empty staged objects.</summary>
     public StagedObjects() => _objects = new();
@@ -60,6 +61,17 @@ public sealed class StagedObjects
     /// <summary>The page <paramref name="page"/> replaces, when <see cref="SetPreviousPage"/> said so.</summary>
     internal bool TryGetPreviousPage(Hash page, out Hash previous) => _previousPages.TryGetValue(page, out previous);
 
+    /// <summary>
+    /// Says that <paramref name="reference"/>, which a staged node names, is already stored: a child a
+    /// new node keeps from a node read from the store (a stored node's children are always stored),
+    /// so a commit need not look it up. A hint the caller vouches for; the store's check (fsck) still
+    /// finds a reference to an object that is not stored.
+    /// </summary>
+    public void MarkStored(ObjectRef reference) => _knownStored.Add(reference);
+
+    /// <summary>True when <see cref="MarkStored"/> said <paramref name="reference"/> is stored.</summary>
+    internal bool IsKnownStored(ObjectRef reference) => _knownStored.Contains(reference);
+
     /// <summary>Stages a tree node under the key the caller computed with the store's node layout.</summary>
     public void AddNode(Hash key, ReadOnlyMemory<byte> node) => _objects[ObjectRef.Node(key)] = node;
 
@@ -79,15 +91,18 @@ public sealed class StagedObjects
     {
         var copy = new StagedObjects();
         foreach (var (reference, bytes) in _objects) copy._objects[reference] = bytes.ToArray();
+        copy._knownStored.UnionWith(_knownStored);
+        foreach (var (page, previous) in _previousPages) copy._previousPages[page] = previous;
         return copy;
     }
 
-    /// <summary>Stages everything <paramref name="other"/> holds, with its previous-page hints (the bytes are shared, not copied).</summary>
+    /// <summary>Stages everything <paramref name="other"/> holds, with its previous-page and stored-reference hints (the bytes are shared, not copied).</summary>
     public void AddFrom(StagedObjects other)
     {
         ArgumentNullException.ThrowIfNull(other);
         foreach (var (reference, bytes) in other._objects) _objects[reference] = bytes;
         foreach (var (page, previous) in other._previousPages) _previousPages[page] = previous;
+        _knownStored.UnionWith(other._knownStored);
     }
 
     /// <summary>Forgets every staged object.</summary>
@@ -95,6 +110,7 @@ public sealed class StagedObjects
     {
         _objects.Clear();
         _previousPages.Clear();
+        _knownStored.Clear();
     }
 
     internal IEnumerable<KeyValuePair<ObjectRef, ReadOnlyMemory<byte>>> All => _objects;

@@ -112,8 +112,7 @@ internal sealed class CrashLane : IDisposable
             (StoreFault.BeforeCommitWrite, _) or (StoreFault.BeforeReclaimWrite, _) => Outcome.Before,
             (StoreFault.AfterCommitWrite, CrashProtocol.Commit) => Outcome.After,
             (StoreFault.AfterReclaimWrite, CrashProtocol.Delete or CrashProtocol.Finalize) => Outcome.After,
-            // Commit writes image files only after its batch is written (for the new commit's memories).
-            (StoreFault.ImageWrite, CrashProtocol.Commit) => Outcome.After,
+            // A commit writes its memories' image files while its batch is written (ImageWrite: either side).
             _ => Outcome.Either,
         };
     }

@@ -82,6 +82,42 @@ public sealed class MerkleIndexTests
     }
 
     [Fact]
+    public void An_update_of_a_live_tree_vouches_for_the_children_it_keeps_and_commits_the_same_objects_without_checking_them()
+    {
+        using var store = MerkleIndex.EphemeralStore();
+        var index = new MerkleIndex(store);
+        var baseStaged = new StagedObjects();
+        var pages = Enumerable.Range(0, 8).Select(i => ((ulong)i, StoreFixture.Page(i))).ToArray();
+        var baseRoot = StoreFixture.CommitTree(store, StoreFixture.WritePages(index, EmptyTree, baseStaged, pages), baseStaged);
+        var newPage = StoreFixture.Page(1000);
+        var change = new[] { new PageChange(5, PageStore.PageKey(newPage)) };
+
+        var checkedStaged = new StagedObjects();
+        checkedStaged.AddPage(newPage);
+        var checkedRoot = index.UpdatePages(baseRoot, PageTree.Height32, change, checkedStaged);
+        var liveStaged = new StagedObjects();
+        liveStaged.AddPage(newPage);
+        var liveRoot = index.UpdatePages(baseRoot, PageTree.Height32, change, liveStaged, rootIsLive: true);
+        Assert.Equal(checkedRoot, liveRoot);
+
+        // Page 5's path keeps page 4 (level 1), the branch over 6-7 (level 2) and the one over 0-3
+        // (level 3); above level 3 each branch has one child, the one it replaces.
+        Assert.True(liveStaged.IsKnownStored(ObjectRef.Page(PageStore.PageKey(pages[4].Item2))));
+        Assert.False(checkedStaged.IsKnownStored(ObjectRef.Page(PageStore.PageKey(pages[4].Item2))));
+
+        StoreFixture.CommitTree(store, checkedRoot, checkedStaged, parent: baseRoot);
+        var looked = store.LastWrite;
+        store.DeleteCommit(checkedRoot);
+        StoreFixture.CommitTree(store, liveRoot, liveStaged, parent: baseRoot);
+        Assert.Equal(looked.ObjectsWritten, store.LastWrite.ObjectsWritten);
+        Assert.Equal(looked.BytesWritten, store.LastWrite.BytesWritten);
+        Assert.Equal(3, looked.ReferenceChecks); // the three kept children, checked in the store
+        Assert.Equal(0, store.LastWrite.ReferenceChecks); // vouched for
+        Assert.Equal(PageStore.PageKey(pages[4].Item2), index.PageKey(liveRoot, PageTree.Height32, 4));
+        Assert.Empty(store.Check().Problems);
+    }
+
+    [Fact]
     public void Incremental_updates_equal_a_tree_built_from_scratch()
     {
         using var store = MerkleIndex.EphemeralStore();

@@ -82,6 +82,27 @@ public sealed class StoreFailureTests
     }
 
     [Fact]
+    public void A_commit_whose_write_fails_drops_the_image_files_it_wrote_meanwhile_and_can_be_made_again()
+    {
+        using var state = new CounterState();
+        using var vm = VM.Open(state.Directory, new VMOptions { Durable = false, Memory = MemoryPath.Mapped });
+        var images = Path.Combine(state.Directory, "images");
+        using var session = vm.Session(new SessionData { Base = state.Root });
+        session.Call(state.Contract, "increment", [], Contracts.Gas);
+        var before = Directory.GetFiles(images).Order().ToArray();
+
+        // The new image (an overlay over the loaded base: a new file) is written while the batch is, then dropped.
+        using (new FailingWrites(state.Directory, DiskFull))
+            AssertDiskFull(Assert.Throws<StoreIOException>(() => session.Commit()));
+        Assert.Equal(before, Directory.GetFiles(images).Order().ToArray());
+
+        // The session's memory did not move: the same change commits once the disk has room.
+        var root = session.Commit();
+        Assert.NotEqual(state.Root, root);
+        Assert.Equal(CounterState.ReadCounter(vm, state.Root, state.Contract) + 1, CounterState.ReadCounter(vm, root, state.Contract));
+    }
+
+    [Fact]
     public void Failed_writes_leave_the_disk_byte_for_byte_as_it_was()
     {
         using var state = new CounterState(secondCommit: true);

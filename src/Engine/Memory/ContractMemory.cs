@@ -78,9 +78,18 @@ internal abstract class ContractMemory : IDisposable
     public virtual void Dispose() { }
 
     /// <summary>
+    /// Work that prepares what <see cref="MarkCommitted"/> will need for the state about to be committed as
+    /// <paramref name="key"/>, to run on another thread while the commit's batch is written (it changes nothing in this
+    /// memory); null when there is nothing to prepare. The mapped path's work writes the new image's files; its result
+    /// goes to <see cref="MarkCommitted"/> once the commit is written, else to <see cref="ImageCache.Abandon"/>.
+    /// </summary>
+    public virtual Func<MemoryImage?>? PrepareCommit(ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes) => null;
+
+    /// <summary>
     /// The state was committed as <paramref name="key"/> in <paramref name="commit"/> (with <paramref name="changes"/>
     /// relative to the previous base): it is the new base. <paramref name="memory"/> is the instance's memory, if one is
-    /// loaded (checkpointed: it shows exactly that state).
+    /// loaded (checkpointed: it shows exactly that state); <paramref name="prepared"/>, what <see cref="PrepareCommit"/>
+    /// returned, now owned by this call.
     /// </summary>
-    public abstract void MarkCommitted(ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes, Hash commit, LinearMemory? memory);
+    public abstract void MarkCommitted(ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes, Hash commit, LinearMemory? memory, MemoryImage? prepared);
 }

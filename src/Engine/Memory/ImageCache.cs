@@ -168,37 +168,26 @@ internal sealed class ImageCache : IDisposable
     {
         lock (_lock)
             if (_images.TryGetValue(key, out var cached)) return Keep(commit, cached);
+        return Adopt(Build(parent, key, changes, mayReadStore: true)!, commit);
+    }
 
-        MemoryImage image;
-        if (parent is null)
-        {
-            image = new MemoryImage(key, [ImageLayer.CreateBase(NewPath("base"), key.Length, changes)]);
-        }
-        else if (parent.Layers.Count < MaxLayers && PageRuns.Count(changes.Select(c => c.Index)) <= MaxOverlayRuns)
-        {
-            // Right after the parent's last overlay in its file when nothing followed it there: no new file.
-            var overlay = ImageLayer.AppendOverlay(parent.Layers[^1], changes) ?? ImageLayer.CreateOverlay(NewPath("overlay"), changes);
-            foreach (var layer in parent.Layers) layer.AddReference();
-            image = new MemoryImage(key, [.. parent.Layers, overlay]);
-        }
-        else if (MergedOverlayPages(parent, changes) is var merged && PageRuns.Count(merged) <= MaxOverlayRuns
-            && (ulong)merged.Count <= key.Length / PageStore.PageSize / 4)
-        {
-            // Too many layers: the overlays and the changes merge into one overlay over the same base,
-            // which costs the pages changed since that base, not the memory.
-            var overlay = ImageLayer.CreateOverlay(NewPath("overlay"), ReadMerged(parent, merged, changes));
-            var @base = parent.Layers[0];
-            @base.AddReference();
-            image = new MemoryImage(key, [@base, overlay]);
-        }
-        else
-        {
-            // An overlay of many scattered pages (one mapping each, and every session loading the
-            // memory would pay them against vm.max_map_count), or of a quarter of the memory (whose
-            // merges would rewrite it again and again): a fresh base is one mapping.
-            var leaf = new ContractLeaf(default, default, ReadOnlyMemory<byte>.Empty, key.PageTreeRoot, key.Length, key.Is64);
-            image = new MemoryImage(key, [ImageLayer.CreateBase(NewPath("base"), key.Length, ReadPages(leaf))]);
-        }
+    /// <summary>
+    /// The file work of <see cref="Derive"/> alone, done before the commit is written (on any thread:
+    /// a session writes its memories' images while the commit's batch is written). Null when the
+    /// image is cached already, or when it would be a fresh base, which reads the new page tree from
+    /// the store (<see cref="Derive"/> builds it once the commit is written). The image is not cached
+    /// yet: hand it to <see cref="Adopt"/> once the commit is written, else to <see cref="Abandon"/>.
+    /// </summary>
+    public MemoryImage? Prepare(MemoryImage parent, ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes)
+    {
+        lock (_lock)
+            if (_images.ContainsKey(key)) return null;
+        return Build(parent, key, changes, mayReadStore: false);
+    }
+
+    /// <summary>Caches an image <see cref="Prepare"/> built, its commit <paramref name="commit"/> now written; the caller gets a use, as with <see cref="Derive"/>.</summary>
+    public MemoryImage Adopt(MemoryImage image, Hash commit)
+    {
         var dropped = new List<ImageKey>();
         try
         {
@@ -211,6 +200,38 @@ internal sealed class ImageCache : IDisposable
         {
             Dropped(dropped);
         }
+    }
+
+    /// <summary>Drops an image <see cref="Prepare"/> built for a commit that was not written: its new files go.</summary>
+    public static void Abandon(MemoryImage image) => image.Release();
+
+    // The image of key as parent plus changes, not cached; null when that needs the store and mayReadStore is false.
+    private MemoryImage? Build(MemoryImage? parent, ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes, bool mayReadStore)
+    {
+        if (parent is null) return new MemoryImage(key, [ImageLayer.CreateBase(NewPath("base"), key.Length, changes)]);
+        if (parent.Layers.Count < MaxLayers && PageRuns.Count(changes.Select(c => c.Index)) <= MaxOverlayRuns)
+        {
+            // Right after the parent's last overlay in its file when nothing followed it there: no new file.
+            var overlay = ImageLayer.AppendOverlay(parent.Layers[^1], changes) ?? ImageLayer.CreateOverlay(NewPath("overlay"), changes);
+            foreach (var layer in parent.Layers) layer.AddReference();
+            return new MemoryImage(key, [.. parent.Layers, overlay]);
+        }
+        if (MergedOverlayPages(parent, changes) is var merged && PageRuns.Count(merged) <= MaxOverlayRuns
+            && (ulong)merged.Count <= key.Length / PageStore.PageSize / 4)
+        {
+            // Too many layers: the overlays and the changes merge into one overlay over the same base,
+            // which costs the pages changed since that base, not the memory.
+            var overlay = ImageLayer.CreateOverlay(NewPath("overlay"), ReadMerged(parent, merged, changes));
+            var @base = parent.Layers[0];
+            @base.AddReference();
+            return new MemoryImage(key, [@base, overlay]);
+        }
+        if (!mayReadStore) return null;
+        // An overlay of many scattered pages (one mapping each, and every session loading the
+        // memory would pay them against vm.max_map_count), or of a quarter of the memory (whose
+        // merges would rewrite it again and again): a fresh base is one mapping.
+        var leaf = new ContractLeaf(default, default, ReadOnlyMemory<byte>.Empty, key.PageTreeRoot, key.Length, key.Is64);
+        return new MemoryImage(key, [ImageLayer.CreateBase(NewPath("base"), key.Length, ReadPages(leaf))]);
     }
 
     // Under the lock, once an image is built: one another thread added meanwhile wins (this one's files go);

@@ -321,12 +321,20 @@ internal sealed class MappedContractMemory : ContractMemory
         else destination.Clear();
     }
 
-    public override void MarkCommitted(ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes, Hash commit, LinearMemory? memory)
+    // The changes are relative to the image, also after a compaction (which copied the memory, changed nothing).
+    private bool NeedsNewImage => Modified || !_imageLoaded || _private is not null;
+
+    // The parent image is loaded here, on the session's thread (a load registers it under the base
+    // commit, which takes the store's lock: the commit's write holds it while the work runs).
+    public override Func<MemoryImage?>? PrepareCommit(ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes) =>
+        NeedsNewImage && Image is { } parent ? () => _images.Prepare(parent, key, changes) : null;
+
+    public override void MarkCommitted(ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes, Hash commit, LinearMemory? memory, MemoryImage? prepared)
     {
-        if (Modified || !_imageLoaded || _private is not null)
+        if (!NeedsNewImage && prepared is not null) ImageCache.Abandon(prepared);
+        if (NeedsNewImage)
         {
-            // The changes are relative to the image, also after a compaction (which copied the memory, changed nothing).
-            var derived = _images.Derive(Image, key, changes, commit);
+            var derived = prepared is not null ? _images.Adopt(prepared, commit) : _images.Derive(Image, key, changes, commit);
             if (_image is not null) _images.Return(_image);
             _image = derived;
             _imageLoaded = true;

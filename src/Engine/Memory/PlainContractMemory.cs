@@ -114,7 +114,7 @@ internal sealed class PlainContractMemory : ContractMemory
         else destination.Clear();
     }
 
-    public override void MarkCommitted(ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes, Hash commit, LinearMemory? memory)
+    public override void MarkCommitted(ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes, Hash commit, LinearMemory? memory, MemoryImage? prepared)
     {
         _changed.Clear();
         _lengthChanged = false;

@@ -65,6 +65,6 @@ internal static class PageTreeUpdates
         staged.AddPages(Array.ConvertAll(change.Pages, p => p.Bytes), keys);
         var pages = new PageChange[change.Pages.Length];
         for (int i = 0; i < pages.Length; i++) pages[i] = new PageChange(change.Pages[i].Index, keys[i]);
-        return index.UpdatePages(change.BaseTree, change.Height, pages, staged);
+        return index.UpdatePages(change.BaseTree, change.Height, pages, staged, rootIsLive: true); // a session's base is leased
     }
 }
