@@ -19,6 +19,9 @@ public readonly struct Hash : IEquatable<Hash>, IComparable<Hash>
 
     private Hash(ulong w0, ulong w1, ulong w2, ulong w3) => (_w0, _w1, _w2, _w3) = (w0, w1, w2, w3);
 
+    /// <summary>The first 8 bytes, big-endian: hashes whose prefixes differ compare as their prefixes do.</summary>
+    internal ulong Prefix => _w0;
+
     /// <summary>The all-zero hash (not the hash of anything in particular).</summary>
     public static Hash Zero => default;
 

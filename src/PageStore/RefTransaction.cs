@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using RocksDbSharp;
@@ -204,11 +205,21 @@ internal sealed class RefTransaction : IDisposable
     public void Flush()
     {
         Span<byte> objectKey = stackalloc byte[Hash.Size];
-        CollectionsMarshal.AsSpan(_writes).Sort(default(WriteOrder)); // a struct comparer: no delegate call per comparison
-        foreach (var (reference, offset, length) in _writes)
+        var writes = CollectionsMarshal.AsSpan(_writes);
+        var order = ArrayPool<int>.Shared.Rent(writes.Length);
+        try
         {
-            reference.Key.CopyTo(objectKey);
-            _batch.Put(objectKey, _written.AsSpan(offset, length), _store.Column(StoreColumns.ColumnOf(reference.Kind)));
+            SortInKeyOrder(writes, order.AsSpan(0, writes.Length));
+            foreach (int i in order.AsSpan(0, writes.Length))
+            {
+                var (reference, offset, length) = writes[i];
+                reference.Key.CopyTo(objectKey);
+                _batch.Put(objectKey, _written.AsSpan(offset, length), _store.Column(StoreColumns.ColumnOf(reference.Kind)));
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(order);
         }
 
         var refs = _store.Column(StoreColumn.Refs);
@@ -359,14 +370,42 @@ internal sealed class RefTransaction : IDisposable
         return length;
     }
 
+    // Fills order with the writes' indices in key order (InKeyOrder). Sorted on a 64-bit key first —
+    // the kind (1 to 3: two bits), then the object key's first 62 bits — as plain numbers, several times faster than
+    // comparing whole references (the sort was a twentieth of a block's commit, BlockBench); the runs
+    // of equal 64-bit keys (almost never more than one write: the keys are hashes) are then ordered in full.
+    internal static void SortInKeyOrder(ReadOnlySpan<(ObjectRef Reference, int Offset, int Length)> writes, Span<int> order)
+    {
+        var keys = ArrayPool<ulong>.Shared.Rent(writes.Length);
+        try
+        {
+            var sortKeys = keys.AsSpan(0, writes.Length);
+            for (int i = 0; i < writes.Length; i++)
+            {
+                sortKeys[i] = ((ulong)writes[i].Reference.Kind << 62) | (writes[i].Reference.Key.Prefix >> 2);
+                order[i] = i;
+            }
+            sortKeys.Sort(order);
+            for (int start = 0, end; start < writes.Length; start = end)
+            {
+                for (end = start + 1; end < writes.Length && sortKeys[end] == sortKeys[start]; end++) { }
+                if (end - start > 1) order[start..end].Sort(new IndexOrder(writes.ToArray()));
+            }
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(keys);
+        }
+    }
+
+    private readonly struct IndexOrder((ObjectRef Reference, int Offset, int Length)[] writes) : IComparer<int>
+    {
+        public int Compare(int a, int b) => InKeyOrder(writes[a].Reference, writes[b].Reference);
+    }
+
     // The order of each column's keys (a count key is the kind byte, then the object key). The kinds
     // compare as numbers: Enum.CompareTo takes an object, and a sort boxed ~600,000 of them per block.
     private static int InKeyOrder(ObjectRef a, ObjectRef b) => a.Kind != b.Kind ? ((int)a.Kind).CompareTo((int)b.Kind) : a.Key.CompareTo(b.Key);
-
-    private readonly struct WriteOrder : IComparer<(ObjectRef Reference, int Offset, int Length)>
-    {
-        public int Compare((ObjectRef Reference, int Offset, int Length) a, (ObjectRef Reference, int Offset, int Length) b) => InKeyOrder(a.Reference, b.Reference);
-    }
 
     private static int Copy(ReadOnlySpan<byte> data, Span<byte> destination)
     {
