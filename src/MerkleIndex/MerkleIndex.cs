@@ -35,9 +35,11 @@ public sealed partial class MerkleIndex
         PageStore.Ephemeral(NodeLayout.Instance, options);
 
     /// <summary>
-    /// Keeps the nodes of a commit just written in the node cache, so the next update of the same
-    /// trees does not read them back from the store. Staged nodes are valid by construction (their
-    /// keys were computed from their bytes), so caching one the commit did not reach is harmless.
+    /// Keeps the nodes of a commit being or just written in the node cache, so the next update of the
+    /// same trees does not read them back from the store. Staged nodes are valid by construction (their
+    /// keys were computed from their bytes), so caching one the commit did not reach, or of a commit
+    /// whose write then failed, is harmless: a node is read by its key, and what a live tree reaches is stored.
+    /// Safe to call while another thread reads <paramref name="staged"/> (nothing may change it meanwhile).
     /// </summary>
     public void RememberCommitted(StagedObjects staged)
     {

@@ -84,22 +84,34 @@ public sealed class StoreFailureTests
     [Fact]
     public void A_commit_whose_write_fails_drops_the_image_files_it_wrote_meanwhile_and_can_be_made_again()
     {
-        using var state = new CounterState();
-        using var vm = VM.Open(state.Directory, new VMOptions { Durable = false, Memory = MemoryPath.Mapped });
-        var images = Path.Combine(state.Directory, "images");
-        using var session = vm.Session(new SessionData { Base = state.Root });
-        session.Call(state.Contract, "increment", [], Contracts.Gas);
-        var before = Directory.GetFiles(images).Order().ToArray();
+        const uint Pages = 80; // past PageTreeUpdates.ParallelFromPages: the images are written while the batch is
+        StoreFixture.InTempDirectory(directory =>
+        {
+            using var vm = VM.Open(directory, new VMOptions { Durable = false, Memory = MemoryPath.Mapped });
+            ContractId id;
+            Hash @base;
+            using (var setup = vm.Session())
+            {
+                id = setup.Deploy(PageProbe.Code(), new ContractData(Contracts.Owner, default, new ContractId(Hash.Of([1]))), Contracts.Gas);
+                PageProbe.Write(setup, id, 1, 1);
+                @base = setup.Commit();
+            }
+            var images = Path.Combine(directory, "images");
+            using var session = vm.Session(new SessionData { Base = @base });
+            for (uint page = 1; page <= Pages; page++) PageProbe.Write(session, id, page, 1000 + page);
+            var before = Directory.GetFiles(images).Order().ToArray();
 
-        // The new image (an overlay over the loaded base: a new file) is written while the batch is, then dropped.
-        using (new FailingWrites(state.Directory, DiskFull))
-            AssertDiskFull(Assert.Throws<StoreIOException>(() => session.Commit()));
-        Assert.Equal(before, Directory.GetFiles(images).Order().ToArray());
+            // The new image (an overlay over the base image: a new file) is written, then dropped.
+            using (new FailingWrites(directory, DiskFull))
+                AssertDiskFull(Assert.Throws<StoreIOException>(() => session.Commit()));
+            Assert.Equal(before, Directory.GetFiles(images).Order().ToArray());
 
-        // The session's memory did not move: the same change commits once the disk has room.
-        var root = session.Commit();
-        Assert.NotEqual(state.Root, root);
-        Assert.Equal(CounterState.ReadCounter(vm, state.Root, state.Contract) + 1, CounterState.ReadCounter(vm, root, state.Contract));
+            // The session's memory did not move: the same changes commit once the disk has room.
+            var root = session.Commit();
+            using var reader = vm.Session(new SessionData { Base = root });
+            for (uint page = 1; page <= Pages; page++) Assert.Equal(1000 + page, PageProbe.Read(reader, id, page));
+            Assert.True(vm.Fsck().IsClean);
+        });
     }
 
     [Fact]

@@ -169,37 +169,61 @@ internal sealed class SessionState : IDisposable
         Hash root;
         List<ContractUpdate> updates;
         IDisposable lease;
-        Task<MemoryImage?[]> preparing;
+        SideWork<MemoryImage?[]>? sideWork = null;
         try
         {
             root = ComputeRoot(staged, pages, out updates);
-            // The memories' next images need only the changed pages: they are written on another core
-            // while the batch is (a twelfth of a block, BlockBench), and dropped if the batch fails.
-            var work = updates.Select(u => u.State.Memory.PrepareCommit(KeyOf(u), u.Changes)).ToArray();
-            preparing = work.All(w => w is null) ? Task.FromResult(new MemoryImage?[work.Length]) : Task.Run(() => PrepareImages(work));
+            // While a large commit's batch is written, another core writes the memories' next images
+            // (they need only the changed pages: a twelfth of a block, BlockBench) and caches its new
+            // nodes (valid by construction, so harmless even if the write fails); images of a failed
+            // write are dropped. A small commit does both after its write, here.
+            if (updates.Sum(u => u.Changes.Count) >= PageTreeUpdates.ParallelFromPages)
+            {
+                var work = updates.Select(u => u.State.Memory.PrepareCommit(KeyOf(u), u.Changes)).ToArray();
+                sideWork = SideWork<MemoryImage?[]>.Start(() =>
+                {
+                    var images = PrepareImages(work);
+                    _vm.Index.RememberCommitted(staged);
+                    return images;
+                });
+            }
             try
             {
                 (_, lease) = _vm.Store.WriteCommitLeased(root, root == Domain.EmptyState ? null : ObjectRef.Node(root), _baseCommit, staged);
             }
             catch
             {
-                Abandon(preparing);
+                if (sideWork is not null)
+                {
+                    Abandon(sideWork);
+                    _vm.ReturnStaged(staged);
+                }
                 throw;
             }
-            _vm.Index.RememberCommitted(staged);
+            if (sideWork is null) _vm.Index.RememberCommitted(staged);
         }
         finally
         {
-            _vm.ReturnStaged(staged);
+            if (sideWork is null) _vm.ReturnStaged(staged); // else once the side work is over (it reads them)
         }
         _lease?.Dispose();
         _lease = lease;
         _baseCommit = root;
         _baseRoot = root;
-        MemoryImage?[] prepared = [];
+        var prepared = new MemoryImage?[updates.Count];
         try
         {
-            prepared = preparing.GetAwaiter().GetResult();
+            if (sideWork is not null)
+            {
+                try
+                {
+                    prepared = sideWork.Result();
+                }
+                finally
+                {
+                    _vm.ReturnStaged(staged);
+                }
+            }
             for (int i = 0; i < updates.Count; i++)
             {
                 var state = updates[i].State;
@@ -246,11 +270,11 @@ internal sealed class SessionState : IDisposable
     private static ImageKey KeyOf(ContractUpdate update) => new(update.PageTree, update.State.Memory.Length, update.State.Code.Is64);
 
     // The batch failed: the images prepared for it go, once their writing is over (its own failure changes nothing then).
-    private static void Abandon(Task<MemoryImage?[]> preparing)
+    private static void Abandon(SideWork<MemoryImage?[]> preparing)
     {
         try
         {
-            foreach (var image in preparing.GetAwaiter().GetResult()) if (image is not null) ImageCache.Abandon(image);
+            foreach (var image in preparing.Result()) if (image is not null) ImageCache.Abandon(image);
         }
         catch (Exception)
         {
