@@ -112,7 +112,8 @@ internal sealed class CrashLane : IDisposable
             (StoreFault.BeforeCommitWrite, _) or (StoreFault.BeforeReclaimWrite, _) => Outcome.Before,
             (StoreFault.AfterCommitWrite, CrashProtocol.Commit) => Outcome.After,
             (StoreFault.AfterReclaimWrite, CrashProtocol.Delete or CrashProtocol.Finalize) => Outcome.After,
-            // A commit writes its memories' image files while its batch is written (ImageWrite: either side).
+            // The lane's commits are small (under PageTreeUpdates.ParallelFromPages pages): their image files follow the batch.
+            (StoreFault.ImageWrite, CrashProtocol.Commit) => Outcome.After,
             _ => Outcome.Either,
         };
     }
