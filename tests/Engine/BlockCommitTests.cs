@@ -59,6 +59,7 @@ public sealed class BlockCommitTests
             var proof = reader.ProvePage(ids[m], PageOf(m, PagesEach - 1));
             Assert.True(ProofVerifier.VerifyPage(proof, together, reader.ReadPage(ids[m], PageOf(m, PagesEach - 1))));
         }
+        Assert.True(vm.Fsck().IsClean); // every reference the commits vouched for (kept children) is stored, every count exact
     }
 
     [Fact]
