@@ -303,7 +303,7 @@ internal sealed class RefTransaction : IDisposable
         }
         if (_staged is not null && _staged.TryGet(reference, out value)) return IsAbsent(reference, value);
         value = default;
-        // A child a new node kept from a stored node: its lookup was a quarter of a block's commit.
+        // A child a new node kept from a stored node: ~19,000 lookups a 1,000-call block (BlockBench).
         if (_staged is not null && _staged.IsKnownStored(reference)) return false;
         ReferenceChecks++;
         if (CachedAppliedCount(reference) == 0)

@@ -331,13 +331,16 @@ internal sealed class MappedContractMemory : ContractMemory
 
     public override void MarkCommitted(ImageKey key, IReadOnlyList<(ulong Index, ReadOnlyMemory<byte> Bytes)> changes, Hash commit, LinearMemory? memory, MemoryImage? prepared)
     {
-        if (!NeedsNewImage && prepared is not null) ImageCache.Abandon(prepared);
         if (NeedsNewImage)
         {
             var derived = prepared is not null ? _images.Adopt(prepared, commit) : _images.Derive(Image, key, changes, commit);
             if (_image is not null) _images.Return(_image);
             _image = derived;
             _imageLoaded = true;
+        }
+        else if (prepared is not null)
+        {
+            ImageCache.Abandon(prepared);
         }
         // The current mappings already show this content; from now on reads and reloads use the new image.
         bool compacted = _private is not null;

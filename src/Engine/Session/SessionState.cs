@@ -193,18 +193,15 @@ internal sealed class SessionState : IDisposable
             }
             catch
             {
-                if (sideWork is not null)
-                {
-                    Abandon(sideWork);
-                    _vm.ReturnStaged(staged);
-                }
+                if (sideWork is not null) Abandon(sideWork);
                 throw;
             }
             if (sideWork is null) _vm.Index.RememberCommitted(staged);
         }
         finally
         {
-            if (sideWork is null) _vm.ReturnStaged(staged); // else once the side work is over (it reads them)
+            sideWork?.Wait(); // it reads the staged objects
+            _vm.ReturnStaged(staged);
         }
         _lease?.Dispose();
         _lease = lease;
@@ -213,17 +210,7 @@ internal sealed class SessionState : IDisposable
         var prepared = new MemoryImage?[updates.Count];
         try
         {
-            if (sideWork is not null)
-            {
-                try
-                {
-                    prepared = sideWork.Result();
-                }
-                finally
-                {
-                    _vm.ReturnStaged(staged);
-                }
-            }
+            if (sideWork is not null) prepared = sideWork.Result();
             for (int i = 0; i < updates.Count; i++)
             {
                 var state = updates[i].State;

@@ -21,7 +21,7 @@ internal sealed class SideWork<T>
 
     /// <summary>Queues <paramref name="work"/> to the thread pool.</summary>
     public static SideWork<T> Start(Func<T> work) =>
-        Start(work, static side => ThreadPool.UnsafeQueueUserWorkItem(static s => s.TryRun(), side, preferLocal: false));
+        Start(work, static side => ThreadPool.UnsafeQueueUserWorkItem(static s => s.Run(), side, preferLocal: false));
 
     /// <summary>Hands <paramref name="work"/> to <paramref name="queue"/>, which runs it (<see cref="Run"/>) when it can, or never.</summary>
     internal static SideWork<T> Start(Func<T> work, Action<SideWork<T>> queue)
@@ -31,20 +31,24 @@ internal sealed class SideWork<T>
         return side;
     }
 
-    /// <summary>Runs the work unless the caller or another thread has started it already.</summary>
-    internal void Run() => TryRun();
-
-    /// <summary>The work's result (or its exception), running it here if it has not started; waits while it runs elsewhere.</summary>
+    /// <summary>The work's result (or its exception), once it is over (<see cref="Wait"/>).</summary>
     public T Result()
     {
-        TryRun();
-        lock (_gate)
-            while (!_finished) Monitor.Wait(_gate);
+        Wait();
         _failure?.Throw();
         return _result!;
     }
 
-    private void TryRun()
+    /// <summary>Returns once the work is over, running it here if it has not started; waits while it runs elsewhere. Never throws the work's exception.</summary>
+    public void Wait()
+    {
+        Run();
+        lock (_gate)
+            while (!_finished) Monitor.Wait(_gate);
+    }
+
+    /// <summary>Runs the work unless the caller or another thread has started it already.</summary>
+    internal void Run()
     {
         if (Interlocked.Exchange(ref _claimed, 1) != 0) return;
         try
