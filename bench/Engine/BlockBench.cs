@@ -128,19 +128,24 @@ public class BlockBench
 
     /// <summary>
     /// <see cref="EngineBlock"/> with its parts timed apart (milliseconds): session open, the first
-    /// round of calls (one to each active contract), the other calls, the commit. For <see cref="BlockPhases"/>.
+    /// round of calls (one to each active contract), the other calls, the commit (with the session's
+    /// close), and the bytes allocated on all threads by the calls and by the commit. For <see cref="BlockPhases"/>.
     /// </summary>
-    public (double Open, double FirstRound, double OtherCalls, double Commit) EngineBlockPhases()
+    public (double Open, double FirstRound, double OtherCalls, double Commit, long CallBytes, long CommitBytes) EngineBlockPhases()
     {
+        long start = GC.GetTotalAllocatedBytes(precise: true);
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        using var session = _vm.Session(new SessionData { Base = _root });
+        var session = _vm.Session(new SessionData { Base = _root });
         double open = watch.Elapsed.TotalMilliseconds;
         RunCalls(session, 0, Math.Min(N, Active));
         double firstRound = watch.Elapsed.TotalMilliseconds;
         RunCalls(session, Math.Min(N, Active), N);
         double calls = watch.Elapsed.TotalMilliseconds;
+        long afterCalls = GC.GetTotalAllocatedBytes(precise: true);
         _root = session.Commit();
-        return (open, firstRound - open, calls - firstRound, watch.Elapsed.TotalMilliseconds - calls);
+        session.Dispose();
+        double made = watch.Elapsed.TotalMilliseconds - calls;
+        return (open, firstRound - open, calls - firstRound, made, afterCalls - start, GC.GetTotalAllocatedBytes(precise: true) - afterCalls);
     }
 
     private void RunCalls(Session session, int from, int to)

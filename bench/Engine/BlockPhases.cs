@@ -30,7 +30,7 @@ public static class BlockPhases
                 int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
                 var paused = GC.GetTotalPauseDuration();
                 long allocated = GC.GetAllocatedBytesForCurrentThread();
-                var (open, first, calls, made) = bench.EngineBlockPhases();
+                var (open, first, calls, made, callBytes, commitBytes) = bench.EngineBlockPhases();
                 allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
                 gen0 = GC.CollectionCount(0) - gen0;
                 gen2 = GC.CollectionCount(2) - gen2;
@@ -45,7 +45,7 @@ public static class BlockPhases
                 commit.Add(made);
                 raw.Add(r);
                 Console.WriteLine($"block {b}: open {open:0.00} ms, first round {first:0.0} ms, other calls {calls:0.0} ms, commit {made:0.0} ms, "
-                    + $"engine {total:0.0} ms, raw {r:0.0} ms (calls {rawCalls:0.0} ms), {allocated / 1e6:0.0} MB allocated, {gen0} gen-0 and {gen2} gen-2 collections, {paused.TotalMilliseconds:0.0} ms paused");
+                    + $"engine {total:0.0} ms, raw {r:0.0} ms (calls {rawCalls:0.0} ms), {allocated / 1e6:0.0} MB allocated on this thread ({callBytes / 1e6:0.0} MB by the calls, {commitBytes / 1e6:0.0} MB by the commit on all threads), {gen0} gen-0 and {gen2} gen-2 collections, {paused.TotalMilliseconds:0.0} ms paused");
             }
             Console.WriteLine($"median: engine {Median(engine):0.0} ms, commit {Median(commit):0.0} ms, raw {Median(raw):0.0} ms");
         }

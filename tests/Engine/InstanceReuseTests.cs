@@ -128,6 +128,35 @@ public sealed class InstanceReuseTests
     }
 
     [Fact]
+    public void An_instance_left_right_after_its_commit_or_written_after_it_shows_the_commit_to_the_next_session()
+    {
+        using var vm = TestVM.Ephemeral();
+        var (_, r2) = TwoCommits(vm);
+        var root = r2;
+        for (int i = 0; i < 6; i++)
+        {
+            bool writeAfterCommit = i % 2 == 1;
+            using var session = vm.Session(new SessionData { Base = root });
+            Assert.Equal(22UL + (ulong)i, Read(session, 3));
+            Assert.Equal(7UL, Read(session, 9));
+            Assert.Equal(0UL, Read(session, 14));
+            Write(session, 9, 7); // the same bytes again: private, but not a change
+            Write(session, 3, 23 + (ulong)i);
+            root = session.Commit();
+            if (writeAfterCommit)
+            {
+                // Left uncommitted: the next session, on the same commit, reuses this instance.
+                Write(session, 3, 1_000);
+                Write(session, 14, 1_000);
+            }
+        }
+        using var check = vm.Session(new SessionData { Base = root });
+        Assert.Equal(root, check.Root);
+        Assert.Equal(28UL, Read(check, 3));
+        Assert.Equal(0UL, Read(check, 14));
+    }
+
+    [Fact]
     public void Sessions_each_on_the_commit_the_last_one_made_keep_its_values_through_failures()
     {
         // Each session's instance goes on to the next with the pages it changed held privately (the

@@ -43,9 +43,11 @@ internal abstract class ContractMemory : IDisposable
     /// At the end of the instance's use: when its memory can be brought back to showing
     /// <see cref="BaseImage"/> (dropping the writes since), does so and returns that image, with
     /// <paramref name="view"/> saying how it shows it when not as a clean mapping of its files;
-    /// otherwise null (the caller clears the memory).
+    /// otherwise null (the caller clears the memory). <paramref name="writtenSinceCheckpoint"/> is
+    /// false only when the caller knows nothing wrote the instance's memory since its last
+    /// <see cref="Checkpoint"/> (no call ran it since): then what the checkpoint found is still true.
     /// </summary>
-    public virtual ImageKey? TryRestoreBaseImage(LinearMemory memory, out IdleView? view)
+    public virtual ImageKey? TryRestoreBaseImage(LinearMemory memory, bool writtenSinceCheckpoint, out IdleView? view)
     {
         view = null;
         return null;

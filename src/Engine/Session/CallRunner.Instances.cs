@@ -73,11 +73,14 @@ internal sealed partial class CallRunner
     }
 
     /// <summary>Hands an instance the session is done with back to the runtime, its image kept when the memory allows.</summary>
-    private void Release(ContractState state, LiveInstance live)
+    /// <param name="state">The contract.</param>
+    /// <param name="live">Its instance.</param>
+    /// <param name="writtenSinceCheckpoint">False only when no call ran the contract since its memory's last checkpoint.</param>
+    private void Release(ContractState state, LiveInstance live, bool writtenSinceCheckpoint = true)
     {
         bool reusable = !state.Code.NeedsFreshInstance;
         IdleView? view = null;
-        var shows = reusable ? state.Memory.TryRestoreBaseImage(live.Memory, out view) : null;
+        var shows = reusable ? state.Memory.TryRestoreBaseImage(live.Memory, writtenSinceCheckpoint, out view) : null;
         _runtime.Release(live, reusable, shows, view);
     }
 
@@ -102,7 +105,9 @@ internal sealed partial class CallRunner
             {
                 try
                 {
-                    Release(state, live);
+                    // A contract is in _sinceCheckpoint from its first successful call after a checkpoint
+                    // on; a failed call reverts its memory to the checkpoint or drops the instance.
+                    Release(state, live, writtenSinceCheckpoint: _sinceCheckpoint.Contains(state));
                 }
                 catch (Exception e) when (e is EngineResourceException or InvalidOperationException)
                 {
