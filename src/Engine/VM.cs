@@ -68,6 +68,9 @@ public sealed partial class VM : IDisposable
         if (keep) Volatile.Write(ref _spareStaged, staged);
     }
 
+    /// <summary>The tables a commit's page-tree build stages each memory into (<see cref="PageTreeUpdates"/>), kept between commits.</summary>
+    internal StagedObjectsPool StagedPool { get; } = new();
+
     private PageBuffer? _sparePages;
 
     /// <summary>A buffer for a commit's changed pages, the one a previous commit handed back if any (thread-safe).</summary>

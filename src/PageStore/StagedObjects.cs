@@ -20,6 +20,12 @@ public sealed class StagedObjects
     /// <summary>Number of staged objects.</summary>
     public int Count => _objects.Count;
 
+    /// <summary>Objects the table holds before it grows (it keeps its size when cleared).</summary>
+    internal int Capacity => _objects.EnsureCapacity(0);
+
+    /// <summary>Grows the table to hold <paramref name="capacity"/> objects without growing again.</summary>
+    internal void EnsureCapacity(int capacity) => _objects.EnsureCapacity(capacity);
+
     /// <summary>Stages a page (its key is computed here, so it cannot disagree with the bytes).</summary>
     /// <returns>The page key, or <see cref="PageStore.ZeroPageKey"/> for an all-zero page (never stored).</returns>
     public Hash AddPage(ReadOnlyMemory<byte> page)

@@ -70,8 +70,14 @@ public sealed class BlockCommitTests
         var bases = StoreBaseTrees(index, store);
         var changes = bases.Select((tree, m) => new PageTreeUpdates.Change(tree, PageTree.Height32, Pages(m, first: 8, count: PagesEach))).ToArray();
 
+        // A build before, into the same pool: the tables the second build reuses must bring nothing of it along.
+        var pool = new StagedObjectsPool();
+        var other = bases.Select((tree, m) => new PageTreeUpdates.Change(tree, PageTree.Height32, Pages(m + 100, first: 4, count: PagesEach))).ToArray();
+        PageTreeUpdates.Build(index, other, new StagedObjects(), pool);
+        Assert.Equal(Memories, pool.Count);
+
         var parallel = new StagedObjects();
-        var roots = PageTreeUpdates.Build(index, changes, parallel);
+        var roots = PageTreeUpdates.Build(index, changes, parallel, pool);
 
         var sequential = new StagedObjects();
         var expected = changes.Select(c => index.UpdatePages(c.BaseTree, c.Height,
@@ -103,9 +109,11 @@ public sealed class BlockCommitTests
         var changes = bases.Select((tree, m) => new PageTreeUpdates.Change(tree, PageTree.Height32, Pages(m, first: 8, count: PagesEach))).ToArray();
 
         var staged = new StagedObjects();
-        var error = Assert.Throws<CorruptStoreException>(() => PageTreeUpdates.Build(index, changes, staged));
+        var pool = new StagedObjectsPool();
+        var error = Assert.Throws<CorruptStoreException>(() => PageTreeUpdates.Build(index, changes, staged, pool));
         Assert.Contains(lost.ToString(), error.Message);
         Assert.Equal(0, staged.Count); // nothing of the failed build is staged
+        Assert.Equal(Memories, pool.Count); // and every memory's table went back to the pool
     }
 
     // One stored tree per memory, pages 0..11 of each (so the updates replace some and add others).

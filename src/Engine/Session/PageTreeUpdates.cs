@@ -19,9 +19,12 @@ internal static class PageTreeUpdates
     /// <summary>One memory's base tree and changes (ascending).</summary>
     public readonly record struct Change(Hash BaseTree, int Height, (ulong Index, ReadOnlyMemory<byte> Bytes)[] Pages);
 
-    /// <summary>The new tree root of each change, in order, with every new page and node staged in <paramref name="staged"/>.</summary>
+    /// <summary>
+    /// The new tree root of each change, in order, with every new page and node staged in
+    /// <paramref name="staged"/>; each memory built on its own thread stages into one of <paramref name="pool"/>'s.
+    /// </summary>
     /// <exception cref="CorruptStoreException">A base tree's node is damaged (the first such change's error, as one thread would have met it).</exception>
-    public static Hash[] Build(MerkleIndex index, IReadOnlyList<Change> changes, StagedObjects staged)
+    public static Hash[] Build(MerkleIndex index, IReadOnlyList<Change> changes, StagedObjects staged, StagedObjectsPool pool)
     {
         var roots = new Hash[changes.Count];
         if (changes.Count < 2 || changes.Sum(c => c.Pages.Length) < ParallelFromPages)
@@ -33,21 +36,28 @@ internal static class PageTreeUpdates
         var failures = new Exception?[changes.Count];
         // No more workers than cores: a preempted worker holding a node-cache shard stalls the others.
         var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
-        Parallel.For(0, changes.Count, options, i =>
+        try
         {
-            own[i] = new StagedObjects(StagedBound(changes[i]));
-            try
+            Parallel.For(0, changes.Count, options, i =>
             {
-                roots[i] = Update(index, changes[i], own[i]);
-            }
-            catch (Exception e)
-            {
-                failures[i] = e;
-            }
-        });
-        if (failures.FirstOrDefault(f => f is not null) is { } failure) ExceptionDispatchInfo.Throw(failure);
-        foreach (var objects in own) staged.AddFrom(objects);
-        return roots;
+                own[i] = pool.Rent(StagedBound(changes[i]));
+                try
+                {
+                    roots[i] = Update(index, changes[i], own[i]);
+                }
+                catch (Exception e)
+                {
+                    failures[i] = e;
+                }
+            });
+            if (failures.FirstOrDefault(f => f is not null) is { } failure) ExceptionDispatchInfo.Throw(failure);
+            foreach (var objects in own) staged.AddFrom(objects); // the bytes are shared, not copied: they outlive the tables
+            return roots;
+        }
+        finally
+        {
+            foreach (var objects in own) if (objects is not null) pool.Return(objects);
+        }
     }
 
     // At most what one memory's change stages: its pages, and per tree level no more nodes than

@@ -287,7 +287,7 @@ internal sealed class SessionState : IDisposable
     {
         var modified = _contracts.Values.Where(s => s.Modified).OrderBy(s => s.Id).ToArray();
         var changes = modified.Select(s => new PageTreeUpdates.Change(s.BasePageTree, PageTree.HeightFor(s.Code.Is64), s.Memory.ChangedPages(pages).ToArray())).ToArray();
-        var pageTrees = PageTreeUpdates.Build(_vm.Index, changes, staged);
+        var pageTrees = PageTreeUpdates.Build(_vm.Index, changes, staged, _vm.StagedPool);
         updates = [];
         var root = _baseRoot;
         for (int i = 0; i < modified.Length; i++)
