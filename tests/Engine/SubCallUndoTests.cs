@@ -28,6 +28,9 @@ public sealed class SubCallUndoTests
     private static byte[] U16(int v) => BitConverter.GetBytes(checked((ushort)v));
     private static byte[] SubCall(int tree, ulong gas, byte[] script) => [(byte)'c', .. Trees[tree].ToArray(), .. BitConverter.GetBytes(gas), .. U16(script.Length), .. script];
 
+    private static string Outcome(CallReceipt receipt) =>
+        $"{Convert.ToHexString(receipt.Data)} {receipt.GasSpent} {string.Join(";", receipt.Events.Select(e => $"{e.Source}:{e.Topic}:{Convert.ToHexString(e.Data)}:{e.Reverted}"))}";
+
     private static ulong Sum(CallReceipt receipt) => BinaryPrimitives.ReadUInt64LittleEndian(receipt.Data);
 
     [Theory]
@@ -88,6 +91,43 @@ public sealed class SubCallUndoTests
             // Nothing of the callee's is left: its sum and memory length (grow 0 folds the size: 2 pages) are as deployed.
             Assert.Equal(0UL, Sum(session.Call(Trees[0], "run", [], 1_000_000)));
             Assert.Equal(3UL, Sum(session.Call(Trees[0], "run", [(byte)'g', 0], 1_000_000)));
+        }
+    }
+
+    [Fact]
+    public void A_function_whose_sub_calls_keep_failing_is_run_again_once_not_at_every_call()
+    {
+        var (vm, session) = Open(nameof(SubCallUndo.OnDemand));
+        using (vm)
+        using (session)
+        {
+            byte[] failing = [.. Write(3, 1), (byte)'p'];
+            byte[] withFailure = [.. Write(2, 9), .. SubCall(0, 300_000, failing)];
+            byte[] withoutFailure = [.. Write(2, 8), .. SubCall(0, 300_000, Write(4, 1))];
+            var receipts = new List<CallReceipt>();
+            receipts.Add(session.Call(Trees[1], "run", withFailure, 50_000_000));
+            Assert.Equal(1, session.Reruns); // the first one: run without marks, reverted, run with them
+            for (int i = 0; i < 5; i++) receipts.Add(session.Call(Trees[1], "run", withFailure, 50_000_000));
+            Assert.Equal(1, session.Reruns); // the same function again: marks from the start
+            receipts.Add(session.Call(Trees[1], "run", withoutFailure, 50_000_000)); // no failure: unlearned
+            receipts.Add(session.Call(Trees[1], "run", withFailure, 50_000_000));
+            Assert.Equal(2, session.Reruns);
+            receipts.Add(session.Call(Trees[2], "run", withFailure, 50_000_000)); // another contract's function: learned apart
+            Assert.Equal(3, session.Reruns);
+
+            // The same calls in a session that re-runs at every failure: the same receipts and root.
+            var (reVm, reSession) = Open(nameof(SubCallUndo.Reexecute));
+            using (reVm)
+            using (reSession)
+            {
+                var expected = new List<CallReceipt>();
+                for (int i = 0; i < 6; i++) expected.Add(reSession.Call(Trees[1], "run", withFailure, 50_000_000));
+                expected.Add(reSession.Call(Trees[1], "run", withoutFailure, 50_000_000));
+                expected.Add(reSession.Call(Trees[1], "run", withFailure, 50_000_000));
+                expected.Add(reSession.Call(Trees[2], "run", withFailure, 50_000_000));
+                Assert.Equal(expected.Select(Outcome), receipts.Select(Outcome));
+                Assert.Equal(reSession.Root, session.Root);
+            }
         }
     }
 

@@ -58,6 +58,9 @@ internal sealed class CallContext(Dictionary<int, NestedFailure> knownFailures, 
     /// <summary>Set with <see cref="Rerun"/> when the re-run is to undo failed sub-calls in place (<see cref="SubCallUndo.OnDemand"/>).</summary>
     public bool RerunInPlace { get; set; }
 
+    /// <summary>True once a failed sub-call of this attempt was undone in place.</summary>
+    public bool UndidSubCallInPlace { get; set; }
+
     /// <summary>False once the top-level call was re-run in a fresh runtime for want of address space: a second want is final.</summary>
     public bool MayRenewForSpace { get; init; } = true;
 

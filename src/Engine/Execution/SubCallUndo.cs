@@ -6,7 +6,8 @@ internal enum SubCallUndo
     /// <summary>
     /// A top-level call runs without marks; at its first failed sub-call it is re-run once with marks
     /// (see <see cref="InPlace"/>), so every later failure in it is undone in place. Calls without
-    /// failed sub-calls pay nothing; a call with n of them costs at most two runs plus n undos.
+    /// failed sub-calls pay nothing; a call with n of them costs at most two runs plus n undos. A
+    /// function whose last call in the session undid a failed sub-call marks from the start (one run).
     /// </summary>
     OnDemand,
 

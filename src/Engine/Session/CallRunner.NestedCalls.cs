@@ -63,6 +63,7 @@ internal sealed partial class CallRunner
                 }
                 for (int i = eventsStart; i < context.Events.Count; i++) context.Events[i] = context.Events[i] with { Reverted = true };
                 node.ClearChildren();
+                context.UndidSubCallInPlace = true;
                 return ChargeFailure(caller, node, limit, remaining, error);
             }
             if (_undo == SubCallUndo.OnDemand)

@@ -36,6 +36,12 @@ internal sealed partial class CallRunner : ICallHost, IDisposable
     private CallContext? _call;
     private bool _broken; // a replay diverged: no more calls
     private readonly SubCallUndo _undo;
+    // OnDemand: the functions (by contract) whose last successful call in this session undid a failed
+    // sub-call. Their next call marks from the start, so a function whose sub-calls keep failing pays
+    // no first attempt, revert and replay each time (BlockBench's failing forwards: ~230 µs each); one
+    // call without a failure takes it off again, so a wrong guess costs at most one call's marks.
+    private readonly HashSet<(ContractId Contract, string Function)> _marksFirst = [];
+    private const int MaxMarksFirst = 1_024;
     private readonly List<ulong> _pageScratch = [];
 
     public CallRunner(VM vm, SessionState state)
@@ -46,6 +52,9 @@ internal sealed partial class CallRunner : ICallHost, IDisposable
         // Marks scan page tables: where the kernel cannot do that cheaply, failures are re-executed.
         _undo = DirtyPageScanner.ScansInKernel ? vm.Options.SubCallUndo : SubCallUndo.Reexecute;
     }
+
+    /// <summary>Top-level call attempts reverted and run again (a failed sub-call without marks, or a renewed runtime).</summary>
+    internal int Reruns { get; private set; }
 
     /// <summary>The lines contracts wrote with <c>hdebug</c> so far, in order (a copy).</summary>
     public IReadOnlyList<string> DebugLog => _debugLog.ToArray();
@@ -90,7 +99,7 @@ internal sealed partial class CallRunner : ICallHost, IDisposable
         int debugStart = _debugLog.Count;
         long feedsDelivered = 0;
         bool renewForSpace = false, renewedForSpace = false;
-        bool inPlace = _undo == SubCallUndo.InPlace;
+        bool inPlace = _undo == SubCallUndo.InPlace || (_undo == SubCallUndo.OnDemand && _marksFirst.Contains((target.Id, function)));
         while (true)
         {
             // A re-run may have abandoned the instances the failed attempt touched: renew here, not
@@ -117,6 +126,7 @@ internal sealed partial class CallRunner : ICallHost, IDisposable
             {
                 var receipt = Execute(context, target, function, argument, gasLimit);
                 RecordSuccess(context, new LoggedCall(target, function, argument, gasLimit, failures, receipt.Data, rootCaller, hookDecisions));
+                if (_undo == SubCallUndo.OnDemand) LearnMarksFirst(target.Id, function, context.UndidSubCallInPlace);
                 return receipt;
             }
             catch (Exception e)
@@ -133,6 +143,7 @@ internal sealed partial class CallRunner : ICallHost, IDisposable
                 if (fatal is not null && !renewForSpace) ExceptionDispatchInfo.Throw(fatal);
                 if (rerun)
                 {
+                    Reruns++;
                     inPlace |= context.RerunInPlace;
                     feedsDelivered = context.FeedsDelivered;
                     continue;
@@ -141,6 +152,17 @@ internal sealed partial class CallRunner : ICallHost, IDisposable
                 throw failure;
             }
         }
+    }
+
+    private void LearnMarksFirst(ContractId contract, string function, bool undidSubCall)
+    {
+        if (!undidSubCall)
+        {
+            if (_marksFirst.Count > 0) _marksFirst.Remove((contract, function));
+            return;
+        }
+        if (_marksFirst.Count >= MaxMarksFirst) _marksFirst.Clear();
+        _marksFirst.Add((contract, function));
     }
 
     /// <summary>One attempt at a top-level call; throws on any failure, leaving the revert to the caller.</summary>

@@ -32,6 +32,9 @@ public sealed partial class Session : IDisposable
     private readonly SessionGuard _guard = new();
     private readonly SessionState _state;
     private readonly CallRunner _runner;
+
+    /// <summary>Top-level call attempts this session reverted and ran again (see <see cref="Execution.SubCallUndo"/>).</summary>
+    internal int Reruns => _runner.Reruns;
     private bool _disposed;
 
     internal Session(VM vm, SessionData? data)
