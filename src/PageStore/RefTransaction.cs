@@ -100,12 +100,11 @@ internal sealed class RefTransaction : IDisposable
         while (pending.Count > 0)
         {
             var reference = pending.Pop();
-            if (!IsNew(reference, out var value))
+            if (!TryCountNew(reference, out var value))
             {
                 _increments.Add(reference);
                 continue;
             }
-            _counts[reference] = 1; // no entry: a stored object without one counts 1 (and _before has none: it counted 0)
             int length = AddWrite(reference, value.Span, out var deltaBase);
             ObjectsWritten++;
             BytesWritten += Hash.Size + length;
@@ -290,21 +289,26 @@ internal sealed class RefTransaction : IDisposable
         return count;
     }
 
-    // Whether a commit must write the object: true for a staged object the store lacks and this
-    // transaction has not written yet, false for one already stored or written. Any other reference
-    // must be stored: one the staged objects vouch for (StagedObjects.MarkStored) is taken at their
-    // word, the rest are looked up.
-    private bool IsNew(ObjectRef reference, out ReadOnlyMemory<byte> value)
+    // Whether a commit must write the object, counting it (1) if so: true for a staged object the
+    // store lacks and this transaction has not written yet, false for one already stored or written.
+    // Any other reference must be stored: one the staged objects vouch for (StagedObjects.MarkStored)
+    // is taken at their word, the rest are looked up. A vouched-for reference is stored, so never
+    // written here: asked first, it spares ~19,000 kept children a 1,000-call block two table lookups
+    // each (BlockBench); a commit's counts are only the objects it wrote.
+    private bool TryCountNew(ObjectRef reference, out ReadOnlyMemory<byte> value)
     {
-        if (_counts.ContainsKey(reference))
-        {
-            value = default;
-            return false;
-        }
-        if (_staged is not null && _staged.TryGet(reference, out value)) return IsAbsent(reference, value);
         value = default;
-        // A child a new node kept from a stored node: ~19,000 lookups a 1,000-call block (BlockBench).
         if (_staged is not null && _staged.IsKnownStored(reference)) return false;
+        ref ulong count = ref CollectionsMarshal.GetValueRefOrAddDefault(_counts, reference, out bool counted);
+        if (counted) return false;
+        bool staged = _staged is not null && _staged.TryGet(reference, out value);
+        if (staged && IsAbsent(reference, value))
+        {
+            count = 1; // no entry: a stored object without one counts 1 (and _before has none: it counted 0)
+            return true;
+        }
+        _counts.Remove(reference); // not this transaction's: its count is the store's
+        if (staged) return false;
         ReferenceChecks++;
         if (CachedAppliedCount(reference) == 0)
             throw new CorruptStoreException($"Cannot commit: {reference} is referenced but neither stored nor staged.");

@@ -39,6 +39,7 @@ internal readonly record struct ProcessResources(
             if (target.EndsWith(" (deleted)", StringComparison.Ordinal) && !removed.ContainsKey(target))
                 removed[target] = AllocatedBytes("/proc/self/map_files/" + line[..line.IndexOf(' ')]);
         }
+        Piecrust.Memory.FileReaper.Drain(); // files let go are removed off the thread that let them go
         var files = Directory.Exists(images) ? Directory.GetFiles(images) : [];
         return new(descriptors, imageDescriptors, mappings, imageMappings, mapped.Count, removed.Count, files.Length,
             files.Sum(AllocatedBytes), removed.Values.Sum());

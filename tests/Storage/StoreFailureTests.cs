@@ -104,6 +104,7 @@ public sealed class StoreFailureTests
             // The new image (an overlay over the base image: a new file) is written, then dropped.
             using (new FailingWrites(directory, DiskFull))
                 AssertDiskFull(Assert.Throws<StoreIOException>(() => session.Commit()));
+            Piecrust.Memory.FileReaper.Drain(); // files are removed off the committing thread
             Assert.Equal(before, Directory.GetFiles(images).Order().ToArray());
 
             // The session's memory did not move: the same changes commit once the disk has room.

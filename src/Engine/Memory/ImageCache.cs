@@ -73,6 +73,7 @@ internal sealed class ImageCache : IDisposable
         _maxImages = maxImages;
         _maxBytes = maxBytes;
         _onDropped = onDropped;
+        FileReaper.Drain(); // an earlier cache's queued removals must not reach this one's files (names repeat)
         try
         {
             if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
@@ -412,5 +413,6 @@ internal sealed class ImageCache : IDisposable
         {
             foreach (var entry in _recency.ToArray()) Drop(entry);
         }
+        FileReaper.Drain();
     }
 }

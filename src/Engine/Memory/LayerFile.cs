@@ -32,12 +32,11 @@ internal sealed class LayerFile
 
     public void AddReference() => Interlocked.Increment(ref _references);
 
-    /// <summary>Drops a layer's reference; the last one removes the file.</summary>
+    /// <summary>Drops a layer's reference; the last one has the file removed (off this thread, <see cref="FileReaper"/>).</summary>
     public void Release()
     {
         if (Interlocked.Decrement(ref _references) != 0) return;
-        try { File.Delete(Path); }
-        catch (IOException) { /* the images directory is cleared on the next open */ }
+        FileReaper.Remove(Path);
     }
 
     /// <summary>
