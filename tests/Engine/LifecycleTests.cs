@@ -260,6 +260,7 @@ public sealed class LifecycleTests
         Assert.Equal(0xfeUL, BitConverter.ToUInt64(session.Call(counter, "read_value", [], Contracts.Gas).Data));
         session.Dispose();
         Assert.Empty(vm.Commits);
+        Piecrust.Memory.FileReaper.Drain(); // files let go are removed off the thread that let them go
         Assert.True(!Directory.Exists(images) || Directory.GetFiles(images).Length == 0,
             $"image files left behind: {string.Join(", ", Directory.Exists(images) ? Directory.GetFiles(images) : [])}");
     }
