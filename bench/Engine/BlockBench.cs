@@ -142,15 +142,18 @@ public class BlockBench
     {
         long start = GC.GetTotalAllocatedBytes(precise: true);
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var session = _vm.Session(new SessionData { Base = _root });
-        double open = watch.Elapsed.TotalMilliseconds;
-        RunCalls(session, 0, Math.Min(N, Active));
-        double firstRound = watch.Elapsed.TotalMilliseconds;
-        RunCalls(session, Math.Min(N, Active), N);
-        double calls = watch.Elapsed.TotalMilliseconds;
-        long afterCalls = GC.GetTotalAllocatedBytes(precise: true);
-        _root = session.Commit();
-        session.Dispose();
+        double open, firstRound, calls;
+        long afterCalls;
+        using (var session = _vm.Session(new SessionData { Base = _root }))
+        {
+            open = watch.Elapsed.TotalMilliseconds;
+            RunCalls(session, 0, Math.Min(N, Active));
+            firstRound = watch.Elapsed.TotalMilliseconds;
+            RunCalls(session, Math.Min(N, Active), N);
+            calls = watch.Elapsed.TotalMilliseconds;
+            afterCalls = GC.GetTotalAllocatedBytes(precise: true);
+            _root = session.Commit();
+        }
         double made = watch.Elapsed.TotalMilliseconds - calls;
         return (open, firstRound - open, calls - firstRound, made, afterCalls - start, GC.GetTotalAllocatedBytes(precise: true) - afterCalls);
     }

@@ -28,8 +28,10 @@ public sealed class SubCallUndoTests
     private static byte[] U16(int v) => BitConverter.GetBytes(checked((ushort)v));
     private static byte[] SubCall(int tree, ulong gas, byte[] script) => [(byte)'c', .. Trees[tree].ToArray(), .. BitConverter.GetBytes(gas), .. U16(script.Length), .. script];
 
-    private static string Outcome(CallReceipt receipt) =>
-        $"{Convert.ToHexString(receipt.Data)} {receipt.GasSpent} {string.Join(";", receipt.Events.Select(e => $"{e.Source}:{e.Topic}:{Convert.ToHexString(e.Data)}:{e.Reverted}"))}";
+    private static string Outcome(CallReceipt receipt) => $"{Convert.ToHexString(receipt.Data)} {receipt.GasSpent} {Events(receipt)}";
+
+    private static string Events(CallReceipt receipt) =>
+        string.Join(";", receipt.Events.Select(e => $"{e.Source}:{e.Topic}:{Convert.ToHexString(e.Data)}:{e.Reverted}"));
 
     private static ulong Sum(CallReceipt receipt) => BinaryPrimitives.ReadUInt64LittleEndian(receipt.Data);
 
@@ -145,8 +147,7 @@ public sealed class SubCallUndoTests
             {
                 var fed = new List<string>();
                 var receipt = session.FeederCall(Trees[1], "run", script, 1_000_000_000, item => fed.Add(Convert.ToHexString(item.Span)));
-                string events = string.Join(";", receipt.Events.Select(e => $"{e.Source}:{e.Topic}:{Convert.ToHexString(e.Data)}:{e.Reverted}"));
-                return $"{Convert.ToHexString(receipt.Data)} {receipt.GasSpent} {receipt.CallTree.TotalGasSpent} {events} [{string.Join(",", fed)}] [{string.Join("|", session.DebugLog)}] {session.Commit()}";
+                return $"{Convert.ToHexString(receipt.Data)} {receipt.GasSpent} {receipt.CallTree.TotalGasSpent} {Events(receipt)} [{string.Join(",", fed)}] [{string.Join("|", session.DebugLog)}] {session.Commit()}";
             }
         }).ToArray();
         Assert.Equal(outcomes[0], outcomes[1]);
