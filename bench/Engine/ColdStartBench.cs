@@ -6,10 +6,12 @@ namespace Piecrust.Bench.Engine;
 /// Issue J, point 2: the first call in the very first session of a freshly opened VM, on a store
 /// whose contract is committed and whose compiled module is cached, against the warm first call of
 /// <see cref="FirstCallBench"/> (a VM that has run sessions: module loaded, image built, an idle
-/// instance showing it). Cold: open the VM (not measured), then session, first call, close. Warmed
-/// up: the same after <see cref="VM.WarmUp"/> (not measured here; <see cref="OpenAndWarmUp"/>
-/// measures it with the open, beside <see cref="Open"/> alone). One invocation per iteration: each
-/// cold iteration needs a VM of its own.
+/// instance showing it). Cold: open the VM without any warm-up (<see cref="VMOptions.WarmUpOnOpen"/> 0;
+/// not measured), then session, first call, close. Warmed up: the same after <see cref="VM.WarmUp"/>
+/// (not measured here; <see cref="OpenAndWarmUp"/> measures it with the open, beside <see cref="Open"/>
+/// alone). Reopened: a VM opened with the default options, which warm up the contracts the store's
+/// last VM ran (<see cref="OpenRemembering"/> measures that open). One invocation per iteration:
+/// each cold iteration needs a VM of its own.
 /// </summary>
 [MemoryDiagnoser]
 [InvocationCount(1)]
@@ -37,6 +39,8 @@ public class ColdStartBench
 
     private VMOptions Options => new() { Memory = Path };
 
+    private VMOptions ColdOptions => Options with { WarmUpOnOpen = 0 };
+
     [GlobalSetup]
     public void Setup()
     {
@@ -47,7 +51,7 @@ public class ColdStartBench
         using var session = vm.Session();
         _id = session.Deploy(BenchContract.Bytes(MemoryMiB * 16), new ContractData(new byte[32]), BenchContract.Gas);
         session.Call(_id, "fill", BenchContract.Args(42, 0), BenchContract.Gas);
-        _root = session.Commit(); // the module is cached in the store with the commit
+        _root = session.Commit(); // the module is cached in the store with the commit; the VM remembers the contract when it closes
     }
 
     [GlobalCleanup]
@@ -58,14 +62,17 @@ public class ColdStartBench
     }
 
     [IterationSetup(Targets = [nameof(ColdFirstCall)])]
-    public void OpenCold() => _vm = VM.Open(_directory, Options);
+    public void OpenCold() => _vm = VM.Open(_directory, ColdOptions);
 
     [IterationSetup(Targets = [nameof(WarmedUpFirstCall)])]
     public void OpenWarmedUp()
     {
-        _vm = VM.Open(_directory, Options);
+        _vm = VM.Open(_directory, ColdOptions);
         _vm.WarmUp(_root, [_id]);
     }
+
+    [IterationSetup(Targets = [nameof(ReopenedFirstCall)])]
+    public void OpenReopened() => _vm = VM.Open(_directory, Options);
 
     [IterationCleanup]
     public void Close()
@@ -98,15 +105,27 @@ public class ColdStartBench
         return session.Call(_id, "touch", Page7, BenchContract.Gas);
     }
 
-    /// <summary>Opening the VM (RocksDB, the engine, the caches).</summary>
+    /// <summary>The first session of a VM opened with the default options (it warmed up the contract the store's last VM ran).</summary>
     [Benchmark]
-    public VM Open() => _vm = VM.Open(_directory, Options);
+    public CallReceipt ReopenedFirstCall()
+    {
+        using var session = _vm!.Session(new SessionData { Base = _root });
+        return session.Call(_id, "touch", Page7, BenchContract.Gas);
+    }
+
+    /// <summary>Opening the VM (RocksDB, the engine, the caches), without a warm-up.</summary>
+    [Benchmark]
+    public VM Open() => _vm = VM.Open(_directory, ColdOptions);
 
     /// <summary>Opening the VM and warming the contract up.</summary>
     [Benchmark]
     public int OpenAndWarmUp()
     {
-        _vm = VM.Open(_directory, Options);
+        _vm = VM.Open(_directory, ColdOptions);
         return _vm.WarmUp(_root, [_id]);
     }
+
+    /// <summary>Opening the VM with the default options: it warms up the contract the store's last VM ran.</summary>
+    [Benchmark]
+    public VM OpenRemembering() => _vm = VM.Open(_directory, Options);
 }

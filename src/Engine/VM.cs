@@ -86,22 +86,34 @@ public sealed partial class VM : IDisposable
     /// <summary>Opens (or creates) a VM whose state lives in <paramref name="directory"/>.</summary>
     /// <exception cref="StoreLockedException">Another VM holds the directory.</exception>
     /// <exception cref="CorruptStoreException">The directory holds something that is not a readable store.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A module limit of <paramref name="options"/> is not positive, or an image budget is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A module limit of <paramref name="options"/> is not positive, an image budget is negative, or <see cref="VMOptions.WarmUpOnOpen"/> is outside 0 to <see cref="MaxWarmUpContracts"/>.</exception>
     /// <exception cref="StoreIOException">The store's files cannot be read or written (an I/O error, a full disk).</exception>
     public static VM Open(string directory, VMOptions? options = null)
     {
         options ??= new VMOptions();
         ImageCache.CheckBudget(options.MaxCachedImages, options.MaxCachedImageBytes);
-        return new VM(MerkleIndex.OpenStore(directory, new PageStoreOptions { Durable = options.Durable }), options);
+        CheckWarmUpOnOpen(options);
+        var vm = new VM(MerkleIndex.OpenStore(directory, new PageStoreOptions { Durable = options.Durable }), options);
+        try
+        {
+            vm.WarmUpRemembered();
+        }
+        catch
+        {
+            vm.Dispose();
+            throw;
+        }
+        return vm;
     }
 
     /// <summary>A VM on a store in a temporary directory, removed on <see cref="Dispose"/>.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A module limit of <paramref name="options"/> is not positive, or an image budget is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A module limit of <paramref name="options"/> is not positive, an image budget is negative, or <see cref="VMOptions.WarmUpOnOpen"/> is outside 0 to <see cref="MaxWarmUpContracts"/>.</exception>
     /// <exception cref="StoreIOException">The temporary directory cannot be written.</exception>
     public static VM Ephemeral(VMOptions? options = null)
     {
         options = (options ?? new VMOptions()) with { Durable = false };
         ImageCache.CheckBudget(options.MaxCachedImages, options.MaxCachedImageBytes);
+        CheckWarmUpOnOpen(options);
         return new(MerkleIndex.EphemeralStore(), options);
     }
 
@@ -182,6 +194,7 @@ public sealed partial class VM : IDisposable
     public void Dispose()
     {
         if (_disposed) return;
+        RememberRecent();
         _disposed = true;
         Runtimes.Dispose();
         Modules.Dispose();

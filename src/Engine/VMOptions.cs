@@ -51,6 +51,21 @@ public sealed record VMOptions
     /// </summary>
     public long MaxCachedImageBytes { get; init; } = 1L << 30;
 
+    /// <summary>
+    /// How many of the contracts this store's last VM ran most recently are warmed up when a VM opens
+    /// it (default 16, at most <see cref="VM.MaxWarmUpContracts"/>): <see cref="VM.Open"/> does for
+    /// them, on the newest live commit, what <see cref="VM.WarmUp"/> does, so a restarted node's first
+    /// session finds their modules loaded, images built and instances ready, as in a VM that has
+    /// run sessions. A VM that wrote a commit remembers, when it is disposed, the contracts its
+    /// sessions ran most recently (in the store, beside but outside any state: no root or proof
+    /// depends on it); contracts no longer in the newest commit are skipped. What it costs is the
+    /// open's time: what those contracts' first calls would have paid (an image build is O(the
+    /// memory's written pages)). A damaged or unreadable remembered list, or a damaged contract,
+    /// ends the warm-up and never the open: the first session that needs such a contract reports
+    /// it. 0 neither warms up nor reads or writes the list.
+    /// </summary>
+    public int WarmUpOnOpen { get; init; } = 16;
+
     // Module limits. Compilation costs no gas, and Wasmtime's compile time grows faster than module
     // size for some shapes (quadratically with data segments, or with the branches of one function),
     // so a module that breaks one of these is refused with an InvalidModuleException naming the

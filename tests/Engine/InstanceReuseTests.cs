@@ -290,16 +290,24 @@ public sealed class InstanceReuseTests
                 seen.Add(session.Root.ToString());
                 return seen;
             }
-            using (var vm = TestVM.Open(directory))
+            List<string> fresh;
+            using (var vm = TestVM.Open(directory, new VMOptions { WarmUpOnOpen = 0 }))
             {
-                long before = vm.InstancesCreated;
-                var fresh = Run(vm);
-                Assert.Equal(2, vm.InstancesCreated - before); // the first session of a VM instantiates
+                Assert.Equal(0, vm.InstancesCreated);
+                fresh = Run(vm);
+                Assert.Equal(2, vm.InstancesCreated); // the first session of a VM instantiates
                 var reused = Run(vm);
                 var reusedAgain = Run(vm);
-                Assert.Equal(2, vm.InstancesCreated - before); // the later ones take its instances over
+                Assert.Equal(2, vm.InstancesCreated); // the later ones take its instances over
                 Assert.Equal(fresh, reused);
                 Assert.Equal(fresh, reusedAgain);
+            }
+            // A VM that warms the two up when it opens (they ran last): its first session takes those over.
+            using (var vm = TestVM.Open(directory))
+            {
+                Assert.Equal(2, vm.InstancesCreated);
+                Assert.Equal(fresh, Run(vm));
+                Assert.Equal(2, vm.InstancesCreated);
             }
         }
         finally

@@ -48,6 +48,9 @@ public sealed class WarmUpTests
 
     private static void InTempDirectory(Action<string> test) => Storage.StoreFixture.InTempDirectory(test);
 
+    /// <summary>A reopened VM that warms nothing up by itself (<see cref="VMOptions.WarmUpOnOpen"/> 0): the explicit warm-up's tests.</summary>
+    private static VM OpenCold(string directory, int warmUpOnOpen = 0) => TestVM.Open(directory, new VMOptions { WarmUpOnOpen = warmUpOnOpen });
+
     [Fact]
     public void The_first_session_of_a_reopened_vm_takes_over_the_warmed_instances_and_sees_the_committed_state()
     {
@@ -61,7 +64,7 @@ public sealed class WarmUpTests
                     Write(session, Id(i), 3, 30 + (ulong)i);
                 }
             });
-            using var vm = TestVM.Open(directory);
+            using var vm = OpenCold(directory);
             Assert.Equal(2, vm.WarmUp(root, [Id(0), Id(1)]));
             Assert.Equal(2, vm.InstancesCreated);
             Assert.Equal(0, vm.ModulesCompiled);
@@ -94,7 +97,7 @@ public sealed class WarmUpTests
             // The warm-up looked the exports up and mapped the memory's pages ahead: nothing a call sees may differ.
             (CallReceipt[] Receipts, Hash Root) Run(bool warmUp)
             {
-                using var vm = TestVM.Open(directory);
+                using var vm = OpenCold(directory);
                 if (warmUp) Assert.Equal(2, vm.WarmUp(root, [Id(0), Id(1)]));
                 using var session = vm.Session(new SessionData { Base = root });
                 var receipts = new[]
@@ -123,7 +126,7 @@ public sealed class WarmUpTests
         InTempDirectory(directory =>
         {
             var root = Committed(directory, session => session.Deploy(Module32(0), new ContractData(Contracts.Owner, default, Id(0)), Gas));
-            using var vm = TestVM.Open(directory);
+            using var vm = OpenCold(directory);
             var e = Assert.Throws<ContractNotFoundException>(() => vm.WarmUp(root, [Id(0), Id(7)]));
             Assert.Equal(Id(7), e.Contract);
             Assert.Equal(0, vm.InstancesCreated);
@@ -145,7 +148,7 @@ public sealed class WarmUpTests
             {
                 for (int i = 0; i < 3; i++) session.Deploy(Module32(0), new ContractData(Contracts.Owner, default, Id(i)), Gas);
             });
-            using (var vm = TestVM.Open(directory))
+            using (var vm = OpenCold(directory))
             {
                 Assert.Equal(3, vm.WarmUp(root, [Id(0), Id(1), Id(2)]));
                 Assert.Equal(3, vm.InstancesCreated);
@@ -158,7 +161,7 @@ public sealed class WarmUpTests
             {
                 for (int i = 10; i < 15; i++) session.Deploy(Module64(i), new ContractData(Contracts.Owner, default, Id(i)), Gas);
             });
-            using (var vm = TestVM.Open(directory))
+            using (var vm = OpenCold(directory))
             {
                 Assert.Equal(3, vm.WarmUp(root64, Enumerable.Range(10, 5).Select(Id)));
                 Assert.Equal(3, vm.InstancesCreated);

@@ -101,7 +101,9 @@ internal sealed partial class CallRunner
         bool cleared = true;
         foreach (var state in _state.Contracts)
         {
-            if (state.Detach() is { } live && cleared)
+            var detached = state.Detach();
+            if (detached is not null) _vm.Recent.Touch(state.Id);
+            if (detached is { } live && cleared)
             {
                 try
                 {

@@ -190,6 +190,7 @@ internal sealed class SessionState : IDisposable
             try
             {
                 (_, lease) = _vm.Store.WriteCommitLeased(root, root == Domain.EmptyState ? null : ObjectRef.Node(root), _baseCommit, staged);
+                _vm.CommitsWritten = true;
             }
             catch
             {
