@@ -62,7 +62,7 @@ public sealed record VMOptions
     /// open's time: what those contracts' first calls would have paid (an image build is O(the
     /// memory's written pages)). A damaged or unreadable remembered list, or a damaged contract,
     /// ends the warm-up and never the open: the first session that needs such a contract reports
-    /// it. 0 neither warms up nor reads or writes the list.
+    /// it, and <see cref="VM.Fsck"/> reports a damaged list. 0 neither warms up nor reads or writes the list.
     /// </summary>
     public int WarmUpOnOpen { get; init; } = 16;
 

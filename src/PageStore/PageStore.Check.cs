@@ -188,7 +188,7 @@ public sealed partial class PageStore
 
         private void CheckMeta(bool anyCommit, ulong maxSequence, HashSet<Hash> live)
         {
-            if (!Scan(StoreColumn.Meta, _ => { })) return; // its values cannot be judged
+            if (!Scan(StoreColumn.Meta, CheckHint)) return; // its values cannot be judged
             var meta = new Dictionary<string, byte[]?>();
             foreach (var name in new[] { FormatKey, SequenceKey, FinalizedKey })
             {
@@ -222,6 +222,18 @@ public sealed partial class PageStore
             else if (!live.Contains(Hash.FromBytes(finalized)) && !_unreadable.Contains(StoreColumn.Commits))
                 Problem(StoreProblemKind.BadMetadata, Hash.FromBytes(finalized).ToString(), null,
                     $"The finalized root {Hash.FromBytes(finalized)} is not a live commit.");
+        }
+
+        // A hint (ReadHint) no state depends on: a damaged one is ignored when read, so fsck is where it is reported.
+        private void CheckHint(ColumnScan scan)
+        {
+            var key = scan.Key;
+            if (!key.StartsWith(Encoding.ASCII.GetBytes(HintPrefix))) return;
+            var value = scan.Value;
+            if (value.Length >= Hash.Size && Hash.Of(value[Hash.Size..]) == Hash.FromBytes(value[..Hash.Size])) return;
+            string name = Encoding.ASCII.GetString(key);
+            Problem(StoreProblemKind.BadMetadata, name, null,
+                $"The hint '{name}' does not match its checksum. No state depends on it (the engine ignores it, and the next VM that commits writes it again).");
         }
 
         private void ScanStoredKeys()

@@ -27,7 +27,7 @@ public enum StoreProblemKind
     /// <summary>A cached compiled module does not match its checksum, or its key is malformed.</summary>
     CorruptModule,
 
-    /// <summary>A store-wide value (format marker, commit sequence, finalized root) is missing or inconsistent.</summary>
+    /// <summary>A store-wide value (format marker, commit sequence, finalized root) is missing or inconsistent, or a hint (<see cref="PageStore.ReadHint"/>) is damaged.</summary>
     BadMetadata,
 
     /// <summary>A tree node sits where its kind does not belong (e.g. a page-tree node under a contract-tree branch, a page tree of the wrong height).</summary>
