@@ -99,9 +99,9 @@ public sealed partial class VM
     /// <summary>Stores the contracts this VM's sessions ran most recently, when any ran and a commit was written (a hint only: a failed write changes nothing else and is not an error).</summary>
     private void RememberRecent()
     {
-        if (!_remembers || !CommitsWritten || !Recent.Changed) return;
+        if (!_remembers || !CommitsWritten) return;
         var recent = Recent.MostRecentFirst();
-        if (recent.SequenceEqual(_rememberedAtOpen)) return;
+        if (recent.SequenceEqual(_rememberedAtOpen)) return; // nothing ran, or the same contracts in the same order
         try
         {
             Store.WriteHint(RecentHint, RecentContracts.Encode(recent));

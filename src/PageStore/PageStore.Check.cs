@@ -229,8 +229,7 @@ public sealed partial class PageStore
         {
             var key = scan.Key;
             if (!key.StartsWith(Encoding.ASCII.GetBytes(HintPrefix))) return;
-            var value = scan.Value;
-            if (value.Length >= Hash.Size && Hash.Of(value[Hash.Size..]) == Hash.FromBytes(value[..Hash.Size])) return;
+            if (Checksummed.IsIntact(scan.Value)) return;
             string name = Encoding.ASCII.GetString(key);
             Problem(StoreProblemKind.BadMetadata, name, null,
                 $"The hint '{name}' does not match its checksum. No state depends on it (the engine ignores it, and the next VM that commits writes it again).");
@@ -444,8 +443,7 @@ public sealed partial class PageStore
                     return;
                 }
                 var bytecode = Hash.FromBytes(key[..Hash.Size]);
-                var value = iterator.Value;
-                if (value.Length < Hash.Size || Hash.Of(value[Hash.Size..]) != Hash.FromBytes(value[..Hash.Size]))
+                if (!Checksummed.IsIntact(iterator.Value))
                     Problem(StoreProblemKind.CorruptModule, bytecode.ToString(), null,
                         $"The compiled module cached for bytecode {bytecode} does not match its checksum (it would be recompiled once removed).");
                 if (!IsStored(ObjectRef.Bytecode(bytecode))) _orphanModules++;

@@ -19,9 +19,9 @@ public sealed partial class PageStore
     {
         var stored = Get(StoreColumn.Meta, HintKey(name));
         if (stored is null) return null;
-        if (stored.Length < Hash.Size || Hash.Of(stored.AsSpan(Hash.Size)) != Hash.FromBytes(stored.AsSpan(0, Hash.Size)))
+        if (!Checksummed.IsIntact(stored))
             throw new CorruptStoreException($"The store's hint '{name}' (key '{HintPrefix}{name}' of the meta column) is damaged. No state depends on it: writing it again (or removing it) loses nothing.");
-        return stored.AsSpan(Hash.Size).ToArray();
+        return Checksummed.Content(stored);
     }
 
     /// <summary>Stores (or replaces) the hint <paramref name="name"/> (see <see cref="ReadHint"/>), with a checksum.</summary>
@@ -29,11 +29,8 @@ public sealed partial class PageStore
     public void WriteHint(string name, ReadOnlySpan<byte> value)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var stored = new byte[Hash.Size + value.Length];
-        Hash.Of(value).CopyTo(stored);
-        value.CopyTo(stored.AsSpan(Hash.Size));
         using var batch = new WriteBatch();
-        batch.Put(HintKey(name), stored, Column(StoreColumn.Meta));
+        batch.Put(HintKey(name), Checksummed.Seal(value), Column(StoreColumn.Meta));
         Write(batch);
     }
 

@@ -15,9 +15,9 @@ public sealed partial class PageStore
     {
         var stored = Get(StoreColumn.Modules, ModuleKey(bytecode, fingerprint));
         if (stored is null) return null;
-        if (stored.Length < Hash.Size || Hash.Of(stored.AsSpan(Hash.Size)) != Hash.FromBytes(stored.AsSpan(0, Hash.Size)))
+        if (!Checksummed.IsIntact(stored))
             throw new CorruptStoreException($"The compiled module cached for bytecode {bytecode} is corrupt; remove it to recompile.");
-        return stored.AsSpan(Hash.Size).ToArray();
+        return Checksummed.Content(stored);
     }
 
     /// <summary>Caches a compiled module (kept until its bytecode is reclaimed or it is removed).</summary>
@@ -25,11 +25,8 @@ public sealed partial class PageStore
     public void WriteModule(Hash bytecode, Hash fingerprint, ReadOnlySpan<byte> compiled)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var value = new byte[Hash.Size + compiled.Length];
-        Hash.Of(compiled).CopyTo(value);
-        compiled.CopyTo(value.AsSpan(Hash.Size));
         using var batch = new WriteBatch();
-        batch.Put(ModuleKey(bytecode, fingerprint), value, Column(StoreColumn.Modules));
+        batch.Put(ModuleKey(bytecode, fingerprint), Checksummed.Seal(compiled), Column(StoreColumn.Modules));
         Write(batch);
     }
 

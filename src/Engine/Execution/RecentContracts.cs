@@ -18,16 +18,12 @@ internal sealed class RecentContracts
     private readonly Dictionary<ContractId, long> _lastUse = new(); // at most 2 × Capacity entries
     private long _clock;
 
-    /// <summary>True once a session has recorded a contract since the VM opened.</summary>
-    public bool Changed { get; private set; }
-
     /// <summary>Records that a session ran <paramref name="id"/> (later calls count as more recent).</summary>
     public void Touch(ContractId id)
     {
         lock (_lock)
         {
             _lastUse[id] = ++_clock;
-            Changed = true;
             if (_lastUse.Count > 2 * Capacity) KeepNewest(Capacity);
         }
     }
