@@ -5,7 +5,8 @@ namespace Piecrust.Bench;
 /// <summary>
 /// Entry point: <c>dotnet run -c Release --project bench/Bench.csproj -- --filter '*Storage*'</c>.
 /// Every argument goes to BenchmarkDotNet's switcher (<c>--list flat</c>, <c>--anyCategories</c>, <c>--job</c>, …),
-/// except <c>compile-sweep</c>, which runs <see cref="Engine.CompileSweep"/> instead,
+/// except <c>compile-sweep</c>, <c>block-phases</c> and <c>cold-phases</c>, which run the probes <see cref="Engine.CompileSweep"/>,
+/// <see cref="Engine.BlockPhases"/> and <see cref="Engine.ColdStartPhases"/> instead,
 /// and <c>--write-proofs DIR</c>, which writes the proof benches' proofs for clients/js/bench.js (<see cref="Storage.ProofFiles"/>).
 /// </summary>
 public static class Program
@@ -15,6 +16,7 @@ public static class Program
     {
         if (args.Length > 0 && args[0] == "compile-sweep") return Engine.CompileSweep.Run(args[1..]);
         if (args.Length > 0 && args[0] == "block-phases") return Engine.BlockPhases.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "cold-phases") return Engine.ColdStartPhases.Run(args[1..]);
         using var run = BenchRun.Begin();
         if (args is ["--write-proofs", var directory])
         {

@@ -53,7 +53,9 @@ public sealed partial class VM : IDisposable
 
     // One emptied StagedObjects kept for the next commit: a block's commit stages ~20,000 objects, and
     // growing fresh tables to that size each time allocated megabytes of large objects per commit
-    // (collected only by full collections). Not kept past MaxSpareStaged objects.
+    // (collected only by full collections). Not kept past MaxSpareStaged objects. Apart from StagedPool
+    // on purpose: in one pool bounded by size, the many small tables a large commit leaves (a state's
+    // set-up of 1,000 contracts) crowded this one out, and BlockBench's commits allocated twice the bytes.
     private const int MaxSpareStaged = 1 << 16;
     private StagedObjects? _spareStaged;
 
