@@ -241,6 +241,49 @@ public sealed partial class PageStore : IDisposable
             throw new CorruptStoreException($"Page {key} is corrupt: its stored bytes hash to {actual}.");
     }
 
+    /// <summary>
+    /// Reads and verifies pages <paramref name="keys"/>[i] into <paramref name="destinations"/>[i] (4096
+    /// bytes each), as <see cref="ReadPage"/> does each, but hashes the pages stored whole together
+    /// (<see cref="PageHasher"/>: ~2.3 µs a page, against ~7 µs one by one): building a memory's image
+    /// from the store spent half its time verifying pages one at a time (ColdStartBench). (Reading on
+    /// two cores was tried: handing 64 pages to the thread pool cost more than it saved.)
+    /// </summary>
+    /// <exception cref="CorruptStoreException">A page is missing or its bytes do not hash to its key (when several are, the error names one of them).</exception>
+    /// <exception cref="StoreIOException">Reading failed.</exception>
+    public void ReadPages(IReadOnlyList<Hash> keys, IReadOnlyList<Memory<byte>> destinations)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(destinations);
+        if (destinations.Count != keys.Count) throw new ArgumentException("One destination per key.", nameof(destinations));
+        foreach (var destination in destinations)
+            if (destination.Length != PageSize) throw new ArgumentException($"A page is {PageSize} bytes.", nameof(destinations));
+        var whole = new List<int>(keys.Count);
+        for (int i = 0; i < keys.Count; i++)
+        {
+            var destination = destinations[i].Span;
+            var key = keys[i];
+            if (key == ZeroPageKey)
+            {
+                destination.Clear();
+                continue;
+            }
+            var stored = Get(StoreColumn.Pages, key) ?? throw Missing(ObjectRef.Page(key));
+            if (PageDelta.IsDelta(stored))
+            {
+                ReadDifference(key, stored, destination); // verifies it, naming whichever value is damaged
+                continue;
+            }
+            if (!BlobCodec.TryDecode(stored, destination))
+                throw new CorruptStoreException($"Page {key} is stored in an unreadable encoding.");
+            whole.Add(i);
+        }
+        var actual = new Hash[whole.Count];
+        PageHasher.Hash(whole.ConvertAll(i => (ReadOnlyMemory<byte>)destinations[i]), actual);
+        for (int j = 0; j < whole.Count; j++)
+            if (actual[j] != keys[whole[j]])
+                throw new CorruptStoreException($"Page {keys[whole[j]]} is corrupt: its stored bytes hash to {actual[j]}.");
+    }
+
     // Rebuilds and verifies a page stored as a difference (PageDelta); when the result does not hash
     // to its key, the error names whichever of the two values is damaged.
     private void ReadDifference(Hash key, byte[] stored, Span<byte> destination)

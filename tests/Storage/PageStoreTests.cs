@@ -222,6 +222,55 @@ public sealed class PageStoreTests
     }
 
     [Fact]
+    public void Pages_read_together_are_verified_as_they_are_read_one_by_one()
+    {
+        StoreFixture.InTempDirectory(directory =>
+        {
+            // Eleven pages stored whole (sparse and random: an odd number, so the hashing lanes are
+            // not all full), three versions of a page stored as differences, and the zero page.
+            var pages = Enumerable.Range(0, 11).Select(i => i % 2 == 0 ? StoreFixture.Page(i + 1) : StoreFixture.RandomPage(i + 1)).ToArray();
+            var versions = Enumerable.Range(0, 3).Select(v =>
+            {
+                var page = StoreFixture.RandomPage(99);
+                BitConverter.GetBytes((ulong)v + 1).CopyTo(page, 8 * v);
+                return page;
+            }).ToArray();
+            using (var store = MerkleIndex.OpenStore(directory))
+            {
+                var index = new MerkleIndex(store);
+                var staged = new StagedObjects();
+                var root = StoreFixture.CommitTree(store, StoreFixture.WritePages(index, EmptyTree, staged,
+                    [.. pages.Select((page, i) => ((ulong)i, page))]), staged);
+                foreach (var version in versions)
+                {
+                    var next = new StagedObjects();
+                    root = StoreFixture.CommitTree(store, StoreFixture.WritePages(index, root, next, (20, version)), next, parent: root);
+                }
+                var keys = pages.Concat(versions).Select(page => PageStore.PageKey(page)).Append(PageStore.ZeroPageKey).ToArray();
+                Assert.NotNull(store.StoredPageBase(keys[^2])); // the last version is stored as a difference
+
+                var together = keys.Select(_ => new byte[PageStore.PageSize]).ToArray();
+                store.ReadPages(keys, [.. together.Select(b => b.AsMemory())]);
+                for (int i = 0; i < keys.Length; i++)
+                {
+                    var alone = new byte[PageStore.PageSize];
+                    store.ReadPage(keys[i], alone);
+                    Assert.Equal(alone, together[i]);
+                }
+            }
+            var damaged = PageStore.PageKey(pages[7]);
+            FlipStoredByte(directory, "pages", damaged.ToArray());
+            using (var store = MerkleIndex.OpenStore(directory))
+            {
+                var keys = pages.Select(page => PageStore.PageKey(page)).ToArray();
+                var error = Assert.Throws<CorruptStoreException>(() =>
+                    store.ReadPages(keys, [.. keys.Select(_ => new byte[PageStore.PageSize].AsMemory())]));
+                Assert.Contains(damaged.ToString(), error.Message);
+            }
+        });
+    }
+
+    [Fact]
     public void A_corrupted_node_on_disk_is_reported()
     {
         string directory = StoreFixture.TempDirectory();

@@ -395,15 +395,9 @@ internal sealed class ImageCache : IDisposable
         return entry.Image;
     }
 
-    private IEnumerable<(ulong, ReadOnlyMemory<byte>)> ReadPages(ContractLeaf leaf)
-    {
-        var buffer = new byte[PageStore.PageSize];
-        foreach (var page in _index.Pages(leaf.PageTreeRoot, leaf.Height))
-        {
-            _index.Store.ReadPage(page.Key, buffer);
-            yield return (page.Index, buffer);
-        }
-    }
+    // CreateBase copies each page as it comes, as the reused buffer requires.
+    private IEnumerable<(ulong, ReadOnlyMemory<byte>)> ReadPages(ContractLeaf leaf) =>
+        StoredPages.Read(_index, leaf, 0).Select(page => (page.Index, page.Bytes));
 
     private string NewPath(string kind) => Path.Combine(_directory, $"{kind}-{Interlocked.Increment(ref _fileCounter)}");
 

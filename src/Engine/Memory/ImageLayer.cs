@@ -60,13 +60,31 @@ internal sealed class ImageLayer
             RandomAccess.SetLength(file, (long)length);
             long written = 0;
             ulong covered = length;
-            foreach (var (index, bytes) in pages)
+            // Consecutive pages go out in one write, up to WriteBatchPages (a dense memory's image was a write call per page).
+            var run = ArrayPool<byte>.Shared.Rent(WriteBatchPages * PageSize);
+            try
             {
-                if (bytes.Span.IndexOfAnyExcept((byte)0) < 0) continue;
-                RandomAccess.Write(file, bytes.Span, (long)(index * PageSize));
-                covered = Math.Max(covered, (index + 1) * PageSize);
-                if (written == 0) Storage.PageStore.FaultPoint(Storage.StoreFault.ImageWrite);
-                written += PageSize;
+                ulong first = 0;
+                int count = 0;
+                foreach (var (index, bytes) in pages)
+                {
+                    if (bytes.Span.IndexOfAnyExcept((byte)0) < 0) continue;
+                    if (written == 0) Storage.PageStore.FaultPoint(Storage.StoreFault.ImageWrite);
+                    if (count > 0 && (index != first + (ulong)count || count == WriteBatchPages))
+                    {
+                        RandomAccess.Write(file, run.AsSpan(0, count * PageSize), (long)(first * PageSize));
+                        count = 0;
+                    }
+                    if (count == 0) first = index;
+                    bytes.Span.CopyTo(run.AsSpan(count++ * PageSize, PageSize));
+                    covered = Math.Max(covered, (index + 1) * PageSize);
+                    written += PageSize;
+                }
+                if (count > 0) RandomAccess.Write(file, run.AsSpan(0, count * PageSize), (long)(first * PageSize));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(run);
             }
             return new ImageLayer(new LayerFile(path), isBase: true, covered, [], written); // nothing follows a base in its file
         }

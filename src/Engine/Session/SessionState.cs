@@ -328,15 +328,8 @@ internal sealed class SessionState : IDisposable
     private CorruptStoreException Corrupt(string rule) => new($"State {_baseRoot} cannot be loaded: {rule}.");
 
     /// <summary>The stored pages of a contract's memory from page <paramref name="from"/> on, ascending.</summary>
-    private IEnumerable<(ulong, byte[])> ReadPagesFrom(ContractLeaf leaf, ulong from)
-    {
-        foreach (var page in _vm.Index.Pages(leaf.PageTreeRoot, leaf.Height, from))
-        {
-            var bytes = new byte[PageStore.PageSize];
-            _vm.Store.ReadPage(page.Key, bytes);
-            yield return (page.Index, bytes);
-        }
-    }
+    private IEnumerable<(ulong, byte[])> ReadPagesFrom(ContractLeaf leaf, ulong from) =>
+        StoredPages.Read(_vm.Index, leaf, from).Select(page => (page.Index, page.Bytes.ToArray())); // the memory keeps each page
 
     private ContractMemory NewMemory() =>
         _vm.Options.Memory == MemoryPath.Mapped ? MappedContractMemory.New(_vm.Images) : PlainContractMemory.New();
