@@ -1,3 +1,4 @@
+using System.Buffers;
 using Piecrust.Merkle;
 using Piecrust.Storage;
 
@@ -21,27 +22,36 @@ internal static class StoredPages
     public static IEnumerable<(ulong Index, ReadOnlyMemory<byte> Bytes)> Read(MerkleIndex index, ContractLeaf leaf, ulong from)
     {
         var batch = new List<PageChange>(Batch);
-        Memory<byte>[] slots = [];
-        foreach (var page in index.Pages(leaf.PageTreeRoot, leaf.Height, from))
+        byte[]? buffer = null; // as large as the first batch needs: a small memory reads into a small buffer
+        try
         {
-            batch.Add(page);
-            if (batch.Count < Batch) continue;
-            foreach (var read in Take(index.Store, batch, ref slots)) yield return read;
+            foreach (var page in index.Pages(leaf.PageTreeRoot, leaf.Height, from))
+            {
+                batch.Add(page);
+                if (batch.Count < Batch) continue;
+                foreach (var read in Take(index.Store, batch, ref buffer)) yield return read;
+            }
+            foreach (var read in Take(index.Store, batch, ref buffer)) yield return read;
         }
-        foreach (var read in Take(index.Store, batch, ref slots)) yield return read;
+        finally
+        {
+            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
-    // Reads the batch into the slots (made as large as the first batch needs: a small memory reads into a small buffer).
-    private static (ulong, ReadOnlyMemory<byte>)[] Take(PageStore store, List<PageChange> batch, ref Memory<byte>[] slots)
+    private static (ulong, ReadOnlyMemory<byte>)[] Take(PageStore store, List<PageChange> batch, ref byte[]? buffer)
     {
-        if (slots.Length < batch.Count)
+        if (batch.Count == 0) return [];
+        if (buffer is null || buffer.Length < batch.Count * PageStore.PageSize)
         {
-            var buffer = new byte[batch.Count * PageStore.PageSize];
-            slots = [.. Enumerable.Range(0, batch.Count).Select(i => buffer.AsMemory(i * PageStore.PageSize, PageStore.PageSize))];
+            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+            buffer = null; // not returned twice if renting fails
+            buffer = ArrayPool<byte>.Shared.Rent(batch.Count * PageStore.PageSize);
         }
-        var taken = slots[..batch.Count];
-        store.ReadPages(batch.ConvertAll(page => page.Key), taken);
-        var read = batch.Select((page, slot) => (page.Index, (ReadOnlyMemory<byte>)taken[slot])).ToArray();
+        var pages = buffer;
+        var slots = Enumerable.Range(0, batch.Count).Select(i => pages.AsMemory(i * PageStore.PageSize, PageStore.PageSize)).ToArray();
+        store.ReadPages(batch.ConvertAll(page => page.Key), slots);
+        var read = batch.Select((page, slot) => (page.Index, (ReadOnlyMemory<byte>)slots[slot])).ToArray();
         batch.Clear();
         return read;
     }
