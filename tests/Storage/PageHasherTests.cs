@@ -50,6 +50,24 @@ public sealed class PageHasherTests
     }
 
     [Fact]
+    public void A_page_hashed_alone_is_the_blake3_hash_of_its_page()
+    {
+        var zero = new byte[PageStore.PageSize];
+        Assert.Equal(Hash.Of(zero), PageHasher.HashOne(zero));
+        Assert.Equal(Hash.Of(zero), PageStore.ZeroPageKey);
+        for (int seed = 0; seed < 20; seed++)
+        {
+            var page = Page(seed);
+            Assert.Equal(Hash.Of(page), PageHasher.HashOne(page));
+            Assert.Equal(Hash.Of(page), PageStore.PageKey(page));
+            int bit = seed * 1637 % (PageStore.PageSize * 8); // a one-bit change anywhere
+            page[bit / 8] ^= (byte)(1 << (bit % 8));
+            Assert.Equal(Hash.Of(page), PageHasher.HashOne(page));
+        }
+        Assert.Throws<ArgumentException>(() => PageHasher.HashOne(new byte[PageStore.PageSize - 1]));
+    }
+
+    [Fact]
     public void Pages_differing_in_one_bit_anywhere_hash_apart_and_as_the_package_says()
     {
         var zero = new byte[PageStore.PageSize];
