@@ -214,7 +214,7 @@ public sealed partial class PageStore : IDisposable
         }
     }
 
-    /// <summary>The key of a page: BLAKE3 of its bytes (hashed by <see cref="PageHasher.HashOne"/> when it is a whole page: 2.5× faster than the package).</summary>
+    /// <summary>The key of a page: BLAKE3 of its bytes (hashed by <see cref="PageHasher.HashOne"/> when it is a whole page: about twice as fast as the package).</summary>
     public static Hash PageKey(ReadOnlySpan<byte> page) => page.Length == PageSize ? PageHasher.HashOne(page) : Hash.Of(page);
 
     /// <summary>Reads and verifies page <paramref name="key"/> into <paramref name="destination"/> (4096 bytes). The zero key reads as zeros.</summary>
