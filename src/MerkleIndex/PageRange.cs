@@ -51,7 +51,7 @@ internal static class PageRange
         for (int p = 0; p < level.Length; p++)
         {
             Concatenated(head, data, tail, p * PageStore.PageSize, page);
-            level[p] = Domain.HashPageLeaf(Hash.Of(page));
+            level[p] = Domain.HashPageLeaf(PageStore.PageKey(page));
         }
 
         int next = 0;

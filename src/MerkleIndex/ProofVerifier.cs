@@ -13,7 +13,7 @@ public static class ProofVerifier
     {
         // The constructor checked the sibling counts, the page index and the depth bound.
         if (page.Length != Storage.PageStore.PageSize) return false;
-        var value = Domain.HashPageLeaf(Hash.Of(page));
+        var value = Domain.HashPageLeaf(Storage.PageStore.PageKey(page));
         for (int level = 0; level < proof.PageSiblings.Count; level++)
         {
             var sibling = proof.PageSiblings[level];
